@@ -1,0 +1,31 @@
+# TRAJCORE_CUDA = AUTO | ON | OFF -> TRAJCORE_WITH_CUDA.
+# The runtime is linked statically, so the module imports on machines without a GPU or driver.
+set(TRAJCORE_WITH_CUDA OFF)
+string(TOUPPER "${TRAJCORE_CUDA}" _trajcore_cuda)
+if(NOT _trajcore_cuda MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "TRAJCORE_CUDA is '${TRAJCORE_CUDA}', expected AUTO, ON or OFF")
+endif()
+if(NOT _trajcore_cuda STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    # H100 machine code plus PTX that later GPUs compile at load; CUDAARCHS or
+    # -DCMAKE_CUDA_ARCHITECTURES override it (e.g. "80-real;86-real;89-real;90-real;90-virtual").
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES AND NOT DEFINED ENV{CUDAARCHS})
+      set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")
+    endif()
+    set(CMAKE_CUDA_RUNTIME_LIBRARY None)  # cudart comes from CUDA::cudart_static below
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(TRAJCORE_WITH_CUDA ON)
+    message(STATUS "trajcore: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+  elseif(_trajcore_cuda STREQUAL "ON")
+    message(FATAL_ERROR "TRAJCORE_CUDA=ON but no CUDA compiler was found: put nvcc on PATH or set CUDACXX")
+  else()
+    message(STATUS "trajcore: no CUDA compiler found, building the CPU backend only")
+  endif()
+else()
+  message(STATUS "trajcore: CUDA backend OFF")
+endif()

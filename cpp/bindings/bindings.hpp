@@ -1,0 +1,12 @@
+// One registration function per public header; module.cpp calls them all.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace trajcore::bindings {
+
+namespace py = pybind11;
+
+void bind_box(py::module_& m);
+
+}  // namespace trajcore::bindings

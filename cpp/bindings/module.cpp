@@ -1,0 +1,39 @@
+// trajcore._core: the compiled module behind the trajcore package.
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+#include "boundary.hpp"
+#include "trajcore/device.hpp"
+#include "trajcore/error.hpp"
+#include "trajcore/threading.hpp"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "trajcore's compiled core; use the trajcore package instead of this module.";
+  m.attr("__version__") = trajcore::version();
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const trajcore::Error& e) {
+      PyErr_SetString(e.kind() == trajcore::ErrorKind::kInvalidType ? PyExc_TypeError
+                                                                     : PyExc_ValueError,
+                      e.what());
+    }
+  });
+
+  m.def("built_with_cuda", &trajcore::built_with_cuda,
+        "Whether this build includes the CUDA backend.");
+  m.def("cuda_device_count", &trajcore::cuda_device_count,
+        "Number of CUDA devices visible; 0 without a CUDA build, a driver or a GPU.");
+  m.def("cuda_status", &trajcore::cuda_status,
+        "Why cuda_device_count() is 0, or an empty string when devices were found.");
+  m.def("set_num_threads", &trajcore::set_num_threads, py::arg("n"),
+        "Threads (the caller included) that CPU work may use. Results do not depend on it.");
+  m.def("get_num_threads", &trajcore::get_num_threads, "Threads CPU work may use.");
+  m.def("_data_pointer", &trajcore::bindings::data_pointer, py::arg("array"),
+        "The data address trajcore reads for `array` (zero-copy checks).");
+
+  trajcore::bindings::bind_box(m);
+}

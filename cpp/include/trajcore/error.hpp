@@ -1,0 +1,27 @@
+// trajcore::Error: the one exception type the library throws for bad input.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace trajcore {
+
+// What a caller got wrong. Python maps kInvalidType to TypeError and everything else to ValueError.
+enum class ErrorKind {
+  kInvalidValue,  // wrong shape, non-finite value, out-of-range parameter, wrong device
+  kInvalidType,   // wrong dtype or wrong kind of object
+};
+
+// Thrown for every invalid argument. The message names the argument, what was expected and
+// what was received, e.g. "a has shape (4, 3), expected (..., 5) = (..., x y yaw length width)".
+class Error : public std::invalid_argument {
+ public:
+  explicit Error(const std::string& message, ErrorKind kind = ErrorKind::kInvalidValue)
+      : std::invalid_argument(message), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+}  // namespace trajcore

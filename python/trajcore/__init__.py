@@ -1,0 +1,42 @@
+"""trajcore: the engine of a learned motion planner.
+
+Collision checking, rollout and scoring of candidate trajectories in C++ (optional CUDA), called
+with numpy arrays or torch tensors, zero-copy. Results come back in the caller's array library
+and on the caller's device. See docs/arrays.md for the array rules and docs/geometry.md for the
+box conventions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import _core
+from ._core import (
+    box_corners,
+    box_distance,
+    box_overlap,
+    built_with_cuda,
+    cuda_device_count,
+    cuda_status,
+    get_num_threads,
+    set_num_threads,
+)
+
+__version__: str = _core.__version__
+
+#: Prefix for CMake's find_package(trajcore): the C++ SDK installed beside the compiled module.
+#: ``cmake -DCMAKE_PREFIX_PATH=$(python -c "import trajcore; print(trajcore.cmake_prefix_path)")``
+cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
+
+__all__ = [
+    "__version__",
+    "box_corners",
+    "box_distance",
+    "box_overlap",
+    "built_with_cuda",
+    "cmake_prefix_path",
+    "cuda_device_count",
+    "cuda_status",
+    "get_num_threads",
+    "set_num_threads",
+]

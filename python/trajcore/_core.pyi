@@ -1,0 +1,36 @@
+# Type stubs of the compiled module trajcore._core (cpp/bindings/). Arrays are numpy arrays or
+# torch tensors; a result has the library and device of the call's first array argument.
+from typing import Any, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+__version__: str
+
+_FloatArray = NDArray[np.float32] | NDArray[np.float64]
+
+def built_with_cuda() -> bool: ...
+def cuda_device_count() -> int: ...
+def cuda_status() -> str: ...
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+def _data_pointer(array: Any) -> int: ...
+@overload
+def box_corners(boxes: _FloatArray, *, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    """Corners (..., 4, 2) of boxes (..., 5) = (x, y, yaw, length, width)."""
+@overload
+def box_corners(boxes: Any, *, out: Any = None) -> Any: ...
+@overload
+def box_overlap(
+    a: _FloatArray, b: _FloatArray, *, out: NDArray[np.bool_] | None = None
+) -> NDArray[np.bool_]:
+    """Whether boxes a (..., 5) and b (..., 5) overlap; touching counts. Broadcasts."""
+@overload
+def box_overlap(a: Any, b: Any, *, out: Any = None) -> Any: ...
+@overload
+def box_distance(
+    a: _FloatArray, b: _FloatArray, *, out: NDArray[np.float32] | None = None
+) -> NDArray[np.float32]:
+    """Gap between boxes a and b; 0 touching; -penetration depth overlapping. Broadcasts."""
+@overload
+def box_distance(a: Any, b: Any, *, out: Any = None) -> Any: ...
