@@ -26,6 +26,10 @@ void check_box_shape(const Shape& shape, const char* name) {
     throw Error(std::string(name) + " has shape " + shape.str() + ", expected (..., 5) = (..., " +
                 kBoxFieldNames + ")");
   }
+  if (shape.numel() == 0) {
+    throw Error(std::string(name) + " is empty: shape " + shape.str() +
+                ", expected at least one item");
+  }
 }
 
 // Names the first invalid value of `boxes` (a CPU array).

@@ -98,8 +98,9 @@ class ThreadPool {
     t_inside_job = false;
   }
 
-  void worker_loop() {
-    uint64_t seen = 0;
+  // `seen`: the last job generation published before this worker started, which it must not
+  // take part in (the caller counted only the workers that existed then).
+  void worker_loop(uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -114,8 +115,10 @@ class ThreadPool {
   }
 
   void start_workers() {
+    std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = false;
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+    const uint64_t seen = generation_;
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, seen] { worker_loop(seen); });
   }
 
   void stop_workers() {
