@@ -1,6 +1,7 @@
 // The box entry points: argument checks, then the CPU or CUDA kernels (box_backend.hpp).
 #include "trajcore/box.hpp"
 
+#include <stdexcept>
 #include <string>
 
 #include "box_backend.hpp"
@@ -35,7 +36,7 @@ void check_box_shape(const Shape& shape, const char* name) {
 // Names the first invalid value of `boxes` (a CPU array).
 [[noreturn]] void throw_first_invalid(TensorView<const float> boxes, const char* name) {
   const detail::BoxDefect d = detail::find_invalid_box_cpu(boxes.data, boxes.numel() / kBoxFields);
-  if (d.box < 0) throw Error(std::string(name) + ": invalid value not found on rescan");
+  if (d.box < 0) throw std::logic_error(std::string(name) + ": a kernel reported an invalid value the rescan did not find");
   detail::throw_box_defect(d, boxes.data[d.box * kBoxFields + d.field], boxes.shape, name);
 }
 

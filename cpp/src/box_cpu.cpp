@@ -102,8 +102,8 @@ struct BoxBlock {
 };
 
 // Kernels over [begin, end), compiled once per instruction set and picked when the library loads
-// (GCC/Clang function multiversioning on x86-64). ISO C++ mode contracts no multiply-add, so
-// every version computes bitwise the same results.
+// (GCC/Clang function multiversioning on x86-64). Built with -ffp-contract=off, so every version
+// computes bitwise the same results.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
 #define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else

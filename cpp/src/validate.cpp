@@ -107,7 +107,8 @@ BoxDefect find_invalid_box_cpu(const float* boxes, int64_t n) {
   return {};
 }
 
-void throw_box_defect(const BoxDefect& defect, float value, const Shape& shape, const char* name) {
+[[noreturn]] void throw_box_defect(const BoxDefect& defect, float value, const Shape& shape,
+                                   const char* name) {
   static const char* const kFields[kBoxFields] = {"x", "y", "yaw", "length", "width"};
   const std::string where = std::string(name) + index_str(shape, defect.box * kBoxFields + defect.field);
   const char* field = kFields[defect.field];

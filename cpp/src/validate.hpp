@@ -41,6 +41,7 @@ struct BoxDefect {
 BoxDefect find_invalid_box_cpu(const float* boxes, int64_t n);
 
 // Throws for a defect found by find_invalid_box_*: non-finite field or negative extent.
-void throw_box_defect(const BoxDefect& defect, float value, const Shape& shape, const char* name);
+[[noreturn]] void throw_box_defect(const BoxDefect& defect, float value, const Shape& shape,
+                                   const char* name);
 
 }  // namespace trajcore::detail
