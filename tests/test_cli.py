@@ -1,0 +1,44 @@
+"""The command line runs end to end and reports what the library computes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+import trajcore
+from trajcore import demo
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trajcore.cli", *args], capture_output=True,
+                          text=True, check=False)
+
+
+def test_demo_scene_results():
+    scene = demo.highway_snapshot()
+    result = demo.run(scene, throughput_pairs=1000)
+    hits = [name for name, hit in zip(scene.names, result.overlap) if hit]
+    assert hits == ["cut-in car, right lane"]  # the scene is built around that cut-in
+    np.testing.assert_array_equal(result.distance, trajcore.box_distance(scene.ego, scene.agents))
+    assert result.pairs_per_second > 0
+
+
+def test_demo_command():
+    done = run_cli("demo", "--pairs", "20000")
+    assert done.returncode == 0, done.stderr
+    assert "cut-in car, right lane" in done.stdout and "yes" in done.stdout
+    assert "M pairs/s" in done.stdout and "coming next" in done.stdout
+
+
+def test_info_command():
+    done = run_cli("info")
+    assert done.returncode == 0, done.stderr
+    assert f"trajcore {trajcore.__version__}" in done.stdout
+    assert f"built with CUDA: {trajcore.built_with_cuda()}" in done.stdout
+
+
+def test_bad_arguments_exit_with_usage():
+    done = run_cli("demo", "--pairs", "0")
+    assert done.returncode == 2 and "--pairs must be at least 1" in done.stderr
