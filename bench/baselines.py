@@ -33,7 +33,9 @@ def numpy_box_overlap(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArr
     return ~separated
 
 
-def numpy_box_overlap_analytic(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[np.bool_]:
+def numpy_box_overlap_analytic(
+    a: NDArray[np.floating], b: NDArray[np.floating]
+) -> NDArray[np.bool_]:
     """Separating-axis test with projection radii in closed form: no corners, four axis tests."""
     dx, dy = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
     ca, sa, cb, sb = np.cos(a[..., 2]), np.sin(a[..., 2]), np.cos(b[..., 2]), np.sin(b[..., 2])

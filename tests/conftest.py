@@ -40,7 +40,10 @@ def sat_depth_f64(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[n
     ca, cb = corners_f64(a), corners_f64(b)
     best = np.full(np.broadcast_shapes(a.shape[:-1], b.shape[:-1]), np.inf)
     for yaw in (np.asarray(a, np.float64)[..., 2], np.asarray(b, np.float64)[..., 2]):
-        for axis in (np.stack([np.cos(yaw), np.sin(yaw)], -1), np.stack([-np.sin(yaw), np.cos(yaw)], -1)):
+        for axis in (
+            np.stack([np.cos(yaw), np.sin(yaw)], -1),
+            np.stack([-np.sin(yaw), np.cos(yaw)], -1),
+        ):
             pa = np.einsum("...kd,...d->...k", ca, axis)
             pb = np.einsum("...kd,...d->...k", cb, axis)
             # Shortest shift along this axis that separates the projections (not the length of

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import random_boxes
 
 import trajcore
+from conftest import random_boxes
 from trajcore import _core
 
 
@@ -53,4 +53,6 @@ def test_float64_is_converted_once_to_float32(rng):
 def test_float64_rounding_matches_float32_input(rng):
     # Values that are not float32-representable round once, exactly as astype(float32) does.
     a = random_boxes(rng, 100).astype(np.float64) + 1e-9
-    np.testing.assert_array_equal(trajcore.box_corners(a), trajcore.box_corners(a.astype(np.float32)))
+    np.testing.assert_array_equal(
+        trajcore.box_corners(a), trajcore.box_corners(a.astype(np.float32))
+    )

@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
-from conftest import random_boxes
 
 import trajcore
+from conftest import random_boxes
 from trajcore import _core
 
 torch = pytest.importorskip("torch")
@@ -61,19 +61,37 @@ def test_out_tensor_is_written_in_place(rng):
 @pytest.mark.parametrize(
     ("call", "exception", "message"),
     [
-        (lambda t: trajcore.box_corners(t.to(torch.int32)), TypeError,
-         "boxes has dtype int32, expected float32 (float64 is accepted and converted)"),
-        (lambda t: trajcore.box_corners(t.to(torch.bfloat16)), TypeError,
-         "boxes has dtype bfloat16, expected float32 (float64 is accepted and converted)"),
-        (lambda t: trajcore.box_corners(t.T.contiguous().T), ValueError,
-         "boxes is not C-contiguous (shape (4, 5), strides (1, 4) elements), expected a "
-         "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()"),
-        (lambda t: trajcore.box_overlap(t, t, out=torch.zeros(4, requires_grad=True)), ValueError,
-         "out requires grad, expected a tensor without autograd history to write into"),
-        (lambda t: trajcore.box_overlap(t, t, out=torch.zeros(4)), TypeError,
-         "out has dtype float32, expected bool"),
-        (lambda t: trajcore.box_overlap(t, torch.full_like(t, float("nan"))), ValueError,
-         "b[0, 0] (x) is nan, expected a finite value"),
+        (
+            lambda t: trajcore.box_corners(t.to(torch.int32)),
+            TypeError,
+            "boxes has dtype int32, expected float32 (float64 is accepted and converted)",
+        ),
+        (
+            lambda t: trajcore.box_corners(t.to(torch.bfloat16)),
+            TypeError,
+            "boxes has dtype bfloat16, expected float32 (float64 is accepted and converted)",
+        ),
+        (
+            lambda t: trajcore.box_corners(t.T.contiguous().T),
+            ValueError,
+            "boxes is not C-contiguous (shape (4, 5), strides (1, 4) elements), expected a "
+            "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()",
+        ),
+        (
+            lambda t: trajcore.box_overlap(t, t, out=torch.zeros(4, requires_grad=True)),
+            ValueError,
+            "out requires grad, expected a tensor without autograd history to write into",
+        ),
+        (
+            lambda t: trajcore.box_overlap(t, t, out=torch.zeros(4)),
+            TypeError,
+            "out has dtype float32, expected bool",
+        ),
+        (
+            lambda t: trajcore.box_overlap(t, torch.full_like(t, float("nan"))),
+            ValueError,
+            "b[0, 0] (x) is nan, expected a finite value",
+        ),
     ],
     ids=["int32", "bfloat16", "transposed", "out requires grad", "out dtype", "nan"],
 )
@@ -108,7 +126,9 @@ def test_cuda_matches_cpu_on_current_stream(rng):
 @cuda
 def test_cuda_errors(rng):
     a = torch.from_numpy(random_boxes(rng, 4))
-    with pytest.raises(ValueError, match=re.escape("b is on cpu, expected cuda:0 (the device of a)")):
+    with pytest.raises(
+        ValueError, match=re.escape("b is on cpu, expected cuda:0 (the device of a)")
+    ):
         trajcore.box_overlap(a.cuda(), a)
     bad = a.clone()
     bad[2, 4] = -1.0

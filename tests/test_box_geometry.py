@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import corners_f64, random_boxes, sat_depth_f64, shapely_polygons
 
 import trajcore
+from conftest import corners_f64, random_boxes, sat_depth_f64, shapely_polygons
 
 shapely = pytest.importorskip("shapely")
 
@@ -110,7 +110,10 @@ def test_one_box_against_many(rng):
     got = trajcore.box_distance(ego, others)
     assert got.shape == (5000,)
     np.testing.assert_array_equal(got, trajcore.box_distance(np.repeat(ego[None], 5000, 0), others))
-    np.testing.assert_array_equal(trajcore.box_distance(others, ego), trajcore.box_distance(others, np.repeat(ego[None], 5000, 0)))
+    np.testing.assert_array_equal(
+        trajcore.box_distance(others, ego),
+        trajcore.box_distance(others, np.repeat(ego[None], 5000, 0)),
+    )
 
 
 def test_single_boxes_give_zero_dimensional_results():

@@ -12,8 +12,9 @@ from trajcore import demo
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trajcore.cli", *args], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "trajcore.cli", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_demo_scene_results():

@@ -36,63 +36,161 @@ def read_only(array: np.ndarray) -> np.ndarray:
 
 CASES = [
     # (id, call, exception, exact message)
-    ("int dtype", lambda: trajcore.box_overlap(GOOD.astype(np.int64), GOOD), TypeError,
-     "a has dtype int64, expected float32 (float64 is accepted and converted)"),
-    ("bool dtype", lambda: trajcore.box_overlap(GOOD, GOOD.astype(bool)), TypeError,
-     "b has dtype bool, expected float32 (float64 is accepted and converted)"),
-    ("complex dtype", lambda: trajcore.box_corners(GOOD.astype(np.complex64)), TypeError,
-     "boxes has dtype complex64, expected float32 (float64 is accepted and converted)"),
-    ("float16 dtype", lambda: trajcore.box_corners(GOOD.astype(np.float16)), TypeError,
-     "boxes has dtype float16, expected float32 (float64 is accepted and converted)"),
-    ("list", lambda: trajcore.box_corners([[0, 0, 0, 4, 2]]), TypeError,
-     "boxes is a list, expected a numpy array or a torch tensor (an object with __dlpack__)"),
-    ("None", lambda: trajcore.box_overlap(GOOD, None), TypeError,
-     "b is a NoneType, expected a numpy array or a torch tensor (an object with __dlpack__)"),
-    ("rank 0", lambda: trajcore.box_corners(np.array(1.0, dtype=np.float32)), ValueError,
-     "boxes has shape (), expected (..., 5) = (..., x, y, yaw, length, width)"),
-    ("wrong last dim", lambda: trajcore.box_overlap(GOOD[:, :4].copy(), GOOD), ValueError,
-     "a has shape (2, 4), expected (..., 5) = (..., x, y, yaw, length, width)"),
-    ("not broadcastable", lambda: trajcore.box_distance(GOOD, np.zeros((3, 5), np.float32)),
-     ValueError, "a and b cannot be broadcast together: leading shapes (2,) and (3,)"),
-    ("too many dims", lambda: trajcore.box_corners(np.zeros((1,) * 8 + (5,), np.float32)),
-     ValueError, "boxes has 9 dimensions, expected at most 8"),
-    ("empty", lambda: trajcore.box_overlap(np.zeros((0, 5), np.float32), GOOD), ValueError,
-     "a is empty: shape (0, 5), expected at least one item"),
-    ("nan", lambda: trajcore.box_overlap(GOOD, bad(yaw=np.nan)), ValueError,
-     "b[1, 2] (yaw) is nan, expected a finite value"),
-    ("inf", lambda: trajcore.box_distance(bad(x=np.inf), GOOD), ValueError,
-     "a[1, 0] (x) is inf, expected a finite value"),
-    ("-inf", lambda: trajcore.box_corners(bad(y=-np.inf)), ValueError,
-     "boxes[1, 1] (y) is -inf, expected a finite value"),
-    ("negative extent", lambda: trajcore.box_overlap(GOOD, bad(length=-1.5)), ValueError,
-     "b[1, 3] (length) is -1.5, expected a length >= 0"),
-    ("non-contiguous", lambda: trajcore.box_overlap(np.zeros((4, 5), np.float32)[::2], GOOD),
-     ValueError, "a is not C-contiguous (shape (2, 5), strides (10, 1) elements), expected a C-contiguous "
-     "array: pass np.ascontiguousarray(x) or x.contiguous()"),
-    ("fortran order", lambda: trajcore.box_corners(np.asfortranarray(np.zeros((3, 5), np.float32))),
-     ValueError, "boxes is not C-contiguous (shape (3, 5), strides (1, 3) elements), expected a "
-     "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()"),
-    ("unsupported device", lambda: trajcore.box_overlap(FakeDevice(), GOOD), ValueError,
-     "a is on DLPack device type 4, expected cpu or cuda"),
-    ("out wrong shape", lambda: trajcore.box_overlap(GOOD, GOOD, out=np.zeros(3, bool)),
-     ValueError, "out has shape (3,), expected (2,)"),
-    ("out wrong dtype", lambda: trajcore.box_overlap(GOOD, GOOD, out=np.zeros(2, np.uint8)),
-     TypeError, "out has dtype uint8, expected bool"),
-    ("out read-only", lambda: trajcore.box_distance(GOOD, GOOD, out=read_only(np.zeros(2, np.float32))),
-     ValueError, "out is read-only, expected a writable array"),
-    ("out non-contiguous", lambda: trajcore.box_distance(GOOD, GOOD, out=np.zeros(4, np.float32)[::2]),
-     ValueError, "out is not C-contiguous (shape (2,), strides (2,) elements), expected a "
-     "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()"),
-    ("out aliases input", lambda: trajcore.box_corners(
-        (buf := np.zeros(40, np.float32))[:10].reshape(2, 5), out=buf[2:18].reshape(2, 4, 2)),
-     ValueError, "out overlaps boxes in memory, expected separate memory for the result"),
-    ("threads", lambda: trajcore.set_num_threads(0), ValueError,
-     "set_num_threads: n is 0, expected an integer >= 1"),
+    (
+        "int dtype",
+        lambda: trajcore.box_overlap(GOOD.astype(np.int64), GOOD),
+        TypeError,
+        "a has dtype int64, expected float32 (float64 is accepted and converted)",
+    ),
+    (
+        "bool dtype",
+        lambda: trajcore.box_overlap(GOOD, GOOD.astype(bool)),
+        TypeError,
+        "b has dtype bool, expected float32 (float64 is accepted and converted)",
+    ),
+    (
+        "complex dtype",
+        lambda: trajcore.box_corners(GOOD.astype(np.complex64)),
+        TypeError,
+        "boxes has dtype complex64, expected float32 (float64 is accepted and converted)",
+    ),
+    (
+        "float16 dtype",
+        lambda: trajcore.box_corners(GOOD.astype(np.float16)),
+        TypeError,
+        "boxes has dtype float16, expected float32 (float64 is accepted and converted)",
+    ),
+    (
+        "list",
+        lambda: trajcore.box_corners([[0, 0, 0, 4, 2]]),
+        TypeError,
+        "boxes is a list, expected a numpy array or a torch tensor (an object with __dlpack__)",
+    ),
+    (
+        "None",
+        lambda: trajcore.box_overlap(GOOD, None),
+        TypeError,
+        "b is a NoneType, expected a numpy array or a torch tensor (an object with __dlpack__)",
+    ),
+    (
+        "rank 0",
+        lambda: trajcore.box_corners(np.array(1.0, dtype=np.float32)),
+        ValueError,
+        "boxes has shape (), expected (..., 5) = (..., x, y, yaw, length, width)",
+    ),
+    (
+        "wrong last dim",
+        lambda: trajcore.box_overlap(GOOD[:, :4].copy(), GOOD),
+        ValueError,
+        "a has shape (2, 4), expected (..., 5) = (..., x, y, yaw, length, width)",
+    ),
+    (
+        "not broadcastable",
+        lambda: trajcore.box_distance(GOOD, np.zeros((3, 5), np.float32)),
+        ValueError,
+        "a and b cannot be broadcast together: leading shapes (2,) and (3,)",
+    ),
+    (
+        "too many dims",
+        lambda: trajcore.box_corners(np.zeros((1,) * 8 + (5,), np.float32)),
+        ValueError,
+        "boxes has 9 dimensions, expected at most 8",
+    ),
+    (
+        "empty",
+        lambda: trajcore.box_overlap(np.zeros((0, 5), np.float32), GOOD),
+        ValueError,
+        "a is empty: shape (0, 5), expected at least one item",
+    ),
+    (
+        "nan",
+        lambda: trajcore.box_overlap(GOOD, bad(yaw=np.nan)),
+        ValueError,
+        "b[1, 2] (yaw) is nan, expected a finite value",
+    ),
+    (
+        "inf",
+        lambda: trajcore.box_distance(bad(x=np.inf), GOOD),
+        ValueError,
+        "a[1, 0] (x) is inf, expected a finite value",
+    ),
+    (
+        "-inf",
+        lambda: trajcore.box_corners(bad(y=-np.inf)),
+        ValueError,
+        "boxes[1, 1] (y) is -inf, expected a finite value",
+    ),
+    (
+        "negative extent",
+        lambda: trajcore.box_overlap(GOOD, bad(length=-1.5)),
+        ValueError,
+        "b[1, 3] (length) is -1.5, expected a length >= 0",
+    ),
+    (
+        "non-contiguous",
+        lambda: trajcore.box_overlap(np.zeros((4, 5), np.float32)[::2], GOOD),
+        ValueError,
+        "a is not C-contiguous (shape (2, 5), strides (10, 1) elements), expected a C-contiguous "
+        "array: pass np.ascontiguousarray(x) or x.contiguous()",
+    ),
+    (
+        "fortran order",
+        lambda: trajcore.box_corners(np.asfortranarray(np.zeros((3, 5), np.float32))),
+        ValueError,
+        "boxes is not C-contiguous (shape (3, 5), strides (1, 3) elements), expected a "
+        "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()",
+    ),
+    (
+        "unsupported device",
+        lambda: trajcore.box_overlap(FakeDevice(), GOOD),
+        ValueError,
+        "a is on DLPack device type 4, expected cpu or cuda",
+    ),
+    (
+        "out wrong shape",
+        lambda: trajcore.box_overlap(GOOD, GOOD, out=np.zeros(3, bool)),
+        ValueError,
+        "out has shape (3,), expected (2,)",
+    ),
+    (
+        "out wrong dtype",
+        lambda: trajcore.box_overlap(GOOD, GOOD, out=np.zeros(2, np.uint8)),
+        TypeError,
+        "out has dtype uint8, expected bool",
+    ),
+    (
+        "out read-only",
+        lambda: trajcore.box_distance(GOOD, GOOD, out=read_only(np.zeros(2, np.float32))),
+        ValueError,
+        "out is read-only, expected a writable array",
+    ),
+    (
+        "out non-contiguous",
+        lambda: trajcore.box_distance(GOOD, GOOD, out=np.zeros(4, np.float32)[::2]),
+        ValueError,
+        "out is not C-contiguous (shape (2,), strides (2,) elements), expected a "
+        "C-contiguous array: pass np.ascontiguousarray(x) or x.contiguous()",
+    ),
+    (
+        "out aliases input",
+        lambda: trajcore.box_corners(
+            (buf := np.zeros(40, np.float32))[:10].reshape(2, 5), out=buf[2:18].reshape(2, 4, 2)
+        ),
+        ValueError,
+        "out overlaps boxes in memory, expected separate memory for the result",
+    ),
+    (
+        "threads",
+        lambda: trajcore.set_num_threads(0),
+        ValueError,
+        "set_num_threads: n is 0, expected an integer >= 1",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("call", "exception", "message"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("call", "exception", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_input(call, exception, message):
     with pytest.raises(exception, match=f"^{re.escape(message)}$"):
         call()

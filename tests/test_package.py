@@ -69,7 +69,9 @@ def test_mypy_accepts_typed_use(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(sample)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "numpy.bool" in result.stdout  # the overload for numpy arrays was chosen

@@ -8,9 +8,9 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import random_boxes
 
 import trajcore
+from conftest import random_boxes
 
 
 @pytest.fixture
@@ -21,8 +21,12 @@ def restore_threads():
 
 
 def run_all(a, b):
-    return (trajcore.box_overlap(a, b), trajcore.box_distance(a, b), trajcore.box_corners(a),
-            trajcore.box_distance(a[:, None, :][:200], b[None, :300]))
+    return (
+        trajcore.box_overlap(a, b),
+        trajcore.box_distance(a, b),
+        trajcore.box_corners(a),
+        trajcore.box_distance(a[:, None, :][:200], b[None, :300]),
+    )
 
 
 @pytest.mark.usefixtures("restore_threads")
@@ -49,7 +53,7 @@ def test_concurrent_python_threads(rng):
         try:
             for _ in range(5):
                 results.append(trajcore.box_distance(a, b))
-        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(8)]

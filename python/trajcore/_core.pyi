@@ -16,8 +16,11 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def _data_pointer(array: Any) -> int: ...
 @overload
-def box_corners(boxes: _FloatArray, *, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+def box_corners(
+    boxes: _FloatArray, *, out: NDArray[np.float32] | None = None
+) -> NDArray[np.float32]:
     """Corners (..., 4, 2) of boxes (..., 5) = (x, y, yaw, length, width)."""
+
 @overload
 def box_corners(boxes: Any, *, out: Any = None) -> Any: ...
 @overload
@@ -25,6 +28,7 @@ def box_overlap(
     a: _FloatArray, b: _FloatArray, *, out: NDArray[np.bool_] | None = None
 ) -> NDArray[np.bool_]:
     """Whether boxes a (..., 5) and b (..., 5) overlap; touching counts. Broadcasts."""
+
 @overload
 def box_overlap(a: Any, b: Any, *, out: Any = None) -> Any: ...
 @overload
@@ -32,5 +36,6 @@ def box_distance(
     a: _FloatArray, b: _FloatArray, *, out: NDArray[np.float32] | None = None
 ) -> NDArray[np.float32]:
     """Gap between boxes a and b; 0 touching; -penetration depth overlapping. Broadcasts."""
+
 @overload
 def box_distance(a: Any, b: Any, *, out: Any = None) -> Any: ...

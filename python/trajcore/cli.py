@@ -23,18 +23,34 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     scene = demo.highway_snapshot()
     result = demo.run(scene, throughput_pairs=args.pairs)
     table = Table(title="trajcore demo: highway snapshot, ego 4.8 x 1.95 m in the middle lane")
-    for column, justify in (("agent", "left"), ("x m", "right"), ("y m", "right"),
-                            ("size m", "right"), ("overlap", "center"), ("gap m", "right")):
+    for column, justify in (
+        ("agent", "left"),
+        ("x m", "right"),
+        ("y m", "right"),
+        ("size m", "right"),
+        ("overlap", "center"),
+        ("gap m", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for name, box, hit, gap in zip(scene.names, scene.agents, result.overlap, result.distance):
-        table.add_row(name, f"{box[0]:.1f}", f"{box[1]:.1f}", f"{box[3]:.1f} x {box[4]:.1f}",
-                      "[bold red]yes[/]" if hit else "no", f"{gap:+.2f}")
+        table.add_row(
+            name,
+            f"{box[0]:.1f}",
+            f"{box[1]:.1f}",
+            f"{box[3]:.1f} x {box[4]:.1f}",
+            "[bold red]yes[/]" if hit else "no",
+            f"{gap:+.2f}",
+        )
     console.print(table)
     nearest = int(result.distance.argmin())
-    console.print(f"closest: {scene.names[nearest]} at {result.distance[nearest]:+.2f} m "
-                  "(negative: penetration depth)")
-    console.print(f"box_overlap throughput: {result.pairs_per_second / 1e6:.0f} M pairs/s "
-                  f"on {result.threads} CPU threads ({args.pairs:,} pairs, median of 5)")
+    console.print(
+        f"closest: {scene.names[nearest]} at {result.distance[nearest]:+.2f} m "
+        "(negative: penetration depth)"
+    )
+    console.print(
+        f"box_overlap throughput: {result.pairs_per_second / 1e6:.0f} M pairs/s "
+        f"on {result.threads} CPU threads ({args.pairs:,} pairs, median of 5)"
+    )
     console.print("coming next: " + "; ".join(COMING) + ".")
     return 0
 
@@ -55,8 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trajcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="run the built-in demo scene")
-    p_demo.add_argument("--pairs", type=int, default=1_000_000,
-                        help="box pairs in the throughput measurement (default 1,000,000)")
+    p_demo.add_argument(
+        "--pairs",
+        type=int,
+        default=1_000_000,
+        help="box pairs in the throughput measurement (default 1,000,000)",
+    )
     p_demo.set_defaults(func=cmd_demo)
     p_info = sub.add_parser("info", help="print version, build and device information")
     p_info.set_defaults(func=cmd_info)

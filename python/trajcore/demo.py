@@ -27,7 +27,7 @@ class Scene:
 
 
 def highway_snapshot() -> Scene:
-    """Three lanes, the ego in the middle one; a car merging in from the right lane cuts in close."""
+    """Three lanes, the ego in the middle one; a car from the right lane cuts in too close."""
     rows = [
         ("lead car, same lane", 28.0, 0.0, 0.0, 4.6, 1.9),
         ("truck, left lane", 6.0, LANE_WIDTH, 0.0, 12.0, 2.5),
@@ -66,5 +66,6 @@ def run(scene: Scene, throughput_pairs: int = 1_000_000, seed: int = 0) -> DemoR
         start = time.perf_counter()
         _core.box_overlap(egos, others, out=out)
         times.append(time.perf_counter() - start)
-    return DemoResult(overlap, distance, throughput_pairs / float(np.median(times)),
-                      _core.get_num_threads())
+    return DemoResult(
+        overlap, distance, throughput_pairs / float(np.median(times)), _core.get_num_threads()
+    )

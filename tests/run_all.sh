@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# trajcore's whole test suite against the installed package: lint and typing, pytest (which also
+# builds tests/cmake_consumer against the installed C++ SDK), then the C++ unit tests through a
+# standalone CMake build and ctest. Run from the repository root after `pip install ".[test]"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The C++ tests need GoogleTest and Eigen from Debian; install them when we can.
+if ! [ -e /usr/include/gtest/gtest.h ] || ! [ -e /usr/include/eigen3/Eigen/Core ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq libgtest-dev libeigen3-dev >/dev/null
+  else
+    echo "run_all.sh: the C++ tests need libgtest-dev and libeigen3-dev (apt-get install as root)" >&2
+    exit 1
+  fi
+fi
+
+echo "== ruff and mypy"
+python -m ruff check python tests bench
+python -m mypy
+
+echo "== pytest"
+# Run from outside the source tree so the installed package is what gets imported.
+python -m pytest -c pyproject.toml --rootdir . tests
+
+echo "== C++ unit tests (standalone build, ctest)"
+build=build/cpp-tests
+cmake -S . -B "$build" -DTRAJCORE_TESTS=ON -DTRAJCORE_CUDA="${TRAJCORE_CUDA:-AUTO}" >/dev/null
+cmake --build "$build" --parallel
+ctest --test-dir "$build" --output-on-failure
