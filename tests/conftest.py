@@ -53,7 +53,7 @@ def sat_depth_f64(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[n
     return best
 
 
-def shapely_polygons(boxes: NDArray[np.floating]):  # type: ignore[no-untyped-def]
+def shapely_polygons(boxes: NDArray[np.floating]) -> NDArray[np.object_]:
     shapely = pytest.importorskip("shapely")
     return shapely.polygons(corners_f64(boxes))
 

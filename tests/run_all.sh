@@ -28,3 +28,13 @@ build=build/cpp-tests
 cmake -S . -B "$build" -DTRAJCORE_TESTS=ON -DTRAJCORE_CUDA="${TRAJCORE_CUDA:-AUTO}" >/dev/null
 cmake --build "$build" --parallel
 ctest --test-dir "$build" --output-on-failure
+
+echo "== standalone SDK: cmake --install, then the consumer against it"
+prefix=$(mktemp -d)
+cmake --install "$build" --prefix "$prefix" >/dev/null
+cmake -S tests/cmake_consumer -B "$build/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$build/consumer" >/dev/null
+# Two touching 4 x 2 boxes: overlap 1, distance 0.
+echo "0 0 0 4 2  4 0 0 4 2" | "$build/consumer/consumer" | tail -1 | grep -qx "1 0" \
+  && echo "standalone consumer ok"
+rm -rf "$prefix"
