@@ -23,15 +23,11 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     scene = demo.highway_snapshot()
     result = demo.run(scene, throughput_pairs=args.pairs)
     table = Table(title="trajcore demo: highway snapshot, ego 4.8 x 1.95 m in the middle lane")
-    for column, justify in (
-        ("agent", "left"),
-        ("x m", "right"),
-        ("y m", "right"),
-        ("size m", "right"),
-        ("overlap", "center"),
-        ("gap m", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("agent")
+    for column in ("x m", "y m", "size m"):
+        table.add_column(column, justify="right")
+    table.add_column("overlap", justify="center")
+    table.add_column("gap m", justify="right")
     for name, box, hit, gap in zip(scene.names, scene.agents, result.overlap, result.distance):
         table.add_row(
             name,
