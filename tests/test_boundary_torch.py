@@ -136,9 +136,10 @@ def test_cuda_errors(rng):
         trajcore.box_distance(bad.cuda(), a.cuda())
 
 
-@pytest.mark.skipif(trajcore.built_with_cuda(), reason="checks the message of a CPU-only build")
+@pytest.mark.skipif(
+    trajcore.built_with_cuda() or not torch.cuda.is_available(),
+    reason="needs a CPU-only build of trajcore and a GPU to create a CUDA tensor",
+)
 def test_cuda_tensor_without_cuda_build():
-    if not torch.cuda.is_available():
-        pytest.skip("needs a GPU to create a CUDA tensor")
     with pytest.raises(ValueError, match="built without CUDA"):
         trajcore.box_corners(torch.zeros(2, 5, device="cuda"))
