@@ -8,5 +8,6 @@ namespace trajcore::bindings {
 namespace py = pybind11;
 
 void bind_box(py::module_& m);
+void bind_collision(py::module_& m);
 
 }  // namespace trajcore::bindings

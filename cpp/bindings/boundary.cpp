@@ -35,6 +35,7 @@ DType classify(const dlpack::DataType& t) {
   if (t.lanes != 1) return DType::kOther;
   if (t.code == dlpack::kFloat && t.bits == 32) return DType::kFloat32;
   if (t.code == dlpack::kFloat && t.bits == 64) return DType::kFloat64;
+  if (t.code == dlpack::kInt && t.bits == 32) return DType::kInt32;
   if (t.code == dlpack::kBool && t.bits == 8) return DType::kBool;
   return DType::kOther;
 }
@@ -43,6 +44,7 @@ const char* dtype_label(DType d) {
   switch (d) {
     case DType::kFloat32: return "float32";
     case DType::kFloat64: return "float64";
+    case DType::kInt32: return "int32";
     case DType::kBool: return "bool";
     default: return "?";
   }
@@ -252,6 +254,14 @@ Array Call::input_floats(py::handle obj, const char* name) {
     if (device_.is_cuda()) {
       stream_ = reinterpret_cast<Stream>(current_torch_stream(device_.index));
     }
+  }
+  return a;
+}
+
+Array Call::input_bools(py::handle obj, const char* name) {
+  Array a = Array::import(obj, name);
+  if (a.dtype != DType::kBool) {
+    type_error(std::string(name) + " has dtype " + a.dtype_name + ", expected bool");
   }
   return a;
 }

@@ -16,7 +16,7 @@ namespace trajcore::bindings {
 
 namespace py = pybind11;
 
-enum class DType { kFloat32, kFloat64, kBool, kOther };
+enum class DType { kFloat32, kFloat64, kInt32, kBool, kOther };
 enum class Library { kNumpy, kTorch, kOther };
 
 // One array received through DLPack. Owns the producer's tensor until destroyed (the producer's
@@ -60,6 +60,9 @@ class Call {
   // A float32 input (float64 is converted once); integer, bool, complex and other types are a
   // TypeError.
   Array input_floats(py::handle obj, const char* name);
+
+  // A bool input (masks); other dtypes are a TypeError.
+  Array input_bools(py::handle obj, const char* name);
 
   // `out` given: checked to be a writable, C-contiguous array of `dtype` (its shape and device are
   // checked by the C++ core). `out` None: a new array of `shape` and `dtype` from the library and

@@ -36,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
         "The data address trajcore reads for `array` (zero-copy checks).");
 
   trajcore::bindings::bind_box(m);
+  trajcore::bindings::bind_collision(m);
 }

@@ -22,6 +22,14 @@ std::string index_str(const Shape& shape, int64_t flat) {
   return os.str();
 }
 
+std::string value_str(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << value;
+  return os.str();
+}
+
 void check_items(const Shape& shape, const void* data, const char* name, int64_t fields,
                  const char* field_names) {
   if (shape.rank() == 0 || shape.back() != fields) {

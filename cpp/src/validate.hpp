@@ -13,6 +13,9 @@ namespace trajcore::detail {
 // "[2, 1]": the multi-index of flat position `flat` in `shape`.
 std::string index_str(const Shape& shape, int64_t flat);
 
+// "nan", "inf", "-inf" or the value as printed by iostreams ("-1.5").
+std::string value_str(double value);
+
 // `name` is a non-empty array shaped (..., fields) with a non-null data pointer.
 void check_items(const Shape& shape, const void* data, const char* name, int64_t fields,
                  const char* field_names);

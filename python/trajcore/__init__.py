@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import _core
 from ._core import (
+    CollisionWorkspace,
     box_corners,
     box_distance,
     box_overlap,
@@ -21,6 +22,7 @@ from ._core import (
     get_num_threads,
     set_num_threads,
 )
+from .collision import CollisionResult, check_collisions
 
 __version__: str = _core.__version__
 
@@ -29,11 +31,14 @@ __version__: str = _core.__version__
 cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
 
 __all__ = [
+    "CollisionResult",
+    "CollisionWorkspace",
     "__version__",
     "box_corners",
     "box_distance",
     "box_overlap",
     "built_with_cuda",
+    "check_collisions",
     "cmake_prefix_path",
     "cuda_device_count",
     "cuda_status",

@@ -39,3 +39,25 @@ def box_distance(
 
 @overload
 def box_distance(a: Any, b: Any, *, out: Any = None) -> Any: ...
+
+class CollisionWorkspace:
+    """Scratch memory reused by check_collisions calls (one call at a time)."""
+
+    def __init__(self) -> None: ...
+    @property
+    def capacity_bytes(self) -> int: ...
+
+def _check_collisions(
+    ego: Any,
+    ego_extent: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_prob: Any,
+    agent_valid: Any,
+    margin: float,
+    swept: bool,
+    clearance_cap: float,
+    compute_agent_first_step: bool,
+    compute_min_clearance: bool,
+    workspace: CollisionWorkspace | None,
+) -> tuple[Any, Any, Any | None, Any, Any | None]: ...

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 
 namespace trajcore {
@@ -59,6 +60,41 @@ struct TensorView {
   int64_t numel() const { return shape.numel(); }
   // A read-only view of the same memory.
   operator TensorView<const T>() const { return {data, shape, device}; }
+};
+
+// An owning CPU array that keeps its memory: resizing to a size it has held before does not
+// allocate. Undefined (no shape, no data) until the first resize.
+template <class T>
+class Tensor {
+ public:
+  void resize(const Shape& shape) {
+    const int64_t n = shape.numel();
+    if (n > capacity_) {
+      data_.reset(new T[static_cast<size_t>(n)]);
+      capacity_ = n;
+    }
+    shape_ = shape;
+    defined_ = true;
+  }
+  void reset() {
+    shape_ = Shape();
+    defined_ = false;
+  }
+
+  bool defined() const { return defined_; }
+  const Shape& shape() const { return shape_; }
+  int64_t numel() const { return defined_ ? shape_.numel() : 0; }
+  T* data() { return defined_ ? data_.get() : nullptr; }
+  const T* data() const { return defined_ ? data_.get() : nullptr; }
+  TensorView<T> view() { return {data(), shape_, Device{}}; }
+  TensorView<const T> view() const { return {data(), shape_, Device{}}; }
+  int64_t capacity() const { return capacity_; }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  int64_t capacity_ = 0;
+  Shape shape_;
+  bool defined_ = false;
 };
 
 // A CUDA stream (cudaStream_t) as an opaque pointer, so these headers stay CUDA-free.

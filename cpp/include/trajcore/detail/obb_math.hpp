@@ -88,8 +88,8 @@ TRAJCORE_HD bool obb_overlap(const Obb& a, const Obb& b) {
 
 // Signed distance: gap when apart, 0 when touching, -penetration depth when overlapping.
 // Branch-free (both cases are computed) so the CPU vectorises it and GPU warps do not diverge.
-TRAJCORE_HD float obb_distance(const Obb& a, const Obb& b) {
-  const float overlap = obb_min_axis_overlap(a, b);
+// `overlap` is obb_min_axis_overlap(a, b), for callers that have it already.
+TRAJCORE_HD float obb_distance_from_overlap(const Obb& a, const Obb& b, float overlap) {
   const float dx = b.x - a.x, dy = b.y - a.y;
   // Two disjoint convex polygons are closest at a vertex of one of them.
   const float d2 = min_f(min_corner_dist2(a, b, dx, dy), min_corner_dist2(b, a, -dx, -dy));
@@ -97,6 +97,10 @@ TRAJCORE_HD float obb_distance(const Obb& a, const Obb& b) {
   // consistent with obb_overlap) where rounding would make the corner distance 0.
   const float gap = max_f(sqrtf(d2), -overlap);
   return overlap >= 0.f ? 0.f - overlap : gap;  // 0 - 0 is +0: touching gives +0
+}
+
+TRAJCORE_HD float obb_distance(const Obb& a, const Obb& b) {
+  return obb_distance_from_overlap(a, b, obb_min_axis_overlap(a, b));
 }
 
 }  // namespace trajcore::detail

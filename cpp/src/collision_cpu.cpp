@@ -1,0 +1,522 @@
+// CPU kernels of check_collisions.
+//
+// 1. Agents (parallel over agents): each mode's poses become structure-of-arrays tracks (x, y,
+//    cos, sin, turn growth, valid, swept-valid) padded to whole windows of kWindow steps, with
+//    an axis-aligned bound per window, and per agent the bound's union over its modes.
+// 2. Candidates (parallel over candidates, fixed partition): the candidate's own track and
+//    window bounds, then per window a broad phase (agent bounds, then mode bounds, against the
+//    candidate's bound grown by the clearance still to beat) and for the surviving
+//    (mode, window) pairs the exact tests over the window's steps, vectorised across steps.
+//
+// The broad phase only skips pairs that cannot change a result (a bound's gap is a lower bound of
+// every box distance inside it), so results do not depend on it, on the order of the work or on
+// the thread count.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#include <cstdio>
+#include <cstdlib>
+
+#include "collision_workspace.hpp"
+#include "parallel.hpp"
+#include "trajcore/detail/fast_sincos.hpp"
+#include "trajcore/detail/obb_math.hpp"
+#include "trajcore/detail/swept_obb.hpp"
+
+namespace trajcore {
+
+int64_t CollisionWorkspace::Impl::bytes() const {
+  return static_cast<int64_t>(
+      (agent_tracks.capacity() + mode_bounds.capacity() + agent_bounds.capacity() +
+       agent_half.capacity() + scene_half.capacity()) * sizeof(float) +
+      mode_valid.capacity() + prob.capacity() * sizeof(double) + chunk_ok.capacity());
+}
+
+namespace detail {
+namespace {
+
+#if defined(__GNUC__)
+#define TRAJCORE_INLINE inline __attribute__((always_inline))
+#else
+#define TRAJCORE_INLINE inline
+#endif
+
+// Compiled once per instruction set and chosen at load time; -ffp-contract=off keeps every
+// version's results bitwise equal.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TRAJCORE_CPU_CLONES
+#endif
+
+constexpr int kWindow = 16;  // steps per window: one AVX-512 register of lanes
+constexpr int64_t kCandidateGrain = 8;
+constexpr int64_t kAgentGrain = 4;
+constexpr float kTwoPi = 6.283185307179586f;
+constexpr float kPi = 3.14159265358979f;
+
+enum Field { kX, kY, kCos, kSin, kGrow, kValid, kSwept };
+constexpr int kEgoFields = 5;
+constexpr int kAgentFields = 7;
+
+struct Sizes {
+  int64_t steps;       // T+1
+  int64_t padded;      // steps rounded up to whole windows
+  int64_t row;         // one field row: lead slot + padded steps
+  int64_t windows;
+
+  explicit Sizes(int64_t t1)
+      : steps(t1),
+        padded((t1 + kWindow - 1) / kWindow * kWindow),
+        row(padded + 1),
+        windows((t1 + kWindow - 1) / kWindow) {}
+};
+
+// Bounds: min x, max x, min y, max y. Empty: +max, -max (its gap to anything overflows to inf).
+struct Bound {
+  float x0 = FLT_MAX, x1 = -FLT_MAX, y0 = FLT_MAX, y1 = -FLT_MAX;
+
+  void add(float xa, float xb, float ya, float yb) {
+    x0 = std::min(x0, xa);
+    x1 = std::max(x1, xb);
+    y0 = std::min(y0, ya);
+    y1 = std::max(y1, yb);
+  }
+  void add(const float* b) { add(b[0], b[1], b[2], b[3]); }
+  bool empty() const { return x0 > x1; }
+  // Grown by a slack far above float32 rounding of the exact tests, so that a contact those
+  // tests report (touching included) is never cut by the bound's own rounding.
+  void store(float* out) const {
+    float slack = 0.f;
+    if (!empty()) {
+      const float extent = std::max(std::max(std::fabs(x0), std::fabs(x1)),
+                                    std::max(std::fabs(y0), std::fabs(y1)));
+      slack = 1e-3f + 1e-5f * extent;
+    }
+    out[0] = x0 - slack;
+    out[1] = x1 + slack;
+    out[2] = y0 - slack;
+    out[3] = y1 + slack;
+  }
+};
+
+TRAJCORE_INLINE float gap2(const float* p, float qx0, float qx1, float qy0, float qy1) {
+  const float gx = max_f(max_f(qx0 - p[1], p[0] - qx1), 0.f);
+  const float gy = max_f(max_f(qy0 - p[3], p[2] - qy1), 0.f);
+  return gx * gx + gy * gy;
+}
+
+// near[m] = 1 where agent m's bound (four rows of M: min x, max x, min y, max y) is within
+// sqrt(reach2) of `bound`. Locals and restrict pointers let the compiler vectorise it (byte
+// stores may alias anything).
+TRAJCORE_INLINE void select_near(const float* __restrict agent_bounds, int64_t M,
+                                 const float* bound, float reach2, uint8_t* __restrict near) {
+  const float bx0 = bound[0], bx1 = bound[1], by0 = bound[2], by1 = bound[3];
+  const float* x0 = agent_bounds;
+  const float* x1 = agent_bounds + M;
+  const float* y0 = agent_bounds + 2 * M;
+  const float* y1 = agent_bounds + 3 * M;
+  for (int64_t m = 0; m < M; ++m) {
+    const float gx = max_f(max_f(x0[m] - bx1, bx0 - x1[m]), 0.f);
+    const float gy = max_f(max_f(y0[m] - by1, by0 - y1[m]), 0.f);
+    near[m] = gx * gx + gy * gy <= reach2;
+  }
+}
+
+float wrap_angle(float a) {
+  if (std::fabs(a) <= kPi) return a;
+  return a - kTwoPi * std::nearbyint(a / kTwoPi);
+}
+
+// Minimum and maximum of a window's lanes, by halving in vector registers (a running min stays
+// scalar without -ffast-math). Both are exact, so the order changes nothing.
+template <bool kMax>
+TRAJCORE_INLINE float lane_reduce(const float* lane) {
+  static_assert(kWindow == 16, "lane_reduce halves 16 lanes");
+#if defined(__GNUC__)
+  typedef float v16 __attribute__((vector_size(64)));
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v4 __attribute__((vector_size(16)));
+  v16 v;
+  std::memcpy(&v, lane, sizeof(v));
+  const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+  const v8 b = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const v8 m8 = kMax ? (a > b ? a : b) : (a < b ? a : b);
+  const v4 c = __builtin_shufflevector(m8, m8, 0, 1, 2, 3);
+  const v4 d = __builtin_shufflevector(m8, m8, 4, 5, 6, 7);
+  const v4 m4 = kMax ? (c > d ? c : d) : (c < d ? c : d);
+  if (kMax) return max_f(max_f(m4[0], m4[1]), max_f(m4[2], m4[3]));
+  return min_f(min_f(m4[0], m4[1]), min_f(m4[2], m4[3]));
+#else
+  float m = lane[0];
+  for (int i = 1; i < kWindow; ++i) m = kMax ? max_f(m, lane[i]) : min_f(m, lane[i]);
+  return m;
+#endif
+}
+TRAJCORE_INLINE float lane_min(const float* lane) { return lane_reduce<false>(lane); }
+TRAJCORE_INLINE float lane_max(const float* lane) { return lane_reduce<true>(lane); }
+
+// Fills one object's track rows from its poses (x, y, yaw at `pose + t * stride`). `valid(t)`
+// says which steps to read. Returns 0 if a read pose is not finite.
+template <class Valid>
+TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose, int64_t stride,
+                               Valid valid, int n_fields, float hl, float hw, bool swept) {
+  float* x = track + kX * sz.row + 1;
+  float* y = track + kY * sz.row + 1;
+  float* c = track + kCos * sz.row + 1;
+  float* s = track + kSin * sz.row + 1;
+  float* g = track + kGrow * sz.row + 1;  // holds the yaw until the growth replaces it
+  float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
+  float* sw = n_fields > kSwept ? track + kSwept * sz.row + 1 : nullptr;
+  const int64_t steps = sz.steps;
+  int ok = 1;
+  for (int64_t t = 0; t < steps; ++t) {
+    const int read = valid(t) ? 1 : 0;
+    const float* q = pose + t * stride;
+    // |v| <= FLT_MAX is false for NaN and inf.
+    const int finite = (fabsf(q[0]) <= FLT_MAX) & (fabsf(q[1]) <= FLT_MAX) & (fabsf(q[2]) <= FLT_MAX);
+    ok &= (read ^ 1) | finite;
+    const bool use = read & finite;
+    x[t] = use ? q[0] : 0.f;
+    y[t] = use ? q[1] : 0.f;
+    g[t] = use ? q[2] : 0.f;
+    if (v) v[t] = read ? 1.f : 0.f;
+  }
+  int far = 0;
+  for (int64_t t = 0; t < steps; ++t) {
+    fast_sincos(g[t], &s[t], &c[t]);
+    far |= fabsf(g[t]) > kFastSincosLimit;
+  }
+  if (far) {  // rare: headings beyond the fast reduction's range
+    for (int64_t t = 0; t < steps; ++t) sincos_heading(g[t], &s[t], &c[t]);
+  }
+  // Growth covering the turn from t-1 to t (in place, from the back: g[t-1] is still a yaw).
+  for (int64_t t = steps - 1; t >= 1; --t) {
+    const bool both = !v || (v[t] > 0.f && v[t - 1] > 0.f);
+    g[t] = swept && both ? turn_growth(wrap_angle(g[t] - g[t - 1]), hl, hw) : 0.f;
+    if (sw) sw[t] = swept && both ? 1.f : 0.f;
+  }
+  g[0] = 0.f;
+  if (sw) sw[0] = 0.f;
+  // Padding after the last step and the lead slot before step 0: copies that are never valid.
+  for (int f = 0; f < n_fields; ++f) {
+    float* r = track + f * sz.row + 1;
+    const bool flag = f == kGrow || f == kValid || f == kSwept;
+    for (int64_t t = steps; t < sz.padded; ++t) r[t] = flag ? 0.f : r[steps - 1];
+    r[-1] = flag ? 0.f : r[0];
+  }
+  return ok;
+}
+
+// Window bounds of a filled track: every valid step's box and, when swept, every swept step's
+// region (the grown start box at both centres, which also covers the step's own box).
+TRAJCORE_INLINE void track_bounds(const float* track, const Sizes& sz, int n_fields, float hl,
+                                  float hw, bool swept, float* bounds) {
+  const float* x = track + kX * sz.row + 1;
+  const float* y = track + kY * sz.row + 1;
+  const float* c = track + kCos * sz.row + 1;
+  const float* s = track + kSin * sz.row + 1;
+  const float* g = track + kGrow * sz.row + 1;
+  const float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
+  const float* sw = n_fields > kSwept ? track + kSwept * sz.row + 1 : nullptr;
+  for (int64_t w = 0; w < sz.windows; ++w) {
+    float x0[kWindow], x1[kWindow], y0[kWindow], y1[kWindow];
+    const int64_t t0 = w * kWindow;
+    for (int i = 0; i < kWindow; ++i) {  // padding lanes are invalid (agents) or copies (ego)
+      const int64_t t = t0 + i;
+      const float ca = fabsf(c[t]), sa = fabsf(s[t]);
+      const float hx = hl * ca + hw * sa, hy = hl * sa + hw * ca;
+      const bool in = !v || v[t] > 0.f;
+      x0[i] = in ? x[t] - hx : FLT_MAX;
+      x1[i] = in ? x[t] + hx : -FLT_MAX;
+      y0[i] = in ? y[t] - hy : FLT_MAX;
+      y1[i] = in ? y[t] + hy : -FLT_MAX;
+    }
+    if (swept) {
+      for (int i = 0; i < kWindow; ++i) {
+        const int64_t t = t0 + i;  // t - 1 is the lead slot for t = 0, never swept-valid
+        const float cp = fabsf(c[t - 1]), sp = fabsf(s[t - 1]);
+        const float gl = hl + g[t], gw = hw + g[t];
+        const float gx = gl * cp + gw * sp, gy = gl * sp + gw * cp;
+        const bool in = t > 0 && (sw ? sw[t] > 0.f : t < sz.steps);
+        x0[i] = in ? min_f(x0[i], min_f(x[t - 1], x[t]) - gx) : x0[i];
+        x1[i] = in ? max_f(x1[i], max_f(x[t - 1], x[t]) + gx) : x1[i];
+        y0[i] = in ? min_f(y0[i], min_f(y[t - 1], y[t]) - gy) : y0[i];
+        y1[i] = in ? max_f(y1[i], max_f(y[t - 1], y[t]) + gy) : y1[i];
+      }
+    }
+    Bound bound;
+    bound.add(lane_min(x0), lane_max(x1), lane_min(y0), lane_max(y1));
+    bound.store(bounds + w * 4);
+  }
+}
+
+struct Half {
+  float l, w;
+};
+
+// Exact tests of one candidate against one agent mode over the steps [t0, t0 + kWindow): sets
+// hit[i] to 1 where step t0 + i collides, 0 elsewhere. Lowers *best to the smallest box distance when `clearance` and
+// some step may beat it. Straight-line code over the window's lanes, which the compiler
+// vectorises (one AVX-512 register per quantity).
+TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t row, int64_t t0,
+                                 Half eh, Half ah, bool swept, bool clearance, float* best,
+                                 uint8_t* hit) {
+  const float* ex = ego + kX * row + 1 + t0;
+  const float* ey = ego + kY * row + 1 + t0;
+  const float* ec = ego + kCos * row + 1 + t0;
+  const float* es = ego + kSin * row + 1 + t0;
+  const float* ax = agent + kX * row + 1 + t0;
+  const float* ay = agent + kY * row + 1 + t0;
+  const float* ac = agent + kCos * row + 1 + t0;
+  const float* as = agent + kSin * row + 1 + t0;
+  const float* av = agent + kValid * row + 1 + t0;
+  float overlap[kWindow];
+  for (int i = 0; i < kWindow; ++i) {
+    overlap[i] = obb_min_axis_overlap(Obb{ex[i], ey[i], ec[i], es[i], eh.l, eh.w},
+                                      Obb{ax[i], ay[i], ac[i], as[i], ah.l, ah.w});
+  }
+  for (int i = 0; i < kWindow; ++i) hit[i] = (av[i] > 0.f) & (overlap[i] >= 0.f);
+  if (swept) {
+    const float* eg = ego + kGrow * row + 1 + t0;
+    const float* ag = agent + kGrow * row + 1 + t0;
+    const float* asw = agent + kSwept * row + 1 + t0;
+    float contact[kWindow];
+    for (int i = 0; i < kWindow; ++i) {
+      // Lane i covers the motion from step t0 + i - 1 (index i - 1, the lead slot for i = 0).
+      const Obb e0{ex[i - 1], ey[i - 1], ec[i - 1], es[i - 1], eh.l + eg[i], eh.w + eg[i]};
+      const Obb a0{ax[i - 1], ay[i - 1], ac[i - 1], as[i - 1], ah.l + ag[i], ah.w + ag[i]};
+      contact[i] = swept_min_axis_overlap(e0, ex[i], ey[i], a0, ax[i], ay[i]);
+    }
+    for (int i = 0; i < kWindow; ++i) {  // swept-valid is 0 at step 0: no motion before it
+      hit[i] |= (asw[i] > 0.f) & (contact[i] >= 0.f);
+    }
+  }
+  if (clearance) {
+    // -overlap is a lower bound of the distance (exact when the boxes overlap).
+    const float limit = *best;
+    int may_beat = 0;
+    for (int i = 0; i < kWindow; ++i) may_beat |= (av[i] > 0.f) & (0.f - overlap[i] < limit);
+    if (may_beat) {
+      float lane[kWindow];
+      for (int i = 0; i < kWindow; ++i) {
+        const float d = obb_distance_from_overlap(Obb{ex[i], ey[i], ec[i], es[i], eh.l, eh.w},
+                                                  Obb{ax[i], ay[i], ac[i], as[i], ah.l, ah.w},
+                                                  overlap[i]);
+        lane[i] = av[i] > 0.f ? d : FLT_MAX;
+      }
+      *best = min_f(*best, lane_min(lane));
+    }
+  }
+}
+
+long g_narrow_calls = 0, g_hit_calls = 0;
+struct Context {
+  const CollisionRequest* request;
+  const CollisionPlan* plan;
+  Sizes sz;
+  CollisionOptions options;
+  const CollisionWorkspace::Impl* ws;
+  CollisionOutputs out;
+};
+
+// Per-thread scratch of the candidate kernel (grows to the largest request, then stays).
+struct CandidateScratch {
+  std::vector<float> track, bounds;
+  std::vector<int32_t> first;  // (M, K) first colliding step
+  std::vector<uint8_t> near;   // (M) agents that pass the window's broad phase
+  std::vector<uint8_t> row_hits;  // (padded steps) collision flags
+};
+
+// Agent bm = b * M + m: its modes' tracks and bounds, and its bound per window over the modes.
+int prepare_agent(const Context& cx, CollisionWorkspace::Impl& ws, int64_t bm) {
+  const CollisionPlan& p = *cx.plan;
+  const Sizes& sz = cx.sz;
+  const int64_t b = bm / p.M, m = bm % p.M;
+  const float hl = ws.agent_half[bm * 2], hw = ws.agent_half[bm * 2 + 1];
+  const bool* valid = cx.request->agent_valid.data;
+  int ok = 1;
+  for (int64_t k = 0; k < p.K; ++k) {
+    const int64_t track = bm * p.K + k;
+    float* rows = ws.agent_tracks.data() + track * kAgentFields * sz.row;
+    ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3,
+                     [&](int64_t t) { return p.valid(valid, b, m, k, t); }, kAgentFields, hl, hw,
+                     cx.options.swept);
+    const float* v = rows + kValid * sz.row + 1;
+    ws.mode_valid[track] = std::any_of(v, v + sz.steps, [](float f) { return f > 0.f; });
+    track_bounds(rows, sz, kAgentFields, hl, hw, cx.options.swept,
+                 ws.mode_bounds.data() + track * sz.windows * 4);
+  }
+  for (int64_t w = 0; w < sz.windows; ++w) {
+    Bound bound;
+    for (int64_t k = 0; k < p.K; ++k) {
+      const float* mb = ws.mode_bounds.data() + ((bm * p.K + k) * sz.windows + w) * 4;
+      if (mb[0] <= mb[1]) bound.add(mb);
+    }
+    float* ab = ws.agent_bounds.data() + (b * sz.windows + w) * 4 * p.M + m;
+    // Already slack-grown mode bounds: store without more slack.
+    ab[0] = bound.x0;
+    ab[p.M] = bound.x1;
+    ab[2 * p.M] = bound.y0;
+    ab[3 * p.M] = bound.y1;
+  }
+  return ok;
+}
+
+// Candidate bn = b * N + n: all result fields. Returns 0 if one of its poses is not finite.
+TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, CandidateScratch& scratch) {
+  const CollisionPlan& p = *cx.plan;
+  const Sizes& sz = cx.sz;
+  const CollisionWorkspace::Impl& ws = *cx.ws;
+  const int64_t b = bn / p.N;
+  const bool swept = cx.options.swept;
+  const bool clearance = cx.out.min_clearance.data != nullptr;
+  const Half eh{ws.scene_half[b * 2], ws.scene_half[b * 2 + 1]};
+
+  float* ego = scratch.track.data();
+  const int ok = fill_track(ego, sz, cx.request->ego.data + bn * sz.steps * p.S, p.S,
+                            [](int64_t) { return true; }, kEgoFields, eh.l, eh.w, swept);
+  if (!ok) return 0;
+  track_bounds(ego, sz, kEgoFields, eh.l, eh.w, swept, scratch.bounds.data());
+
+  // Sizes and pointers as locals: the byte stores below may alias anything reached through a
+  // pointer, which would make the compiler reload them at every use.
+  const int64_t M = p.M, K = p.K, windows = sz.windows, row = sz.row;
+  const float* agent_bounds = ws.agent_bounds.data() + b * windows * 4 * M;
+  const float* mode_bounds = ws.mode_bounds.data() + b * M * K * windows * 4;
+  const float* agent_tracks = ws.agent_tracks.data() + b * M * K * kAgentFields * row;
+  const float* agent_half = ws.agent_half.data() + b * M * 2;
+  const float* ego_bounds = scratch.bounds.data();
+  int32_t* first = scratch.first.data();
+  std::fill(first, first + M * K, -1);
+  uint8_t* row_hits = scratch.row_hits.data();  // per step, padded to whole windows
+  std::fill(row_hits, row_hits + sz.padded, uint8_t{0});
+  uint8_t* near = scratch.near.data();
+  float best = cx.options.clearance_cap;
+
+  for (int64_t w = 0; w < windows; ++w) {
+    const float* eb = ego_bounds + w * 4;
+    float reach = clearance ? max_f(best, 0.f) : 0.f;
+    select_near(agent_bounds + w * 4 * M, M, eb, reach * reach, near);
+    for (int64_t m = 0; m < M; ++m) {
+      if (!near[m]) continue;
+      const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t track = m * K + k;
+        const float* mb = mode_bounds + (track * windows + w) * 4;
+        reach = clearance ? max_f(best, 0.f) : 0.f;
+        if (gap2(eb, mb[0], mb[1], mb[2], mb[3]) > reach * reach) continue;
+        ++g_narrow_calls;
+        uint8_t hit[kWindow];
+        window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
+                    swept, clearance, &best, hit);
+        // The window's 16 flags as two words, OR-ed into the candidate's row.
+        uint64_t lo, hi;
+        std::memcpy(&lo, hit, 8);
+        std::memcpy(&hi, hit + 8, 8);
+        if ((lo | hi) == 0) continue;
+        ++g_hit_calls;
+        uint64_t row_lo, row_hi;
+        std::memcpy(&row_lo, row_hits + w * kWindow, 8);
+        std::memcpy(&row_hi, row_hits + w * kWindow + 8, 8);
+        row_lo |= lo;
+        row_hi |= hi;
+        std::memcpy(row_hits + w * kWindow, &row_lo, 8);
+        std::memcpy(row_hits + w * kWindow + 8, &row_hi, 8);
+        if (first[track] < 0) {  // once per mode
+          int lane = 0;
+          while (!hit[lane]) ++lane;
+          first[track] = static_cast<int32_t>(w * kWindow + lane);
+        }
+      }
+    }
+  }
+
+  // Results. Agents are independent: P(no collision) = prod over agents of (1 - colliding mass).
+  int32_t first_any = -1;
+  double survive = 1.0;
+  const double* prob = ws.prob.data() + b * p.M * p.K;
+  for (int64_t m = 0; m < p.M; ++m) {
+    double mass = 0.0;
+    for (int64_t k = 0; k < p.K; ++k) {
+      const int32_t f = first[m * p.K + k];
+      if (f < 0) continue;
+      mass += prob[m * p.K + k];
+      if (first_any < 0 || f < first_any) first_any = f;
+    }
+    survive *= 1.0 - mass;
+  }
+  bool* collides = cx.out.collides.data + bn * sz.steps;
+  for (int64_t t = 0; t < sz.steps; ++t) collides[t] = row_hits[t] != 0;
+  cx.out.first_step.data[bn] = first_any;
+  cx.out.collision_prob.data[bn] = static_cast<float>(1.0 - survive);
+  if (cx.out.agent_first_step.data != nullptr) {
+    std::copy(first, first + p.M * p.K, cx.out.agent_first_step.data + bn * p.M * p.K);
+  }
+  if (clearance) cx.out.min_clearance.data[bn] = best;
+  return 1;
+}
+
+// Runs fn(i) -> ok for i in [0, n) in chunks of `grain`; true if every item was ok.
+template <class Fn>
+bool run_items(int64_t n, int64_t grain, std::vector<char>& chunk_ok, Fn fn) {
+  const int64_t n_chunks = (n + grain - 1) / grain;
+  chunk_ok.assign(static_cast<size_t>(n_chunks), 1);
+  parallel_for(n, grain, [&](int64_t begin, int64_t end) {
+    int ok = 1;
+    for (int64_t i = begin; i < end; ++i) ok &= fn(i);
+    chunk_ok[static_cast<size_t>(begin / grain)] = static_cast<char>(ok);
+  });
+  return std::all_of(chunk_ok.begin(), chunk_ok.end(), [](char c) { return c != 0; });
+}
+
+}  // namespace
+
+void check_collisions_cpu(const CollisionRequest& request, const CollisionPlan& plan,
+                          const CollisionOutputs& outputs, CollisionWorkspace::Impl& ws) {
+  const CollisionPlan& p = plan;
+  const Context cx{&request, &plan, Sizes(p.T1), request.options, &ws, outputs};
+  const Sizes& sz = cx.sz;
+  const float margin = request.options.margin;
+
+  ws.scene_half.resize(static_cast<size_t>(p.B * 2));
+  for (int64_t b = 0; b < p.B; ++b) {
+    const float* e = request.ego_extent.data + (p.shared_ego_extent ? 0 : b * 2);
+    ws.scene_half[b * 2] = 0.5f * e[0] + margin;
+    ws.scene_half[b * 2 + 1] = 0.5f * e[1] + margin;
+  }
+  ws.agent_half.resize(static_cast<size_t>(p.B * p.M * 2));
+  for (int64_t i = 0; i < p.B * p.M * 2; ++i) {
+    ws.agent_half[i] = 0.5f * request.agent_extent.data[i] + margin;
+  }
+
+  const int64_t tracks = p.B * p.M * p.K;
+  ws.agent_tracks.resize(static_cast<size_t>(tracks * kAgentFields * sz.row));
+  ws.mode_bounds.resize(static_cast<size_t>(tracks * sz.windows * 4));
+  ws.agent_bounds.resize(static_cast<size_t>(p.B * sz.windows * 4 * p.M));
+  ws.mode_valid.resize(static_cast<size_t>(tracks));
+  ws.prob.resize(static_cast<size_t>(tracks));
+  if (!run_items(p.B * p.M, kAgentGrain, ws.chunk_ok,
+                 [&](int64_t bm) { return prepare_agent(cx, ws, bm); })) {
+    throw_invalid_agents(request, plan);
+  }
+  normalise_probabilities(request, plan, ws.mode_valid.data(), ws.prob.data());
+
+  const bool ok = run_items(p.B * p.N, kCandidateGrain, ws.chunk_ok, [&](int64_t bn) {
+    thread_local CandidateScratch scratch;
+    scratch.track.resize(static_cast<size_t>(kEgoFields * sz.row));
+    scratch.bounds.resize(static_cast<size_t>(sz.windows * 4));
+    scratch.first.resize(static_cast<size_t>(p.M * p.K));
+    scratch.near.resize(static_cast<size_t>(p.M));
+    scratch.row_hits.resize(static_cast<size_t>(sz.padded));
+    return check_candidate(cx, bn, scratch);
+  });
+  if (!ok) throw_invalid_ego(request, plan);
+  if (getenv("TC_STATS")) { fprintf(stderr, "narrow calls %ld hit %ld\n", g_narrow_calls, g_hit_calls); g_narrow_calls = 0; g_hit_calls = 0; }
+}
+
+}  // namespace detail
+}  // namespace trajcore

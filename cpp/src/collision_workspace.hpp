@@ -1,0 +1,34 @@
+// The CPU collision kernels' scratch memory (behind trajcore::CollisionWorkspace).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "collision_plan.hpp"
+
+namespace trajcore {
+
+struct CollisionWorkspace::Impl {
+  // Per object (ego candidate or agent mode), fields over steps in structure-of-arrays form; each
+  // field row holds one lead slot (step -1, a copy of step 0) and the steps padded to whole
+  // windows. Ego fields: x, y, cos, sin, turn growth. Agent fields add valid and swept-valid.
+  std::vector<float> ego_tracks, agent_tracks;
+  // Axis-aligned bounds per object and time window (min x, max x, min y, max y), and per scene,
+  // window and agent the union over its modes (four rows of M each).
+  std::vector<float> ego_bounds, mode_bounds, agent_bounds;
+  std::vector<float> agent_half, scene_half;  // half length, half width (margins included)
+  std::vector<uint8_t> mode_valid;            // (B, M, K): valid at one step or more
+  std::vector<double> prob;                   // (B, M, K) renormalised over valid modes
+  std::vector<char> chunk_ok;
+
+  int64_t bytes() const;
+};
+
+namespace detail {
+
+// Fills `outputs` (all checked) for a CPU request.
+void check_collisions_cpu(const CollisionRequest& request, const CollisionPlan& plan,
+                          const CollisionOutputs& outputs, CollisionWorkspace::Impl& ws);
+
+}  // namespace detail
+}  // namespace trajcore
