@@ -11,15 +11,17 @@ import pytest
 
 import trajcore
 from conftest import random_boxes
+from test_collision import random_scene
 
 CONSUMER = Path(__file__).parent / "cmake_consumer"
 
 
-@pytest.mark.slow
-def test_consumer_builds_and_agrees_with_python(tmp_path, rng):
+@pytest.fixture(scope="module")
+def consumer_build(tmp_path_factory) -> Path:
+    """tests/cmake_consumer built against the installed package's SDK (once per module)."""
     if shutil.which("cmake") is None or shutil.which("c++") is None:
         pytest.fail("the C++ SDK test needs cmake and a C++ compiler on PATH")
-    build = tmp_path / "build"
+    build = tmp_path_factory.mktemp("consumer") / "build"
     subprocess.run(
         [
             "cmake",
@@ -35,6 +37,12 @@ def test_consumer_builds_and_agrees_with_python(tmp_path, rng):
         text=True,
     )
     subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True, text=True)
+    return build
+
+
+@pytest.mark.slow
+def test_consumer_builds_and_agrees_with_python(consumer_build, rng):
+    build = consumer_build
     a, b = random_boxes(rng, 500), random_boxes(rng, 500)
     stdin = "\n".join(
         " ".join(repr(float(v)) for v in row) for row in np.stack([a, b], 1).reshape(-1, 5)
@@ -48,3 +56,32 @@ def test_consumer_builds_and_agrees_with_python(tmp_path, rng):
     np.testing.assert_array_equal(got[:, 0].astype(bool), trajcore.box_overlap(a, b))
     # Bitwise: C++ and Python run the same compiled function.
     np.testing.assert_array_equal(got[:, 1].astype(np.float32), trajcore.box_distance(a, b))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("swept", [False, True])
+def test_cpp_check_collisions_equals_python(consumer_build, tmp_path, rng, swept):
+    """The C++ API (request, result, workspace) and the Python API agree bit for bit."""
+    B, N, M, K, T1 = 2, 30, 9, 3, 26
+    scene = random_scene(rng, B, N, M, K, T1)
+    for name in ("ego", "ego_extent", "agents", "agent_extent", "agent_prob"):
+        np.ascontiguousarray(scene[name], np.float32).tofile(tmp_path / f"{name}.bin")
+    scene["agent_valid"].astype(np.uint8).tofile(tmp_path / "agent_valid.bin")
+    margin, cap = 0.25, 6.0
+    (tmp_path / "request.txt").write_text(f"{B} {N} {T1} 4 {M} {K} {margin} {int(swept)} {cap} 1 1")
+    run = subprocess.run(
+        [str(consumer_build / "collisions"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok "), run.stdout + run.stderr
+    py = trajcore.check_collisions(**scene, margin=margin, swept=swept, clearance_cap=cap)
+    dtypes = {
+        "collides": np.bool_,
+        "first_step": np.int32,
+        "agent_first_step": np.int32,
+        "collision_prob": np.float32,
+        "min_clearance": np.float32,
+    }
+    for field, dtype in dtypes.items():
+        cpp = np.fromfile(tmp_path / f"{field}.bin", dtype=dtype)
+        np.testing.assert_array_equal(cpp, getattr(py, field).ravel(), err_msg=field)
+    assert py.collides.any()

@@ -17,8 +17,6 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
-#include <cstdio>
-#include <cstdlib>
 
 #include "collision_workspace.hpp"
 #include "parallel.hpp"
@@ -313,7 +311,6 @@ TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t r
   }
 }
 
-long g_narrow_calls = 0, g_hit_calls = 0;
 struct Context {
   const CollisionRequest* request;
   const CollisionPlan* plan;
@@ -409,7 +406,6 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
         const float* mb = mode_bounds + (track * windows + w) * 4;
         reach = clearance ? max_f(best, 0.f) : 0.f;
         if (gap2(eb, mb[0], mb[1], mb[2], mb[3]) > reach * reach) continue;
-        ++g_narrow_calls;
         uint8_t hit[kWindow];
         window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
                     swept, clearance, &best, hit);
@@ -418,7 +414,6 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
         std::memcpy(&lo, hit, 8);
         std::memcpy(&hi, hit + 8, 8);
         if ((lo | hi) == 0) continue;
-        ++g_hit_calls;
         uint64_t row_lo, row_hi;
         std::memcpy(&row_lo, row_hits + w * kWindow, 8);
         std::memcpy(&row_hi, row_hits + w * kWindow + 8, 8);
@@ -515,7 +510,6 @@ void check_collisions_cpu(const CollisionRequest& request, const CollisionPlan& 
     return check_candidate(cx, bn, scratch);
   });
   if (!ok) throw_invalid_ego(request, plan);
-  if (getenv("TC_STATS")) { fprintf(stderr, "narrow calls %ld hit %ld\n", g_narrow_calls, g_hit_calls); g_narrow_calls = 0; g_hit_calls = 0; }
 }
 
 }  // namespace detail

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "trajcore/error.hpp"
 #include "trajcore/tensor.hpp"
 
 namespace trajcore {
