@@ -9,6 +9,7 @@ import numpy as np
 
 import trajcore
 from trajcore import demo
+from trajcore.synthetic import highway_scene
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -27,10 +28,22 @@ def test_demo_scene_results():
 
 
 def test_demo_command():
-    done = run_cli("demo", "--pairs", "20000")
+    done = run_cli("demo", "--pairs", "20000", "--candidates", "64", "--agents", "16")
     assert done.returncode == 0, done.stderr
     assert "cut-in car, right lane" in done.stdout and "yes" in done.stdout
     assert "M pairs/s" in done.stdout and "coming next" in done.stdout
+    assert "collision check: 64 candidates x 16 agents x 6 modes x 81 steps" in done.stdout
+
+
+def test_demo_collision_summary_matches_the_engine():
+    c = demo.collisions(n_candidates=64, n_agents=16)
+    s = highway_scene(64, 16, n_modes=6, steps=80)
+    r = trajcore.check_collisions(
+        s.ego, s.ego_extent, s.agents, s.agent_extent, s.agent_prob, s.agent_valid, swept=True
+    )
+    assert c.collision_free == int((r.collision_prob == 0).sum())
+    assert c.safest_prob == float(r.collision_prob.min())
+    assert c.query_ms > 0 and c.swept_query_ms > 0
 
 
 def test_info_command():

@@ -133,16 +133,21 @@ float wrap_angle(float a) {
 // scalar without -ffast-math). Both are exact, so the order changes nothing.
 template <bool kMax>
 TRAJCORE_INLINE float lane_reduce(const float* lane) {
-  static_assert(kWindow == 16, "lane_reduce halves 16 lanes");
+  static_assert(kWindow == 8 || kWindow == 16, "lane_reduce halves 8 or 16 lanes");
 #if defined(__GNUC__)
   typedef float v16 __attribute__((vector_size(64)));
   typedef float v8 __attribute__((vector_size(32)));
   typedef float v4 __attribute__((vector_size(16)));
-  v16 v;
-  std::memcpy(&v, lane, sizeof(v));
-  const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
-  const v8 b = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const v8 m8 = kMax ? (a > b ? a : b) : (a < b ? a : b);
+  v8 m8;
+  if constexpr (kWindow == 16) {
+    v16 v;
+    std::memcpy(&v, lane, sizeof(v));
+    const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+    const v8 b = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    m8 = kMax ? (a > b ? a : b) : (a < b ? a : b);
+  } else {
+    std::memcpy(&m8, lane, sizeof(m8));
+  }
   const v4 c = __builtin_shufflevector(m8, m8, 0, 1, 2, 3);
   const v4 d = __builtin_shufflevector(m8, m8, 4, 5, 6, 7);
   const v4 m4 = kMax ? (c > d ? c : d) : (c < d ? c : d);
@@ -409,18 +414,17 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
         uint8_t hit[kWindow];
         window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
                     swept, clearance, &best, hit);
-        // The window's 16 flags as two words, OR-ed into the candidate's row.
-        uint64_t lo, hi;
-        std::memcpy(&lo, hit, 8);
-        std::memcpy(&hi, hit + 8, 8);
-        if ((lo | hi) == 0) continue;
-        uint64_t row_lo, row_hi;
-        std::memcpy(&row_lo, row_hits + w * kWindow, 8);
-        std::memcpy(&row_hi, row_hits + w * kWindow + 8, 8);
-        row_lo |= lo;
-        row_hi |= hi;
-        std::memcpy(row_hits + w * kWindow, &row_lo, 8);
-        std::memcpy(row_hits + w * kWindow + 8, &row_hi, 8);
+        // The window's flags as 8-byte words, OR-ed into the candidate's row.
+        uint64_t any = 0;
+        for (int word = 0; word < kWindow / 8; ++word) {
+          uint64_t flags, row_flags;
+          std::memcpy(&flags, hit + 8 * word, 8);
+          std::memcpy(&row_flags, row_hits + w * kWindow + 8 * word, 8);
+          row_flags |= flags;
+          std::memcpy(row_hits + w * kWindow + 8 * word, &row_flags, 8);
+          any |= flags;
+        }
+        if (any == 0) continue;
         if (first[track] < 0) {  // once per mode
           int lane = 0;
           while (!hit[lane]) ++lane;
