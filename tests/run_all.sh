@@ -32,6 +32,7 @@ ctest --test-dir "$build" --output-on-failure
 echo "== standalone SDK: cmake --install, then the consumer against it"
 prefix=$(mktemp -d)
 cmake --install "$build" --prefix "$prefix" >/dev/null
+rm -rf "$build/consumer"  # a cache from an earlier run would point at a deleted prefix
 cmake -S tests/cmake_consumer -B "$build/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$build/consumer" >/dev/null
 # Two touching 4 x 2 boxes: overlap 1, distance 0.
