@@ -60,11 +60,11 @@ CollisionPlan plan_collisions(const CollisionRequest& r) {
   if (p.T1 < 1) bad_shape("agents", a, "at least one step (T+1 >= 1)");
 
   const Shape& e = r.ego.shape;
-  const std::string ego_form =
-      std::string(p.batched ? "(B, N, T+1, S) = (" + std::to_string(p.B) + ", " : "(N, T+1, S) = (") +
-      "N, " + std::to_string(p.T1) + ", S >= 3) to match agents " + a.str();
   if (e.rank() != o + 3 || (p.batched && e[0] != p.B) || e[o + 1] != p.T1 || e[o + 2] < 3) {
-    bad_shape("ego", e, ego_form);
+    bad_shape("ego", e,
+              std::string(p.batched ? "(B, N, T+1, S) = (" + std::to_string(p.B) + ", "
+                                    : "(N, T+1, S) = (") +
+                  "N, " + std::to_string(p.T1) + ", S >= 3) to match agents " + a.str());
   }
   p.N = e[o];
   p.S = e[o + 2];

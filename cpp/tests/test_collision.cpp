@@ -2,13 +2,27 @@
 // semantics on constructed ones, argument errors, and workspace reuse.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <vector>
 
 #include "expect_throws.hpp"
 #include "trajcore/box.hpp"
 #include "trajcore/collision.hpp"
+#include "trajcore/threading.hpp"
+
+// Every heap allocation of this test program is counted (the replaceable global operator new).
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -105,6 +119,21 @@ TEST(CheckCollisions, WorkspaceAndResultAreReused) {
   trajcore::check_collisions(big.request(), r, ws);
   EXPECT_EQ(ws.capacity_bytes(), bytes);
   EXPECT_EQ(r.collides.data(), collides);  // the result's memory was kept, not reallocated
+}
+
+TEST(CheckCollisions, WarmCallsDoNotAllocate) {
+  const Scene s(64, 10, 3, 41, 5);
+  const int threads = trajcore::get_num_threads();
+  trajcore::set_num_threads(1);  // one thread: its scratch is certainly warm after one call
+  CollisionWorkspace ws;
+  CollisionResult r;
+  CollisionRequest request = s.request();
+  request.options.swept = true;
+  trajcore::check_collisions(request, r, ws);
+  const long before = g_allocations.load();
+  for (int i = 0; i < 5; ++i) trajcore::check_collisions(request, r, ws);
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  trajcore::set_num_threads(threads);
 }
 
 TEST(CheckCollisions, SweptCatchesAHeadOnPass) {
