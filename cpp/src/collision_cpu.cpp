@@ -261,28 +261,51 @@ struct Half {
   float l, w;
 };
 
-// Exact tests of one candidate against one agent mode over the steps [t0, t0 + kWindow): sets
-// hit[i] to 1 where step t0 + i collides, 0 elsewhere. Lowers *best to the smallest box distance when `clearance` and
-// some step may beat it. Straight-line code over the window's lanes, which the compiler
-// vectorises (one AVX-512 register per quantity).
-TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t row, int64_t t0,
-                                 Half eh, Half ah, bool swept, bool clearance, float* best,
-                                 uint8_t* hit) {
-  const float* ex = ego + kX * row + 1 + t0;
-  const float* ey = ego + kY * row + 1 + t0;
-  const float* ec = ego + kCos * row + 1 + t0;
-  const float* es = ego + kSin * row + 1 + t0;
-  const float* ax = agent + kX * row + 1 + t0;
-  const float* ay = agent + kY * row + 1 + t0;
-  const float* ac = agent + kCos * row + 1 + t0;
-  const float* as = agent + kSin * row + 1 + t0;
-  const float* av = agent + kValid * row + 1 + t0;
-  float overlap[kWindow];
-  for (int i = 0; i < kWindow; ++i) {
-    overlap[i] = obb_min_axis_overlap(Obb{ex[i], ey[i], ec[i], es[i], eh.l, eh.w},
-                                      Obb{ax[i], ay[i], ac[i], as[i], ah.l, ah.w});
+// The step boxes of one candidate and one agent mode over the steps [t0, t0 + kWindow), as
+// structure-of-arrays pointers.
+struct WindowPair {
+  const float *ex, *ey, *ec, *es, *ax, *ay, *ac, *as, *av;
+  Half eh, ah;
+
+  TRAJCORE_INLINE WindowPair(const float* ego, const float* agent, int64_t row, int64_t t0,
+                             Half e, Half a)
+      : ex(ego + kX * row + 1 + t0),
+        ey(ego + kY * row + 1 + t0),
+        ec(ego + kCos * row + 1 + t0),
+        es(ego + kSin * row + 1 + t0),
+        ax(agent + kX * row + 1 + t0),
+        ay(agent + kY * row + 1 + t0),
+        ac(agent + kCos * row + 1 + t0),
+        as(agent + kSin * row + 1 + t0),
+        av(agent + kValid * row + 1 + t0),
+        eh(e),
+        ah(a) {}
+
+  TRAJCORE_INLINE Obb ego(int i) const { return Obb{ex[i], ey[i], ec[i], es[i], eh.l, eh.w}; }
+  TRAJCORE_INLINE Obb agent(int i) const { return Obb{ax[i], ay[i], ac[i], as[i], ah.l, ah.w}; }
+
+  // Separating-axis overlap per lane (>= 0: the boxes overlap, by that penetration depth).
+  TRAJCORE_INLINE void overlaps(float* overlap) const {
+    for (int i = 0; i < kWindow; ++i) overlap[i] = obb_min_axis_overlap(ego(i), agent(i));
   }
-  for (int i = 0; i < kWindow; ++i) hit[i] = (av[i] > 0.f) & (overlap[i] >= 0.f);
+};
+
+// Collision pass over one (candidate, agent mode, window): hit[i] = 1 where step t0 + i collides
+// (with `swept`, also where they touch while moving from step t0 + i - 1). With `depth`, lowers
+// *deepest to minus the largest penetration depth, which is the box distance of an overlapping
+// pair, bit for bit. Straight-line code over the lanes, which the compiler vectorises.
+TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t row, int64_t t0,
+                                 Half eh, Half ah, bool swept, bool depth, float* deepest,
+                                 uint8_t* hit) {
+  const WindowPair w(ego, agent, row, t0, eh, ah);
+  float overlap[kWindow];
+  w.overlaps(overlap);
+  for (int i = 0; i < kWindow; ++i) hit[i] = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
+  if (depth) {
+    float lane[kWindow];
+    for (int i = 0; i < kWindow; ++i) lane[i] = hit[i] ? 0.f - overlap[i] : FLT_MAX;
+    *deepest = min_f(*deepest, lane_min(lane));
+  }
   if (swept) {
     const float* eg = ego + kGrow * row + 1 + t0;
     const float* ag = agent + kGrow * row + 1 + t0;
@@ -290,30 +313,52 @@ TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t r
     float contact[kWindow];
     for (int i = 0; i < kWindow; ++i) {
       // Lane i covers the motion from step t0 + i - 1 (index i - 1, the lead slot for i = 0).
-      const Obb e0{ex[i - 1], ey[i - 1], ec[i - 1], es[i - 1], eh.l + eg[i], eh.w + eg[i]};
-      const Obb a0{ax[i - 1], ay[i - 1], ac[i - 1], as[i - 1], ah.l + ag[i], ah.w + ag[i]};
-      contact[i] = swept_min_axis_overlap(e0, ex[i], ey[i], a0, ax[i], ay[i]);
+      const Obb e0{w.ex[i - 1], w.ey[i - 1], w.ec[i - 1], w.es[i - 1], eh.l + eg[i], eh.w + eg[i]};
+      const Obb a0{w.ax[i - 1], w.ay[i - 1], w.ac[i - 1], w.as[i - 1], ah.l + ag[i], ah.w + ag[i]};
+      contact[i] = swept_min_axis_overlap(e0, w.ex[i], w.ey[i], a0, w.ax[i], w.ay[i]);
     }
     for (int i = 0; i < kWindow; ++i) {  // swept-valid is 0 at step 0: no motion before it
       hit[i] |= (asw[i] > 0.f) & (contact[i] >= 0.f);
     }
   }
-  if (clearance) {
-    // -overlap is a lower bound of the distance (exact when the boxes overlap).
-    const float limit = *best;
-    int may_beat = 0;
-    for (int i = 0; i < kWindow; ++i) may_beat |= (av[i] > 0.f) & (0.f - overlap[i] < limit);
-    if (may_beat) {
-      float lane[kWindow];
-      for (int i = 0; i < kWindow; ++i) {
-        const float d = obb_distance_from_overlap(Obb{ex[i], ey[i], ec[i], es[i], eh.l, eh.w},
-                                                  Obb{ax[i], ay[i], ac[i], as[i], ah.l, ah.w},
-                                                  overlap[i]);
-        lane[i] = av[i] > 0.f ? d : FLT_MAX;
-      }
-      *best = min_f(*best, lane_min(lane));
-    }
+}
+
+// Clearance pass over one (candidate, agent mode, window) that never overlap: lowers *best to
+// the smallest box distance where a step may beat it (-overlap is a lower bound of the distance).
+TRAJCORE_INLINE void window_clearance(const float* ego, const float* agent, int64_t row,
+                                      int64_t t0, Half eh, Half ah, float* best) {
+  const WindowPair w(ego, agent, row, t0, eh, ah);
+  float overlap[kWindow];
+  w.overlaps(overlap);
+  const float limit = *best;
+  int may_beat = 0;
+  for (int i = 0; i < kWindow; ++i) may_beat |= (w.av[i] > 0.f) & (0.f - overlap[i] < limit);
+  if (!may_beat) return;
+  float lane[kWindow];
+  for (int i = 0; i < kWindow; ++i) {
+    const float d = obb_distance_from_overlap(w.ego(i), w.agent(i), overlap[i]);
+    lane[i] = w.av[i] > 0.f ? d : FLT_MAX;
   }
+  *best = min_f(*best, lane_min(lane));
+}
+
+// Index of the first nonzero flag of a window, kWindow if none. Branch-free on little-endian
+// targets: the flags read as 8-byte words, whose lowest set byte is the earliest step.
+TRAJCORE_INLINE int first_flag(const uint8_t* hit) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  int lane = kWindow;
+  for (int word = kWindow / 8 - 1; word >= 0; --word) {
+    uint64_t flags;
+    std::memcpy(&flags, hit + 8 * word, 8);
+    const int in_word = (flags != 0 ? __builtin_ctzll(flags) : 64) / 8;
+    lane = in_word < 8 ? 8 * word + in_word : lane;
+  }
+  return lane;
+#else
+  int lane = 0;
+  while (lane < kWindow && !hit[lane]) ++lane;
+  return lane;
+#endif
 }
 
 struct Context {
@@ -331,6 +376,7 @@ struct CandidateScratch {
   std::vector<int32_t> first;  // (M, K) first colliding step
   std::vector<uint8_t> near;   // (M) agents that pass the window's broad phase
   std::vector<uint8_t> row_hits;  // (padded steps) collision flags
+  std::vector<int32_t> list_track, list_agent;  // (M * K) modes to test in a window
 };
 
 // Agent bm = b * M + m: its modes' tracks and bounds, and its bound per window over the modes.
@@ -397,39 +443,68 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   uint8_t* row_hits = scratch.row_hits.data();  // per step, padded to whole windows
   std::fill(row_hits, row_hits + sz.padded, uint8_t{0});
   uint8_t* near = scratch.near.data();
-  float best = cx.options.clearance_cap;
 
-  for (int64_t w = 0; w < windows; ++w) {
+  int32_t* list_track = scratch.list_track.data();
+  int32_t* list_agent = scratch.list_agent.data();
+  // The modes of window w whose bound is within `reach` of the candidate's, appended without
+  // branching on the test.
+  auto list_modes = [&](int64_t w, float reach) {
     const float* eb = ego_bounds + w * 4;
-    float reach = clearance ? max_f(best, 0.f) : 0.f;
     select_near(agent_bounds + w * 4 * M, M, eb, reach * reach, near);
+    int64_t listed = 0;
     for (int64_t m = 0; m < M; ++m) {
       if (!near[m]) continue;
-      const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
       for (int64_t k = 0; k < K; ++k) {
         const int64_t track = m * K + k;
         const float* mb = mode_bounds + (track * windows + w) * 4;
-        reach = clearance ? max_f(best, 0.f) : 0.f;
-        if (gap2(eb, mb[0], mb[1], mb[2], mb[3]) > reach * reach) continue;
-        uint8_t hit[kWindow];
-        window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
-                    swept, clearance, &best, hit);
-        // The window's flags as 8-byte words, OR-ed into the candidate's row.
-        uint64_t any = 0;
-        for (int word = 0; word < kWindow / 8; ++word) {
-          uint64_t flags, row_flags;
-          std::memcpy(&flags, hit + 8 * word, 8);
-          std::memcpy(&row_flags, row_hits + w * kWindow + 8 * word, 8);
-          row_flags |= flags;
-          std::memcpy(row_hits + w * kWindow + 8 * word, &row_flags, 8);
-          any |= flags;
-        }
-        if (any == 0) continue;
-        if (first[track] < 0) {  // once per mode
-          int lane = 0;
-          while (!hit[lane]) ++lane;
-          first[track] = static_cast<int32_t>(w * kWindow + lane);
-        }
+        list_track[listed] = static_cast<int32_t>(track);
+        list_agent[listed] = static_cast<int32_t>(m);
+        listed += gap2(eb, mb[0], mb[1], mb[2], mb[3]) <= reach * reach;
+      }
+    }
+    return listed;
+  };
+
+  // Collision pass: only touching bounds can collide. The deepest overlap comes with it.
+  float deepest = FLT_MAX;
+  for (int64_t w = 0; w < windows; ++w) {
+    const int64_t listed = list_modes(w, 0.f);
+    for (int64_t j = 0; j < listed; ++j) {
+      const int64_t track = list_track[j], m = list_agent[j];
+      const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
+      uint8_t hit[kWindow];
+      window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
+                  swept, clearance, &deepest, hit);
+      // OR the flags into the candidate's row, and keep the mode's first colliding step; no
+      // branch on the outcome, which is unpredictable.
+      for (int word = 0; word < kWindow / 8; ++word) {
+        uint64_t flags, row_flags;
+        std::memcpy(&flags, hit + 8 * word, 8);
+        std::memcpy(&row_flags, row_hits + w * kWindow + 8 * word, 8);
+        row_flags |= flags;
+        std::memcpy(row_hits + w * kWindow + 8 * word, &row_flags, 8);
+      }
+      const int lane = first_flag(hit);
+      const int32_t found = lane < kWindow ? static_cast<int32_t>(w * kWindow + lane) : -1;
+      first[track] = first[track] < 0 ? found : first[track];
+    }
+  }
+
+  // Clearance: with an overlap at some step it is minus the deepest penetration (any pair
+  // that does not overlap is at a distance >= 0). Otherwise a pass over the pairs within the
+  // best distance so far, which only falls, so later windows and modes prune harder.
+  float best = cx.options.clearance_cap;
+  if (clearance && deepest <= 0.f) best = min_f(best, deepest);
+  if (clearance && deepest > 0.f) {
+    for (int64_t w = 0; w < windows; ++w) {
+      const int64_t listed = list_modes(w, best);
+      for (int64_t j = 0; j < listed; ++j) {
+        const int64_t track = list_track[j], m = list_agent[j];
+        const float* mb = mode_bounds + (track * windows + w) * 4;
+        if (gap2(ego_bounds + w * 4, mb[0], mb[1], mb[2], mb[3]) > best * best) continue;
+        const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
+        window_clearance(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh,
+                         ah, &best);
       }
     }
   }
@@ -511,6 +586,8 @@ void check_collisions_cpu(const CollisionRequest& request, const CollisionPlan& 
     scratch.first.resize(static_cast<size_t>(p.M * p.K));
     scratch.near.resize(static_cast<size_t>(p.M));
     scratch.row_hits.resize(static_cast<size_t>(sz.padded));
+    scratch.list_track.resize(static_cast<size_t>(p.M * p.K));
+    scratch.list_agent.resize(static_cast<size_t>(p.M * p.K));
     return check_candidate(cx, bn, scratch);
   });
   if (!ok) throw_invalid_ego(request, plan);
