@@ -292,19 +292,20 @@ struct WindowPair {
 
 // Collision pass over one (candidate, agent mode, window): hit[i] = 1 where step t0 + i collides
 // (with `swept`, also where they touch while moving from step t0 + i - 1). With `depth`, lowers
-// *deepest to minus the largest penetration depth, which is the box distance of an overlapping
-// pair, bit for bit. Straight-line code over the lanes, which the compiler vectorises.
+// depth[i] to minus the penetration depth of overlapping lanes, which is their box distance, bit
+// for bit (per lane: reduced once per candidate, not per call). Straight-line code over the
+// lanes, which the compiler vectorises.
 TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t row, int64_t t0,
-                                 Half eh, Half ah, bool swept, bool depth, float* deepest,
-                                 uint8_t* hit) {
+                                 Half eh, Half ah, bool swept, float* depth, uint8_t* hit) {
   const WindowPair w(ego, agent, row, t0, eh, ah);
   float overlap[kWindow];
   w.overlaps(overlap);
   for (int i = 0; i < kWindow; ++i) hit[i] = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
-  if (depth) {
-    float lane[kWindow];
-    for (int i = 0; i < kWindow; ++i) lane[i] = hit[i] ? 0.f - overlap[i] : FLT_MAX;
-    *deepest = min_f(*deepest, lane_min(lane));
+  if (depth != nullptr) {
+    for (int i = 0; i < kWindow; ++i) {
+      const bool in = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
+      depth[i] = min_f(depth[i], in ? 0.f - overlap[i] : FLT_MAX);
+    }
   }
   if (swept) {
     const float* eg = ego + kGrow * row + 1 + t0;
@@ -466,7 +467,8 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   };
 
   // Collision pass: only touching bounds can collide. The deepest overlap comes with it.
-  float deepest = FLT_MAX;
+  float depth[kWindow];
+  std::fill(depth, depth + kWindow, FLT_MAX);
   for (int64_t w = 0; w < windows; ++w) {
     const int64_t listed = list_modes(w, 0.f);
     for (int64_t j = 0; j < listed; ++j) {
@@ -474,7 +476,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
       const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
       uint8_t hit[kWindow];
       window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
-                  swept, clearance, &deepest, hit);
+                  swept, clearance ? depth : nullptr, hit);
       // OR the flags into the candidate's row, and keep the mode's first colliding step; no
       // branch on the outcome, which is unpredictable.
       for (int word = 0; word < kWindow / 8; ++word) {
@@ -493,6 +495,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   // Clearance: with an overlap at some step it is minus the deepest penetration (any pair
   // that does not overlap is at a distance >= 0). Otherwise a pass over the pairs within the
   // best distance so far, which only falls, so later windows and modes prune harder.
+  const float deepest = lane_min(depth);
   float best = cx.options.clearance_cap;
   if (clearance && deepest <= 0.f) best = min_f(best, deepest);
   if (clearance && deepest > 0.f) {
@@ -512,14 +515,14 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   // Results. Agents are independent: P(no collision) = prod over agents of (1 - colliding mass).
   int32_t first_any = -1;
   double survive = 1.0;
-  const double* prob = ws.prob.data() + b * p.M * p.K;
-  for (int64_t m = 0; m < p.M; ++m) {
+  const double* prob = ws.prob.data() + b * M * K;
+  for (int64_t m = 0; m < M; ++m) {
     double mass = 0.0;
-    for (int64_t k = 0; k < p.K; ++k) {
-      const int32_t f = first[m * p.K + k];
+    for (int64_t k = 0; k < K; ++k) {
+      const int32_t f = first[m * K + k];
       if (f < 0) continue;
-      mass += prob[m * p.K + k];
-      if (first_any < 0 || f < first_any) first_any = f;
+      mass += prob[m * K + k];
+      first_any = first_any < 0 || f < first_any ? f : first_any;
     }
     survive *= 1.0 - mass;
   }
