@@ -162,31 +162,34 @@ TRAJCORE_INLINE float lane_reduce(const float* lane) {
 TRAJCORE_INLINE float lane_min(const float* lane) { return lane_reduce<false>(lane); }
 TRAJCORE_INLINE float lane_max(const float* lane) { return lane_reduce<true>(lane); }
 
-// Fills one object's track rows from its poses (x, y, yaw at `pose + t * stride`). `valid(t)`
-// says which steps to read. Returns 0 if a read pose is not finite.
-template <class Valid>
+// Fills one object's track rows from its poses (x, y, yaw at `pose + t * stride`). Agents'
+// valid row must be filled already (steps not valid are not read); the ego has none (every
+// step is read). Returns 0 if a read pose is not finite.
 TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose, int64_t stride,
-                               Valid valid, int n_fields, float hl, float hw, bool swept) {
+                               int n_fields, float hl, float hw, bool swept) {
   float* x = track + kX * sz.row + 1;
   float* y = track + kY * sz.row + 1;
   float* c = track + kCos * sz.row + 1;
   float* s = track + kSin * sz.row + 1;
   float* g = track + kGrow * sz.row + 1;  // holds the yaw until the growth replaces it
-  float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
+  const float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
   float* sw = n_fields > kSwept ? track + kSwept * sz.row + 1 : nullptr;
   const int64_t steps = sz.steps;
+  for (int64_t t = 0; t < steps; ++t) {
+    const float* q = pose + t * stride;
+    x[t] = q[0];
+    y[t] = q[1];
+    g[t] = q[2];
+  }
   int ok = 1;
   for (int64_t t = 0; t < steps; ++t) {
-    const int read = valid(t) ? 1 : 0;
-    const float* q = pose + t * stride;
-    // |v| <= FLT_MAX is false for NaN and inf.
-    const int finite = (fabsf(q[0]) <= FLT_MAX) & (fabsf(q[1]) <= FLT_MAX) & (fabsf(q[2]) <= FLT_MAX);
+    // |v| <= FLT_MAX is false for NaN and inf. Unread (invalid) steps become 0: finite.
+    const int finite = (fabsf(x[t]) <= FLT_MAX) & (fabsf(y[t]) <= FLT_MAX) & (fabsf(g[t]) <= FLT_MAX);
+    const int read = v == nullptr || v[t] > 0.f;
     ok &= (read ^ 1) | finite;
-    const bool use = read & finite;
-    x[t] = use ? q[0] : 0.f;
-    y[t] = use ? q[1] : 0.f;
-    g[t] = use ? q[2] : 0.f;
-    if (v) v[t] = read ? 1.f : 0.f;
+    x[t] = read ? x[t] : 0.f;
+    y[t] = read ? y[t] : 0.f;
+    g[t] = read ? g[t] : 0.f;
   }
   int far = 0;
   for (int64_t t = 0; t < steps; ++t) {
@@ -196,11 +199,16 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
   if (far) {  // rare: headings beyond the fast reduction's range
     for (int64_t t = 0; t < steps; ++t) sincos_heading(g[t], &s[t], &c[t]);
   }
-  // Growth covering the turn from t-1 to t (in place, from the back: g[t-1] is still a yaw).
-  for (int64_t t = steps - 1; t >= 1; --t) {
-    const bool both = !v || (v[t] > 0.f && v[t - 1] > 0.f);
-    g[t] = swept && both ? turn_growth(wrap_angle(g[t] - g[t - 1]), hl, hw) : 0.f;
-    if (sw) sw[t] = swept && both ? 1.f : 0.f;
+  if (swept) {
+    // Growth covering the turn from t-1 to t (in place, from the back: g[t-1] is still a yaw).
+    for (int64_t t = steps - 1; t >= 1; --t) {
+      const bool both = v == nullptr || (v[t] > 0.f && v[t - 1] > 0.f);
+      g[t] = both ? turn_growth(wrap_angle(g[t] - g[t - 1]), hl, hw) : 0.f;
+      if (sw) sw[t] = both ? 1.f : 0.f;
+    }
+  } else {
+    std::fill(g, g + steps, 0.f);
+    if (sw) std::fill(sw, sw + steps, 0.f);
   }
   g[0] = 0.f;
   if (sw) sw[0] = 0.f;
@@ -380,8 +388,21 @@ struct CandidateScratch {
   std::vector<int32_t> list_track, list_agent;  // (M * K) modes to test in a window
 };
 
+// The valid row (1 or 0 per step) of mode k of agent m in scene b, from agent_valid's form.
+TRAJCORE_INLINE void fill_valid(const CollisionPlan& p, const bool* valid, int64_t b, int64_t m, int64_t k,
+                float* v) {
+  const bool* src = nullptr;
+  switch (p.valid_form) {
+    case ValidForm::kNone: std::fill(v, v + p.T1, 1.f); return;
+    case ValidForm::kAgent: std::fill(v, v + p.T1, valid[b * p.M + m] ? 1.f : 0.f); return;
+    case ValidForm::kStep: src = valid + (b * p.M + m) * p.T1; break;
+    case ValidForm::kModeStep: src = valid + ((b * p.M + m) * p.K + k) * p.T1; break;
+  }
+  for (int64_t t = 0; t < p.T1; ++t) v[t] = src[t] ? 1.f : 0.f;
+}
+
 // Agent bm = b * M + m: its modes' tracks and bounds, and its bound per window over the modes.
-int prepare_agent(const Context& cx, CollisionWorkspace::Impl& ws, int64_t bm) {
+TRAJCORE_CPU_CLONES int prepare_agent(const Context& cx, CollisionWorkspace::Impl& ws, int64_t bm) {
   const CollisionPlan& p = *cx.plan;
   const Sizes& sz = cx.sz;
   const int64_t b = bm / p.M, m = bm % p.M;
@@ -391,9 +412,9 @@ int prepare_agent(const Context& cx, CollisionWorkspace::Impl& ws, int64_t bm) {
   for (int64_t k = 0; k < p.K; ++k) {
     const int64_t track = bm * p.K + k;
     float* rows = ws.agent_tracks.data() + track * kAgentFields * sz.row;
-    ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3,
-                     [&](int64_t t) { return p.valid(valid, b, m, k, t); }, kAgentFields, hl, hw,
-                     cx.options.swept);
+    fill_valid(p, valid, b, m, k, rows + kValid * sz.row + 1);
+    ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3, kAgentFields,
+                     hl, hw, cx.options.swept);
     const float* v = rows + kValid * sz.row + 1;
     ws.mode_valid[track] = std::any_of(v, v + sz.steps, [](float f) { return f > 0.f; });
     track_bounds(rows, sz, kAgentFields, hl, hw, cx.options.swept,
@@ -427,7 +448,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
 
   float* ego = scratch.track.data();
   const int ok = fill_track(ego, sz, cx.request->ego.data + bn * sz.steps * p.S, p.S,
-                            [](int64_t) { return true; }, kEgoFields, eh.l, eh.w, swept);
+                            kEgoFields, eh.l, eh.w, swept);
   if (!ok) return 0;
   track_bounds(ego, sz, kEgoFields, eh.l, eh.w, swept, scratch.bounds.data());
 
@@ -518,11 +539,10 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   const double* prob = ws.prob.data() + b * M * K;
   for (int64_t m = 0; m < M; ++m) {
     double mass = 0.0;
-    for (int64_t k = 0; k < K; ++k) {
+    for (int64_t k = 0; k < K; ++k) {  // adding 0.0 changes nothing: no branch needed
       const int32_t f = first[m * K + k];
-      if (f < 0) continue;
-      mass += prob[m * K + k];
-      first_any = first_any < 0 || f < first_any ? f : first_any;
+      mass += f >= 0 ? prob[m * K + k] : 0.0;
+      first_any = f >= 0 && (first_any < 0 || f < first_any) ? f : first_any;
     }
     survive *= 1.0 - mass;
   }
