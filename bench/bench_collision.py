@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -31,7 +33,7 @@ from collision_peers import (
     numpy_peer,
     shapely_strtree_peer,
 )
-from harness import measure, report
+from harness import measure, measure_blocks, report
 from trajcore.synthetic import highway_scene
 
 SCENES = {"small": (256, 32), "large": (1024, 64)}
@@ -49,28 +51,16 @@ def run_scene(label: str, n: int, m: int, repeats: int, json_path: str | None) -
         f"{(expected >= 0).mean():.0%}, mean collision_prob {result.collision_prob.mean():.2f}"
     )
 
-    ours = measure(
-        "trajcore, all fields",
-        lambda: trajcore.check_collisions(*args, workspace=ws),
-        repeats,
-        warmup=3,
-    )
-    baselines = [
-        measure(
-            "trajcore, no clearance / agent first step",
-            lambda: trajcore.check_collisions(
-                *args, workspace=ws, compute_min_clearance=False, compute_agent_first_step=False
-            ),
-            repeats,
-            warmup=3,
+    fast: dict[str, Callable[[], Any]] = {
+        "trajcore, all fields": lambda: trajcore.check_collisions(*args, workspace=ws),
+        "trajcore, no clearance / agent first step": lambda: trajcore.check_collisions(
+            *args, workspace=ws, compute_min_clearance=False, compute_agent_first_step=False
         ),
-        measure(
-            "trajcore, all fields, swept",
-            lambda: trajcore.check_collisions(*args, workspace=ws, swept=True),
-            repeats,
-            warmup=3,
+        "trajcore, all fields, swept": lambda: trajcore.check_collisions(
+            *args, workspace=ws, swept=True
         ),
-    ]
+    }
+    slow: dict[str, Callable[[], Any]] = {}
 
     scene = Scene(s.ego, s.ego_extent, s.agents, s.agent_extent, s.agent_prob)
     peers = [numpy_peer(), numba_peer(), shapely_strtree_peer(), commonroad_peer()]
@@ -89,10 +79,12 @@ def run_scene(label: str, n: int, m: int, repeats: int, json_path: str | None) -
         first = peer.query(state)
         agreement[peer.name] = float((first == expected).mean())
         fields[peer.name] = peer.fields
-        slow = builds[peer.name] > 1.0 or peer.name.startswith(("numpy", "shapely"))
-        baselines.append(
-            measure(peer.name, lambda p=peer, st=state: p.query(st), 3 if slow else repeats)
-        )
+        target = slow if peer.name.startswith(("numpy", "shapely")) else fast
+        target[peer.name] = lambda p=peer, st=state: p.query(st)
+
+    # The fast ones in blocks taking turns; the slow ones (up to seconds per run) a few times.
+    ours, *baselines = measure_blocks(fast, repeats)
+    baselines += [measure(name, fn, 3) for name, fn in slow.items()]
 
     report(
         f"check_collisions, {label} scene (N={n}, M={m}, K=6, T+1=81)",

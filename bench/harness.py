@@ -48,6 +48,26 @@ def measure(name: str, fn: Callable[[], Any], repeats: int, warmup: int = 1) -> 
     return m
 
 
+def measure_blocks(
+    fns: dict[str, Callable[[], Any]], repeats: int, passes: int = 3, warmup: int = 2
+) -> list[Measurement]:
+    """Each function timed in blocks of repeats // passes calls (after a warm-up per block), the
+    blocks taking turns over `passes` passes: load from other processes on a shared machine falls
+    on every implementation alike, while no implementation runs right after another's (whose
+    worker threads may still be spinning, or whose data may fill the caches)."""
+    measurements = {name: Measurement(name) for name in fns}
+    per_block = max(1, repeats // passes)
+    for _ in range(passes):
+        for name, fn in fns.items():
+            for _ in range(warmup):
+                fn()
+            for _ in range(per_block):
+                start = time.perf_counter()
+                fn()
+                measurements[name].seconds.append(time.perf_counter() - start)
+    return list(measurements.values())
+
+
 def machine() -> dict[str, Any]:
     import trajcore
 
@@ -108,4 +128,4 @@ def report(
     return result
 
 
-__all__ = ["Measurement", "asdict", "measure", "report"]
+__all__ = ["Measurement", "asdict", "measure", "measure_blocks", "report"]

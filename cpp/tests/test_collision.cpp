@@ -155,6 +155,19 @@ TEST(CheckCollisions, SweptCatchesAHeadOnPass) {
   EXPECT_EQ(out.collision_prob.data()[0], 1.f);
 }
 
+TEST(CheckCollisions, NoAgentsMeansNoCollisions) {
+  const Scene s(6, 0, 2, 11, 9);
+  CollisionWorkspace ws;
+  CollisionResult out;
+  trajcore::check_collisions(s.request(), out, ws);
+  EXPECT_EQ(out.agent_first_step.shape(), (trajcore::Shape{6, 0, 2}));
+  for (int64_t n = 0; n < 6; ++n) {
+    EXPECT_EQ(out.first_step.data()[n], -1);
+    EXPECT_EQ(out.collision_prob.data()[n], 0.f);
+    EXPECT_EQ(out.min_clearance.data()[n], 10.f);
+  }
+}
+
 TEST(CheckCollisions, OptionalOutputsCanBeOff) {
   const Scene s(8, 3, 2, 11, 3);
   CollisionRequest r = s.request();
