@@ -492,25 +492,25 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   std::fill(depth, depth + kWindow, FLT_MAX);
   for (int64_t w = 0; w < windows; ++w) {
     const int64_t listed = list_modes(w, 0.f);
+    // The window's flags, OR-ed over its modes in registers (as 8-byte words) and stored once;
+    // each mode keeps its first colliding step. No branch on the outcome: it is unpredictable.
+    uint64_t window_flags[kWindow / 8] = {};
     for (int64_t j = 0; j < listed; ++j) {
       const int64_t track = list_track[j], m = list_agent[j];
       const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
       uint8_t hit[kWindow];
       window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
                   swept, clearance ? depth : nullptr, hit);
-      // OR the flags into the candidate's row, and keep the mode's first colliding step; no
-      // branch on the outcome, which is unpredictable.
       for (int word = 0; word < kWindow / 8; ++word) {
-        uint64_t flags, row_flags;
+        uint64_t flags;
         std::memcpy(&flags, hit + 8 * word, 8);
-        std::memcpy(&row_flags, row_hits + w * kWindow + 8 * word, 8);
-        row_flags |= flags;
-        std::memcpy(row_hits + w * kWindow + 8 * word, &row_flags, 8);
+        window_flags[word] |= flags;
       }
       const int lane = first_flag(hit);
       const int32_t found = lane < kWindow ? static_cast<int32_t>(w * kWindow + lane) : -1;
       first[track] = first[track] < 0 ? found : first[track];
     }
+    std::memcpy(row_hits + w * kWindow, window_flags, kWindow);
   }
 
   // Clearance: with an overlap at some step it is minus the deepest penetration (any pair
