@@ -269,6 +269,36 @@ struct Half {
   float l, w;
 };
 
+// Per lane, the largest overlap of a valid step seen so far (-FLT_MAX: none), reduced once per
+// candidate. In a vector register where the compiler has vector types: as an array it would be
+// reloaded and stored by every call, lane by lane (GCC does not vectorise that update).
+struct LaneMax {
+#if defined(__GNUC__)
+  typedef float Lanes __attribute__((vector_size(4 * kWindow)));
+  Lanes v = Lanes{} - FLT_MAX;
+  TRAJCORE_INLINE void raise(const float* valid, const float* overlap) {
+    Lanes ok, value;
+    std::memcpy(&ok, valid, sizeof(ok));
+    std::memcpy(&value, overlap, sizeof(value));
+    const Lanes none = Lanes{} - FLT_MAX;
+    const Lanes candidate = ok > 0.f ? value : none;
+    v = candidate > v ? candidate : v;
+  }
+  TRAJCORE_INLINE float max() const {
+    float lane[kWindow];
+    std::memcpy(lane, &v, sizeof(lane));
+    return lane_max(lane);
+  }
+#else
+  float v[kWindow] = {};
+  LaneMax() { std::fill(v, v + kWindow, -FLT_MAX); }
+  void raise(const float* valid, const float* overlap) {
+    for (int i = 0; i < kWindow; ++i) v[i] = max_f(v[i], valid[i] > 0.f ? overlap[i] : -FLT_MAX);
+  }
+  float max() const { return lane_max(v); }
+#endif
+};
+
 // The step boxes of one candidate and one agent mode over the steps [t0, t0 + kWindow), as
 // structure-of-arrays pointers.
 struct WindowPair {
@@ -299,22 +329,16 @@ struct WindowPair {
 };
 
 // Collision pass over one (candidate, agent mode, window): hit[i] = 1 where step t0 + i collides
-// (with `swept`, also where they touch while moving from step t0 + i - 1). With `depth`, lowers
-// depth[i] to minus the penetration depth of overlapping lanes, which is their box distance, bit
-// for bit (per lane: reduced once per candidate, not per call). Straight-line code over the
-// lanes, which the compiler vectorises.
+// (with `swept`, also where they touch while moving from step t0 + i - 1). With `deepest`, raises
+// it to the overlaps of valid lanes: where the largest is >= 0, minus it is the box distance of
+// that pair, bit for bit. Straight-line code over the lanes, which the compiler vectorises.
 TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t row, int64_t t0,
-                                 Half eh, Half ah, bool swept, float* depth, uint8_t* hit) {
+                                 Half eh, Half ah, bool swept, LaneMax* deepest, uint8_t* hit) {
   const WindowPair w(ego, agent, row, t0, eh, ah);
   float overlap[kWindow];
   w.overlaps(overlap);
   for (int i = 0; i < kWindow; ++i) hit[i] = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
-  if (depth != nullptr) {
-    for (int i = 0; i < kWindow; ++i) {
-      const bool in = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
-      depth[i] = min_f(depth[i], in ? 0.f - overlap[i] : FLT_MAX);
-    }
-  }
+  if (deepest != nullptr) deepest->raise(w.av, overlap);
   if (swept) {
     const float* eg = ego + kGrow * row + 1 + t0;
     const float* ag = agent + kGrow * row + 1 + t0;
@@ -488,8 +512,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   };
 
   // Collision pass: only touching bounds can collide. The deepest overlap comes with it.
-  float depth[kWindow];
-  std::fill(depth, depth + kWindow, FLT_MAX);
+  LaneMax deepest_overlap;
   for (int64_t w = 0; w < windows; ++w) {
     const int64_t listed = list_modes(w, 0.f);
     // The window's flags, OR-ed over its modes in registers (as 8-byte words) and stored once;
@@ -500,7 +523,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
       const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
       uint8_t hit[kWindow];
       window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
-                  swept, clearance ? depth : nullptr, hit);
+                  swept, clearance ? &deepest_overlap : nullptr, hit);
       for (int word = 0; word < kWindow / 8; ++word) {
         uint64_t flags;
         std::memcpy(&flags, hit + 8 * word, 8);
@@ -516,10 +539,10 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   // Clearance: with an overlap at some step it is minus the deepest penetration (any pair
   // that does not overlap is at a distance >= 0). Otherwise a pass over the pairs within the
   // best distance so far, which only falls, so later windows and modes prune harder.
-  const float deepest = lane_min(depth);
+  const float overlap = deepest_overlap.max();
   float best = cx.options.clearance_cap;
-  if (clearance && deepest <= 0.f) best = min_f(best, deepest);
-  if (clearance && deepest > 0.f) {
+  if (clearance && overlap >= 0.f) best = min_f(best, 0.f - overlap);
+  if (clearance && overlap < 0.f) {
     for (int64_t w = 0; w < windows; ++w) {
       const int64_t listed = list_modes(w, best);
       for (int64_t j = 0; j < listed; ++j) {
