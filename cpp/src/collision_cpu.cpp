@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "aligned_vector.hpp"
 #include "collision_workspace.hpp"
 #include "parallel.hpp"
 #include "trajcore/detail/fast_sincos.hpp"
@@ -51,6 +52,9 @@ namespace {
 #endif
 
 constexpr int kWindow = 16;  // steps per window: one AVX-512 register of lanes
+// Each field row starts with a block of this many floats whose last slot holds step -1, so that
+// step 0, and so every window, starts on a cache line (rows are whole cache lines too).
+constexpr int kLead = kWindow;
 constexpr int64_t kCandidateGrain = 8;
 constexpr int64_t kAgentGrain = 4;
 constexpr float kTwoPi = 6.283185307179586f;
@@ -63,13 +67,13 @@ constexpr int kAgentFields = 7;
 struct Sizes {
   int64_t steps;       // T+1
   int64_t padded;      // steps rounded up to whole windows
-  int64_t row;         // one field row: lead slot + padded steps
+  int64_t row;         // one field row: lead block (its last slot is step -1) + padded steps
   int64_t windows;
 
   explicit Sizes(int64_t t1)
       : steps(t1),
         padded((t1 + kWindow - 1) / kWindow * kWindow),
-        row(padded + 1),
+        row(padded + kLead),
         windows((t1 + kWindow - 1) / kWindow) {}
 };
 
@@ -167,13 +171,13 @@ TRAJCORE_INLINE float lane_max(const float* lane) { return lane_reduce<true>(lan
 // step is read). Returns 0 if a read pose is not finite.
 TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose, int64_t stride,
                                int n_fields, float hl, float hw, bool swept) {
-  float* x = track + kX * sz.row + 1;
-  float* y = track + kY * sz.row + 1;
-  float* c = track + kCos * sz.row + 1;
-  float* s = track + kSin * sz.row + 1;
-  float* g = track + kGrow * sz.row + 1;  // holds the yaw until the growth replaces it
-  const float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
-  float* sw = n_fields > kSwept ? track + kSwept * sz.row + 1 : nullptr;
+  float* x = track + kX * sz.row + kLead;
+  float* y = track + kY * sz.row + kLead;
+  float* c = track + kCos * sz.row + kLead;
+  float* s = track + kSin * sz.row + kLead;
+  float* g = track + kGrow * sz.row + kLead;  // holds the yaw until the growth replaces it
+  const float* v = n_fields > kValid ? track + kValid * sz.row + kLead : nullptr;
+  float* sw = n_fields > kSwept ? track + kSwept * sz.row + kLead : nullptr;
   const int64_t steps = sz.steps;
   for (int64_t t = 0; t < steps; ++t) {
     const float* q = pose + t * stride;
@@ -214,7 +218,7 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
   if (sw) sw[0] = 0.f;
   // Padding after the last step and the lead slot before step 0: copies that are never valid.
   for (int f = 0; f < n_fields; ++f) {
-    float* r = track + f * sz.row + 1;
+    float* r = track + f * sz.row + kLead;
     const bool flag = f == kGrow || f == kValid || f == kSwept;
     for (int64_t t = steps; t < sz.padded; ++t) r[t] = flag ? 0.f : r[steps - 1];
     r[-1] = flag ? 0.f : r[0];
@@ -226,13 +230,13 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
 // region (the grown start box at both centres, which also covers the step's own box).
 TRAJCORE_INLINE void track_bounds(const float* track, const Sizes& sz, int n_fields, float hl,
                                   float hw, bool swept, float* bounds) {
-  const float* x = track + kX * sz.row + 1;
-  const float* y = track + kY * sz.row + 1;
-  const float* c = track + kCos * sz.row + 1;
-  const float* s = track + kSin * sz.row + 1;
-  const float* g = track + kGrow * sz.row + 1;
-  const float* v = n_fields > kValid ? track + kValid * sz.row + 1 : nullptr;
-  const float* sw = n_fields > kSwept ? track + kSwept * sz.row + 1 : nullptr;
+  const float* x = track + kX * sz.row + kLead;
+  const float* y = track + kY * sz.row + kLead;
+  const float* c = track + kCos * sz.row + kLead;
+  const float* s = track + kSin * sz.row + kLead;
+  const float* g = track + kGrow * sz.row + kLead;
+  const float* v = n_fields > kValid ? track + kValid * sz.row + kLead : nullptr;
+  const float* sw = n_fields > kSwept ? track + kSwept * sz.row + kLead : nullptr;
   for (int64_t w = 0; w < sz.windows; ++w) {
     float x0[kWindow], x1[kWindow], y0[kWindow], y1[kWindow];
     const int64_t t0 = w * kWindow;
@@ -307,15 +311,15 @@ struct WindowPair {
 
   TRAJCORE_INLINE WindowPair(const float* ego, const float* agent, int64_t row, int64_t t0,
                              Half e, Half a)
-      : ex(ego + kX * row + 1 + t0),
-        ey(ego + kY * row + 1 + t0),
-        ec(ego + kCos * row + 1 + t0),
-        es(ego + kSin * row + 1 + t0),
-        ax(agent + kX * row + 1 + t0),
-        ay(agent + kY * row + 1 + t0),
-        ac(agent + kCos * row + 1 + t0),
-        as(agent + kSin * row + 1 + t0),
-        av(agent + kValid * row + 1 + t0),
+      : ex(ego + kX * row + kLead + t0),
+        ey(ego + kY * row + kLead + t0),
+        ec(ego + kCos * row + kLead + t0),
+        es(ego + kSin * row + kLead + t0),
+        ax(agent + kX * row + kLead + t0),
+        ay(agent + kY * row + kLead + t0),
+        ac(agent + kCos * row + kLead + t0),
+        as(agent + kSin * row + kLead + t0),
+        av(agent + kValid * row + kLead + t0),
         eh(e),
         ah(a) {}
 
@@ -340,9 +344,9 @@ TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t r
   for (int i = 0; i < kWindow; ++i) hit[i] = (w.av[i] > 0.f) & (overlap[i] >= 0.f);
   if (deepest != nullptr) deepest->raise(w.av, overlap);
   if (swept) {
-    const float* eg = ego + kGrow * row + 1 + t0;
-    const float* ag = agent + kGrow * row + 1 + t0;
-    const float* asw = agent + kSwept * row + 1 + t0;
+    const float* eg = ego + kGrow * row + kLead + t0;
+    const float* ag = agent + kGrow * row + kLead + t0;
+    const float* asw = agent + kSwept * row + kLead + t0;
     float contact[kWindow];
     for (int i = 0; i < kWindow; ++i) {
       // Lane i covers the motion from step t0 + i - 1 (index i - 1, the lead slot for i = 0).
@@ -405,7 +409,8 @@ struct Context {
 
 // Per-thread scratch of the candidate kernel (grows to the largest request, then stays).
 struct CandidateScratch {
-  std::vector<float> track, bounds;
+  AlignedVector<float> track;
+  std::vector<float> bounds;
   std::vector<int32_t> first;  // (M, K) first colliding step
   std::vector<uint8_t> near;   // (M) agents that pass the window's broad phase
   std::vector<uint8_t> row_hits;  // (padded steps) collision flags
@@ -436,10 +441,10 @@ TRAJCORE_CPU_CLONES int prepare_agent(const Context& cx, CollisionWorkspace::Imp
   for (int64_t k = 0; k < p.K; ++k) {
     const int64_t track = bm * p.K + k;
     float* rows = ws.agent_tracks.data() + track * kAgentFields * sz.row;
-    fill_valid(p, valid, b, m, k, rows + kValid * sz.row + 1);
+    fill_valid(p, valid, b, m, k, rows + kValid * sz.row + kLead);
     ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3, kAgentFields,
                      hl, hw, cx.options.swept);
-    const float* v = rows + kValid * sz.row + 1;
+    const float* v = rows + kValid * sz.row + kLead;
     ws.mode_valid[track] = std::any_of(v, v + sz.steps, [](float f) { return f > 0.f; });
     track_bounds(rows, sz, kAgentFields, hl, hw, cx.options.swept,
                  ws.mode_bounds.data() + track * sz.windows * 4);

@@ -4,18 +4,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "aligned_vector.hpp"
 #include "collision_plan.hpp"
 
 namespace trajcore {
 
 struct CollisionWorkspace::Impl {
-  // Per object (ego candidate or agent mode), fields over steps in structure-of-arrays form; each
-  // field row holds one lead slot (step -1, a copy of step 0) and the steps padded to whole
-  // windows. Ego fields: x, y, cos, sin, turn growth. Agent fields add valid and swept-valid.
-  std::vector<float> ego_tracks, agent_tracks;
+  // Per agent mode, fields over steps in structure-of-arrays form (collision_cpu.cpp: a lead
+  // block whose last slot is step -1, then the steps padded to whole windows): x, y, cos, sin,
+  // turn growth, valid, swept-valid. Candidates' tracks live in per-thread scratch.
+  detail::AlignedVector<float> agent_tracks;
   // Axis-aligned bounds per object and time window (min x, max x, min y, max y), and per scene,
   // window and agent the union over its modes (four rows of M each).
-  std::vector<float> ego_bounds, mode_bounds, agent_bounds;
+  std::vector<float> mode_bounds, agent_bounds;
   std::vector<float> agent_half, scene_half;  // half length, half width (margins included)
   std::vector<uint8_t> mode_valid;            // (B, M, K): valid at one step or more
   std::vector<double> prob;                   // (B, M, K) renormalised over valid modes
