@@ -105,26 +105,29 @@ struct Bound {
   }
 };
 
-TRAJCORE_INLINE float gap2(const float* p, float qx0, float qx1, float qy0, float qy1) {
-  const float gx = max_f(max_f(qx0 - p[1], p[0] - qx1), 0.f);
-  const float gy = max_f(max_f(qy0 - p[3], p[2] - qy1), 0.f);
-  return gx * gx + gy * gy;
+// Whether bound q is within `reach` of bound p along both axes (a square, not a disc, around
+// the box: a little looser, and free of the branches that compilers make of max(x, 0) in
+// scalar code).
+TRAJCORE_INLINE bool bounds_near(const float* p, const float* q, float reach) {
+  const float gx = max_f(q[0] - p[1], p[0] - q[1]);
+  const float gy = max_f(q[2] - p[3], p[2] - q[3]);
+  return (gx <= reach) & (gy <= reach);
 }
 
 // near[m] = 1 where agent m's bound (four rows of M: min x, max x, min y, max y) is within
-// sqrt(reach2) of `bound`. Locals and restrict pointers let the compiler vectorise it (byte
-// stores may alias anything).
+// `reach` of `bound` along both axes. Locals and restrict pointers let the compiler vectorise it
+// (byte stores may alias anything).
 TRAJCORE_INLINE void select_near(const float* __restrict agent_bounds, int64_t M,
-                                 const float* bound, float reach2, uint8_t* __restrict near) {
+                                 const float* bound, float reach, uint8_t* __restrict near) {
   const float bx0 = bound[0], bx1 = bound[1], by0 = bound[2], by1 = bound[3];
   const float* x0 = agent_bounds;
   const float* x1 = agent_bounds + M;
   const float* y0 = agent_bounds + 2 * M;
   const float* y1 = agent_bounds + 3 * M;
   for (int64_t m = 0; m < M; ++m) {
-    const float gx = max_f(max_f(x0[m] - bx1, bx0 - x1[m]), 0.f);
-    const float gy = max_f(max_f(y0[m] - by1, by0 - y1[m]), 0.f);
-    near[m] = gx * gx + gy * gy <= reach2;
+    const float gx = max_f(x0[m] - bx1, bx0 - x1[m]);
+    const float gy = max_f(y0[m] - by1, by0 - y1[m]);
+    near[m] = (gx <= reach) & (gy <= reach);
   }
 }
 
@@ -229,7 +232,7 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
 // Window bounds of a filled track: every valid step's box and, when swept, every swept step's
 // region (the grown start box at both centres, which also covers the step's own box).
 TRAJCORE_INLINE void track_bounds(const float* track, const Sizes& sz, int n_fields, float hl,
-                                  float hw, bool swept, float* bounds) {
+                                  float hw, bool swept, float* bounds, int64_t window_stride) {
   const float* x = track + kX * sz.row + kLead;
   const float* y = track + kY * sz.row + kLead;
   const float* c = track + kCos * sz.row + kLead;
@@ -265,7 +268,7 @@ TRAJCORE_INLINE void track_bounds(const float* track, const Sizes& sz, int n_fie
     }
     Bound bound;
     bound.add(lane_min(x0), lane_max(x1), lane_min(y0), lane_max(y1));
-    bound.store(bounds + w * 4);
+    bound.store(bounds + w * window_stride);
   }
 }
 
@@ -446,13 +449,16 @@ TRAJCORE_CPU_CLONES int prepare_agent(const Context& cx, CollisionWorkspace::Imp
                      hl, hw, cx.options.swept);
     const float* v = rows + kValid * sz.row + kLead;
     ws.mode_valid[track] = std::any_of(v, v + sz.steps, [](float f) { return f > 0.f; });
+    // Mode bounds are laid out (B, windows, M, K, 4): one window's modes of an agent together.
     track_bounds(rows, sz, kAgentFields, hl, hw, cx.options.swept,
-                 ws.mode_bounds.data() + track * sz.windows * 4);
+                 ws.mode_bounds.data() + ((b * sz.windows) * p.M * p.K + m * p.K + k) * 4,
+                 p.M * p.K * 4);
   }
   for (int64_t w = 0; w < sz.windows; ++w) {
     Bound bound;
     for (int64_t k = 0; k < p.K; ++k) {
-      const float* mb = ws.mode_bounds.data() + ((bm * p.K + k) * sz.windows + w) * 4;
+      const float* mb =
+          ws.mode_bounds.data() + ((b * sz.windows + w) * p.M * p.K + m * p.K + k) * 4;
       if (mb[0] <= mb[1]) bound.add(mb);
     }
     float* ab = ws.agent_bounds.data() + (b * sz.windows + w) * 4 * p.M + m;
@@ -479,13 +485,13 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   const int ok = fill_track(ego, sz, cx.request->ego.data + bn * sz.steps * p.S, p.S,
                             kEgoFields, eh.l, eh.w, swept);
   if (!ok) return 0;
-  track_bounds(ego, sz, kEgoFields, eh.l, eh.w, swept, scratch.bounds.data());
+  track_bounds(ego, sz, kEgoFields, eh.l, eh.w, swept, scratch.bounds.data(), 4);
 
   // Sizes and pointers as locals: the byte stores below may alias anything reached through a
   // pointer, which would make the compiler reload them at every use.
   const int64_t M = p.M, K = p.K, windows = sz.windows, row = sz.row;
   const float* agent_bounds = ws.agent_bounds.data() + b * windows * 4 * M;
-  const float* mode_bounds = ws.mode_bounds.data() + b * M * K * windows * 4;
+  const float* mode_bounds = ws.mode_bounds.data() + b * windows * M * K * 4;
   const float* agent_tracks = ws.agent_tracks.data() + b * M * K * kAgentFields * row;
   const float* agent_half = ws.agent_half.data() + b * M * 2;
   const float* ego_bounds = scratch.bounds.data();
@@ -501,16 +507,15 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   // branching on the test.
   auto list_modes = [&](int64_t w, float reach) {
     const float* eb = ego_bounds + w * 4;
-    select_near(agent_bounds + w * 4 * M, M, eb, reach * reach, near);
+    select_near(agent_bounds + w * 4 * M, M, eb, reach, near);
     int64_t listed = 0;
     for (int64_t m = 0; m < M; ++m) {
       if (!near[m]) continue;
       for (int64_t k = 0; k < K; ++k) {
         const int64_t track = m * K + k;
-        const float* mb = mode_bounds + (track * windows + w) * 4;
         list_track[listed] = static_cast<int32_t>(track);
         list_agent[listed] = static_cast<int32_t>(m);
-        listed += gap2(eb, mb[0], mb[1], mb[2], mb[3]) <= reach * reach;
+        listed += bounds_near(eb, mode_bounds + (w * M * K + track) * 4, reach);
       }
     }
     return listed;
@@ -552,8 +557,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
       const int64_t listed = list_modes(w, best);
       for (int64_t j = 0; j < listed; ++j) {
         const int64_t track = list_track[j], m = list_agent[j];
-        const float* mb = mode_bounds + (track * windows + w) * 4;
-        if (gap2(ego_bounds + w * 4, mb[0], mb[1], mb[2], mb[3]) > best * best) continue;
+        if (!bounds_near(ego_bounds + w * 4, mode_bounds + (w * M * K + track) * 4, best)) continue;
         const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
         window_clearance(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh,
                          ah, &best);
