@@ -87,16 +87,7 @@ struct BoxBlock {
     return ok;
   }
 
-  TRAJCORE_INLINE void compute_sincos(int m) {
-    int far = 0;
-    for (int k = 0; k < m; ++k) {
-      fast_sincos(yaw[k], &s[k], &c[k]);
-      far |= fabsf(yaw[k]) > kFastSincosLimit;
-    }
-    if (far) {  // rare: headings beyond the fast reduction's range
-      for (int k = 0; k < m; ++k) sincos_heading(yaw[k], &s[k], &c[k]);
-    }
-  }
+  TRAJCORE_INLINE void compute_sincos(int m) { sincos_headings(yaw, m, s, c); }
 
   TRAJCORE_INLINE Obb obb(int k) const { return make_obb(x[k], y[k], s[k], c[k], length[k], width[k]); }
 };

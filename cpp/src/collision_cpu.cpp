@@ -198,14 +198,7 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
     y[t] = read ? y[t] : 0.f;
     g[t] = read ? g[t] : 0.f;
   }
-  int far = 0;
-  for (int64_t t = 0; t < steps; ++t) {
-    fast_sincos(g[t], &s[t], &c[t]);
-    far |= fabsf(g[t]) > kFastSincosLimit;
-  }
-  if (far) {  // rare: headings beyond the fast reduction's range
-    for (int64_t t = 0; t < steps; ++t) sincos_heading(g[t], &s[t], &c[t]);
-  }
+  sincos_headings(g, static_cast<long>(steps), s, c);
   if (swept) {
     // Growth covering the turn from t-1 to t (in place, from the back: g[t-1] is still a yaw).
     for (int64_t t = steps - 1; t >= 1; --t) {

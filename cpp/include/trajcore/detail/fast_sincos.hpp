@@ -45,4 +45,17 @@ TRAJCORE_HD void sincos_heading(float x, float* s, float* c) {
   }
 }
 
+// sin and cos of n headings: one loop the CPU vectorises, then libm only if a heading is beyond
+// the fast range (rare). yaw may alias neither s nor c.
+TRAJCORE_HD void sincos_headings(const float* yaw, long n, float* s, float* c) {
+  int far = 0;
+  for (long i = 0; i < n; ++i) {
+    fast_sincos(yaw[i], &s[i], &c[i]);
+    far |= fabsf(yaw[i]) > kFastSincosLimit;
+  }
+  if (far) {
+    for (long i = 0; i < n; ++i) sincos_heading(yaw[i], &s[i], &c[i]);
+  }
+}
+
 }  // namespace trajcore::detail
