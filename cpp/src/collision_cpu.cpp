@@ -4,9 +4,10 @@
 //    cos, sin, turn growth, valid, swept-valid) padded to whole windows of kWindow steps, with
 //    an axis-aligned bound per window, and per agent the bound's union over its modes.
 // 2. Candidates (parallel over candidates, fixed partition): the candidate's own track and
-//    window bounds, then per window a broad phase (agent bounds, then mode bounds, against the
-//    candidate's bound grown by the clearance still to beat) and for the surviving
-//    (mode, window) pairs the exact tests over the window's steps, vectorised across steps.
+//    window bounds, then a collision pass (per window: agent bounds, then mode bounds, that
+//    touch the candidate's; the exact tests of the surviving modes over the window's steps,
+//    vectorised across steps; the deepest overlap comes with it) and, only for candidates that
+//    never overlap, a clearance pass over the pairs within the best distance so far.
 //
 // The broad phase only skips pairs that cannot change a result (a bound's gap is a lower bound of
 // every box distance inside it), so results do not depend on it, on the order of the work or on
@@ -490,8 +491,7 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   const float* ego_bounds = scratch.bounds.data();
   int32_t* first = scratch.first.data();
   std::fill(first, first + M * K, -1);
-  uint8_t* row_hits = scratch.row_hits.data();  // per step, padded to whole windows
-  std::fill(row_hits, row_hits + sz.padded, uint8_t{0});
+  uint8_t* row_hits = scratch.row_hits.data();  // per step, padded; each window stored once
   uint8_t* near = scratch.near.data();
 
   int32_t* list_track = scratch.list_track.data();
