@@ -164,7 +164,8 @@ def test_clearance_is_box_distance_bitwise(rng):
 
 
 def test_agrees_with_shapely(rng):
-    shapely = pytest.importorskip("shapely")
+    import shapely  # a test requirement (the [test] extra): missing means failing, not skipping
+
     from conftest import corners_f64
 
     scene = random_scene(rng, None, 12, 6, 2, 12, valid="none")

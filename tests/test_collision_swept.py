@@ -111,7 +111,8 @@ def _minkowski_contact(
 
 
 def test_swept_is_exact_for_constant_headings(rng):
-    shapely = pytest.importorskip("shapely")
+    import shapely  # a test requirement (the [test] extra): missing means failing, not skipping
+
     N, T1 = 300, 6
     ego = np.zeros((N, T1, 3), np.float32)
     start = rng.uniform(-10, 10, (N, 2))
