@@ -246,15 +246,25 @@ Array Call::input_floats(py::handle obj, const char* name) {
     type_error(std::string(name) + " has dtype " + a.dtype_name +
                ", expected float32 (float64 is accepted and converted)");
   }
-  if (!have_reference_) {
-    have_reference_ = true;
-    library_ = a.library == Library::kTorch ? Library::kTorch : Library::kNumpy;
-    device_ = a.device;
-    reference_ = a.object;
-    if (device_.is_cuda()) {
-      stream_ = reinterpret_cast<Stream>(current_torch_stream(device_.index));
-    }
+  note_reference(a);
+  return a;
+}
+
+void Call::note_reference(const Array& a) {
+  if (have_reference_) return;
+  have_reference_ = true;
+  library_ = a.library == Library::kTorch ? Library::kTorch : Library::kNumpy;
+  device_ = a.device;
+  reference_ = a.object;
+  if (device_.is_cuda()) stream_ = reinterpret_cast<Stream>(current_torch_stream(device_.index));
+}
+
+Array Call::input_doubles(py::handle obj, const char* name) {
+  Array a = Array::import(obj, name);
+  if (a.dtype != DType::kFloat64) {
+    type_error(std::string(name) + " has dtype " + a.dtype_name + ", expected float64");
   }
+  note_reference(a);
   return a;
 }
 

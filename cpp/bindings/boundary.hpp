@@ -61,6 +61,10 @@ class Call {
   // TypeError.
   Array input_floats(py::handle obj, const char* name);
 
+  // A float64 input, read in place (the exact paths: differentiable rollout); other dtypes are a
+  // TypeError.
+  Array input_doubles(py::handle obj, const char* name);
+
   // A bool input (masks); other dtypes are a TypeError.
   Array input_bools(py::handle obj, const char* name);
 
@@ -73,6 +77,7 @@ class Call {
   Stream stream() const { return stream_; }
 
  private:
+  void note_reference(const Array& a);  // the first input fixes the outputs' library and device
   bool have_reference_ = false;
   Library library_ = Library::kNumpy;
   Device device_;

@@ -23,6 +23,8 @@ from ._core import (
     set_num_threads,
 )
 from .collision import CollisionResult, check_collisions
+from .rollout import RolloutResult, Saturation, rollout
+from .vehicle import TrailerParams, VehicleParams
 
 __version__: str = _core.__version__
 
@@ -33,6 +35,10 @@ cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
 __all__ = [
     "CollisionResult",
     "CollisionWorkspace",
+    "RolloutResult",
+    "Saturation",
+    "TrailerParams",
+    "VehicleParams",
     "__version__",
     "box_corners",
     "box_distance",
@@ -43,5 +49,6 @@ __all__ = [
     "cuda_device_count",
     "cuda_status",
     "get_num_threads",
+    "rollout",
     "set_num_threads",
 ]
