@@ -73,7 +73,8 @@ void sincos_r(const Dual<N>& x, Dual<N>* s, Dual<N>* c) {
   *c = chain(cv, -sv, x);
 }
 template <int N>
-Dual<N> atan_nonneg(const Dual<N>& x) {
+Dual<N> atan_ratio(const Dual<N>& num, const Dual<N>& den) {
+  const Dual<N> x = num / den;
   return chain(std::atan(x.v), 1.0 / (1.0 + x.v * x.v), x);
 }
 // At 0 the derivative is infinite; 0 is used instead (the one place it occurs is a stop time

@@ -58,8 +58,9 @@ struct Kernel {
 template <class R>
 BicycleState<R> initial_state(const Kernel<R>& kn, int64_t row) {
   const R* s = kn.state_of(row);
-  BicycleState<R> st{s[0], s[1], wrap_angle(s[2]), s[3], s[4], s[5], kn.articulation_of(row), 0, 0};
-  sincos_r(st.yaw, &st.s, &st.c);
+  BicycleState<R> st{s[0], s[1], wrap_angle(s[2]), s[3], s[4], s[5], kn.articulation_of(row),
+                     0, 0, 0};
+  complete_state(&st);
   return st;
 }
 
@@ -68,7 +69,7 @@ template <class R, bool kTrailer>
 TRAJCORE_ALWAYS_INLINE bool run_block(const Kernel<R>& kn, int64_t r0, int count) {
   const int64_t T = kn.plan->steps;
   alignas(64) R x[kLanes], y[kLanes], yaw[kLanes], v[kLanes], a[kLanes], steer[kLanes],
-      art[kLanes], c[kLanes], s[kLanes];
+      art[kLanes], c[kLanes], s[kLanes], tan_steer[kLanes];
   alignas(64) R jerk[kStepChunk][kLanes], rate[kStepChunk][kLanes];
   alignas(64) R out[kStepChunk][6][kLanes];
   alignas(64) R pose[kStepChunk][3][kLanes];
@@ -78,7 +79,7 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const Kernel<R>& kn, int64_t r0, int count
     const int64_t row = r0 + (l < count ? l : 0);
     const BicycleState<R> st = initial_state(kn, row);
     x[l] = st.x, y[l] = st.y, yaw[l] = st.yaw, v[l] = st.v, a[l] = st.a, steer[l] = st.steer;
-    art[l] = st.articulation, c[l] = st.c, s[l] = st.s;
+    art[l] = st.articulation, c[l] = st.c, s[l] = st.s, tan_steer[l] = st.tan_steer;
     if (l >= count) continue;
     std::copy(kn.state_of(row), kn.state_of(row) + 6, kn.states + row * (T + 1) * 6);
     if (kTrailer) trailer_pose(kn.k, st, kn.trailer + row * (T + 1) * 3);
@@ -101,16 +102,17 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const Kernel<R>& kn, int64_t r0, int count
     for (int tt = 0; tt < nt; ++tt) {
       for (int l = 0; l < kLanes; ++l) {
         const R limit = R(3.0e38);  // also catches inf and (through the comparison) NaN
-        finite &= std::fabs(jerk[tt][l]) <= limit && std::fabs(rate[tt][l]) <= limit;
+        finite &= (std::fabs(jerk[tt][l]) <= limit) & (std::fabs(rate[tt][l]) <= limit);
       }
     }
     for (int tt = 0; tt < nt; ++tt) {
       for (int l = 0; l < kLanes; ++l) {
-        const BicycleState<R> in{x[l], y[l], yaw[l], v[l], a[l], steer[l], art[l], c[l], s[l]};
+        const BicycleState<R> in{x[l],   y[l], yaw[l], v[l],        a[l],
+                                 steer[l], art[l], c[l], s[l], tan_steer[l]};
         BicycleState<R> o;
         flags[tt][l] = bicycle_step<R, kTrailer>(kn.k, in, jerk[tt][l], rate[tt][l], &o);
         x[l] = o.x, y[l] = o.y, yaw[l] = o.yaw, v[l] = o.v, a[l] = o.a, steer[l] = o.steer;
-        art[l] = o.articulation, c[l] = o.c, s[l] = o.s;
+        art[l] = o.articulation, c[l] = o.c, s[l] = o.s, tan_steer[l] = o.tan_steer;
         out[tt][0][l] = o.x, out[tt][1][l] = o.y, out[tt][2][l] = o.yaw;
         out[tt][3][l] = o.v, out[tt][4][l] = o.a, out[tt][5][l] = o.steer;
         if (kTrailer) {
@@ -160,8 +162,9 @@ using D = Dual<kDirections>;
 
 BicycleState<D> seeded(const BicycleState<double>& st) {
   BicycleState<D> d{D::seed(st.x, 0), D::seed(st.y, 1), D::seed(st.yaw, 2), D::seed(st.v, 3),
-                    D::seed(st.a, 4), D::seed(st.steer, 5), D::seed(st.articulation, 6), D(), D()};
-  sincos_r(d.yaw, &d.s, &d.c);
+                    D::seed(st.a, 4), D::seed(st.steer, 5), D::seed(st.articulation, 6), D(), D(),
+                    D()};
+  complete_state(&d);
   return d;
 }
 

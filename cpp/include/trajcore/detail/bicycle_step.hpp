@@ -43,19 +43,20 @@ BicycleConstants<R> make_bicycle_constants(const VehicleParams& p, double dt) {
   return k;
 }
 
-// A vehicle state; c and s are cos and sin of yaw, carried so each step computes them once.
+// A vehicle state, with cos and sin of yaw and tan of steer carried so that each step computes
+// them once (complete_state() fills them in for a new state).
 template <class R>
 struct BicycleState {
   R x, y, yaw, v, a, steer;
   R articulation;  // tractor yaw minus trailer yaw (0 without a trailer)
-  R c, s;
+  R c, s, tan_steer;
 };
 
 template <class R>
 TRAJCORE_HD R wrap_angle(R x) {
   const R pi = R(3.14159265358979323846);
   const R two_pi = R(6.28318530717958647692);
-  const R w = x - two_pi * floor_r((x + pi) / two_pi);
+  const R w = x - two_pi * floor_r((x + pi) * R(0.159154943091895335769));  // 1 / (2 pi)
   return w >= pi ? w - two_pi : w;
 }
 
@@ -64,6 +65,23 @@ TRAJCORE_HD R tan_r(R x) {
   R s, c;
   sincos_r(x, &s, &c);
   return s / c;
+}
+
+// tan a and tan b with one division.
+template <class R>
+TRAJCORE_HD void tan_pair(R a, R b, R* tan_a, R* tan_b) {
+  R sa, ca, sb, cb;
+  sincos_r(a, &sa, &ca);
+  sincos_r(b, &sb, &cb);
+  const R inv = R(1) / (ca * cb);
+  *tan_a = sa * cb * inv;
+  *tan_b = sb * ca * inv;
+}
+
+template <class R>
+TRAJCORE_HD void complete_state(BicycleState<R>* st) {
+  sincos_r(st->yaw, &st->s, &st->c);
+  st->tan_steer = tan_r(st->steer);
 }
 
 // Advances `in` by one step under (jerk_cmd, rate_cmd); returns the Saturation bits.
@@ -87,14 +105,14 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   // at its first zero and stays there.
   const R v_end = in.v + dt * (in.a + half * j * dt);
   // (Bitwise & and | keep the lane loop free of branches.)
-  const bool dips = (j > zero) & (in.a < zero) & (-in.a < j * dt) &
-                    (in.v - in.a * in.a / (two * j) < zero);
+  // The minimum v - a^2 / (2 j) of a convex speed, compared without dividing by j > 0.
+  const R disc = in.a * in.a - two * j * in.v;
+  const bool dips = (j > zero) & (in.a < zero) & (-in.a < j * dt) & (disc > zero);
   const bool stops = (v_end < zero) | dips;
-  const R root = sqrt_r(in.a * in.a - two * j * in.v > zero ? in.a * in.a - two * j * in.v : zero);
+  const R root = sqrt_r(disc > zero ? disc : zero);
   // The first non-negative zero, from whichever root formula does not cancel.
-  const R t_concave = (in.a + root) / -j;
-  const R t_other = two * in.v / (root - in.a);
-  const R t_stop = (in.a >= zero) & (j < zero) ? t_concave : t_other;
+  const bool concave = (in.a >= zero) & (j < zero);
+  const R t_stop = (concave ? in.a + root : two * in.v) / (concave ? -j : root - in.a);
   const R h = stops ? (t_stop < dt ? t_stop : dt) : dt;  // time in motion
   flags |= stops ? kSaturationStandstill : 0;
   const R a_end = clamp_r(in.a + j * dt, -k.max_deceleration, k.max_acceleration);
@@ -105,7 +123,7 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   const R r_limited = clamp_r(rate_cmd, -k.max_steering_rate, k.max_steering_rate);
   flags |= r_limited != rate_cmd ? kSaturationSteeringRate : 0;
   const R v_sq = v_next * v_next > R(1e-6) ? v_next * v_next : R(1e-6);
-  const R lateral_bound = atan_nonneg(k.lateral_tan_scale / v_sq);
+  const R lateral_bound = atan_ratio(k.lateral_tan_scale, v_sq);
   const bool lateral_tighter = lateral_bound < k.max_steering_angle;
   const R bound = lateral_tighter ? lateral_bound : k.max_steering_angle;
   const R r_windowed = clamp_r(r_limited, (-bound - in.steer) * k.inv_dt, (bound - in.steer) * k.inv_dt);
@@ -120,9 +138,12 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   const R hh = half * h;
   const R v_mid = in.v + hh * (in.a + half * j * hh);
   const R v_h = stops ? zero : v_end;
-  const R w0 = in.v * tan_r(in.steer) * k.inv_wheelbase;
-  const R w_mid = v_mid * tan_r(in.steer + r * hh) * k.inv_wheelbase;
-  const R w_h = v_h * tan_r(in.steer + r * h) * k.inv_wheelbase;
+  // Steering at h is steer_end: equal when h = dt, and irrelevant (v_h = 0) after a stop.
+  R tan_mid, tan_end;
+  tan_pair(in.steer + r * hh, steer_end, &tan_mid, &tan_end);
+  const R w0 = in.v * in.tan_steer * k.inv_wheelbase;
+  const R w_mid = v_mid * tan_mid * k.inv_wheelbase;
+  const R w_h = v_h * tan_end * k.inv_wheelbase;
   R s2, c2, s3, c3, s4, c4;  // sin/cos of the stage yaw offsets
   sincos_r(hh * w0, &s2, &c2);
   sincos_r(hh * w_mid, &s3, &c3);
@@ -130,7 +151,7 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   const R cos2 = in.c * c2 - in.s * s2, sin2 = in.s * c2 + in.c * s2;
   const R cos3 = in.c * c3 - in.s * s3, sin3 = in.s * c3 + in.c * s3;
   const R cos4 = in.c * c4 - in.s * s4, sin4 = in.s * c4 + in.c * s4;
-  const R sixth = h / R(6);
+  const R sixth = h * R(0.166666666666666666667);
   const R dx = sixth * (in.v * in.c + two * v_mid * (cos2 + cos3) + v_h * cos4);
   const R dy = sixth * (in.v * in.s + two * v_mid * (sin2 + sin3) + v_h * sin4);
   const R yaw_end = wrap_angle(in.yaw + sixth * (w0 + R(4) * w_mid + w_h));
@@ -164,6 +185,7 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   out->articulation = articulation_end;
   out->c = c_end;
   out->s = s_end;
+  out->tan_steer = tan_end;
   return flags;
 }
 

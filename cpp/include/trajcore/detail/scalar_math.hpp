@@ -17,19 +17,19 @@ TRAJCORE_HD void sincos_r(double x, double* s, double* c) {
   *c = std::cos(x);
 }
 
-// atan of x >= 0 (inf gives pi/2): Cephes' single-precision reduction and polynomial, within a
-// few ulp, without branches.
-TRAJCORE_HD float atan_nonneg(float x) {
-  const bool big = x > 2.414213562373095f;   // tan(3 pi / 8)
-  const bool mid = x > 0.4142135623730950f;  // tan(pi / 8)
-  const float reduced = big ? -1.f / x : (mid ? (x - 1.f) / (x + 1.f) : x);
+// atan(num / den) for num > 0, den > 0: Cephes' single-precision reduction and polynomial,
+// within a few ulp, without branches and with one division (the reduction's and the ratio's).
+TRAJCORE_HD float atan_ratio(float num, float den) {
+  const bool big = num > 2.414213562373095f * den;   // ratio above tan(3 pi / 8)
+  const bool mid = num > 0.4142135623730950f * den;  // ratio above tan(pi / 8)
+  const float reduced = (big ? -den : (mid ? num - den : num)) / (big ? num : (mid ? num + den : den));
   const float offset = big ? 1.57079632679489662f : (mid ? 0.785398163397448310f : 0.f);
   const float z = reduced * reduced;
   const float p = ((8.05374449538e-2f * z - 1.38776856032e-1f) * z + 1.99777106478e-1f) * z -
                   3.33329491539e-1f;
   return offset + (p * z * reduced + reduced);
 }
-TRAJCORE_HD double atan_nonneg(double x) { return std::atan(x); }
+TRAJCORE_HD double atan_ratio(double num, double den) { return std::atan(num / den); }
 
 TRAJCORE_HD float sqrt_r(float x) { return std::sqrt(x); }
 TRAJCORE_HD double sqrt_r(double x) { return std::sqrt(x); }
