@@ -15,27 +15,22 @@ constexpr float kPi = 3.14159265358979324f;
 
 enum class Range { kPositive, kAny, kBelowHalfPi, kBelowPi };
 
+// Builds the message only on failure: validation runs on every call and must not allocate.
 void check_field(float value, const char* owner, const char* field, Range range) {
-  const std::string name = std::string(owner) + "." + field;
-  if (!std::isfinite(value)) {
-    throw Error(name + " is " + detail::value_str(value) + ", expected a finite number");
-  }
+  const char* expected = nullptr;
   const bool positive = value > 0.f;
-  switch (range) {
-    case Range::kAny: return;
-    case Range::kPositive:
-      if (!positive) throw Error(name + " is " + detail::value_str(value) + ", expected > 0");
-      return;
-    case Range::kBelowHalfPi:
-      if (!positive || value >= kHalfPi) {
-        throw Error(name + " is " + detail::value_str(value) + ", expected in (0, pi/2)");
-      }
-      return;
-    case Range::kBelowPi:
-      if (!positive || value >= kPi) {
-        throw Error(name + " is " + detail::value_str(value) + ", expected in (0, pi)");
-      }
-      return;
+  if (!std::isfinite(value)) {
+    expected = "a finite number";
+  } else if (range == Range::kPositive && !positive) {
+    expected = "> 0";
+  } else if (range == Range::kBelowHalfPi && (!positive || value >= kHalfPi)) {
+    expected = "in (0, pi/2)";
+  } else if (range == Range::kBelowPi && (!positive || value >= kPi)) {
+    expected = "in (0, pi)";
+  }
+  if (expected != nullptr) {
+    throw Error(std::string(owner) + "." + field + " is " + detail::value_str(value) +
+                ", expected " + expected);
   }
 }
 

@@ -9,20 +9,11 @@
 #include <random>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "expect_throws.hpp"
 #include "trajcore/box.hpp"
 #include "trajcore/collision.hpp"
 #include "trajcore/threading.hpp"
-
-// Every heap allocation of this test program is counted (the replaceable global operator new).
-static std::atomic<long> g_allocations{0};
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -130,9 +121,9 @@ TEST(CheckCollisions, WarmCallsDoNotAllocate) {
   CollisionRequest request = s.request();
   request.options.swept = true;
   trajcore::check_collisions(request, r, ws);
-  const long before = g_allocations.load();
+  const long before = trajcore::testing::allocations.load();
   for (int i = 0; i < 5; ++i) trajcore::check_collisions(request, r, ws);
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(trajcore::testing::allocations.load() - before, 0);
   trajcore::set_num_threads(threads);
 }
 
