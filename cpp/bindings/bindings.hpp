@@ -10,5 +10,6 @@ namespace py = pybind11;
 void bind_box(py::module_& m);
 void bind_collision(py::module_& m);
 void bind_rollout(py::module_& m);
+void bind_agents(py::module_& m);
 
 }  // namespace trajcore::bindings

@@ -38,4 +38,5 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_box(m);
   trajcore::bindings::bind_collision(m);
   trajcore::bindings::bind_rollout(m);
+  trajcore::bindings::bind_agents(m);
 }

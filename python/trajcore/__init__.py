@@ -22,6 +22,7 @@ from ._core import (
     get_num_threads,
     set_num_threads,
 )
+from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
 from .rollout import RolloutResult, Saturation, rollout
 from .vehicle import TrailerParams, VehicleParams
@@ -49,6 +50,7 @@ __all__ = [
     "cuda_device_count",
     "cuda_status",
     "get_num_threads",
+    "propagate_agents",
     "rollout",
     "set_num_threads",
 ]
