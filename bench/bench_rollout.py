@@ -53,19 +53,25 @@ def main() -> None:
     numba_fn = numba_rollout()
     if numba_fn is not None:
         got = numba_fn(state0, controls, car, DT)
-        console.print(f"  numba: max |position - trajcore| = {np.abs(got[..., :2] - ours.states[..., :2]).max():.2e} m")
+        gap = np.abs(got[..., :2] - ours.states[..., :2]).max()
+        console.print(f"  numba: max |position - trajcore| = {gap:.2e} m")
         fns["numba (same model, parallel)"] = lambda: numba_fn(state0, controls, car, DT)
     else:
         console.print("[yellow]skipped numba: not installed[/]")
     got = numpy_rollout(state0, controls, car, DT)
-    console.print(f"  numpy: max |position - trajcore| = {np.abs(got[..., :2] - ours.states[..., :2]).max():.2e} m")
+    gap = np.abs(got[..., :2] - ours.states[..., :2]).max()
+    console.print(f"  numpy: max |position - trajcore| = {gap:.2e} m")
     fns["numpy (same model, vectorised)"] = lambda: numpy_rollout(state0, controls, car, DT)
     measured = measure_blocks(fns, options.repeats)
     subject, others = measured[0], measured[1:]
 
     vm = vehiclemodels_rollout()
     if vm is not None:
-        few = measure("vehiclemodels ks + RK4 loop (16 cand., scaled)", lambda: vm(state0, controls[:16], car, DT), 3)
+        few = measure(
+            "vehiclemodels ks + RK4 loop (16 cand., scaled)",
+            lambda: vm(state0, controls[:16], car, DT),
+            3,
+        )
         others.append(Measurement(few.name, [s * N / 16 for s in few.seconds]))
     torch = None
     try:
@@ -79,13 +85,22 @@ def main() -> None:
         def forward_backward() -> None:
             trajcore.rollout(s64, u64, car, DT).states[..., -1, :2].sum().backward()
 
-        others.append(measure("trajcore float64 forward + exact backward (autograd)", forward_backward, 5))
-    report(f"rollout, N={N} candidates x T={T} steps (car unless noted)", subject, others, items=N * T,
-           json_path=options.json)
+        others.append(
+            measure("trajcore float64 forward + exact backward (autograd)", forward_backward, 5)
+        )
+    report(
+        f"rollout, N={N} candidates x T={T} steps (car unless noted)",
+        subject,
+        others,
+        items=N * T,
+        json_path=options.json,
+    )
     numba_m = next((m for m in others if m.name.startswith("numba")), None)
     if numba_m is not None:
-        console.print(f"  trajcore {subject.median * 1e3:.3f} ms, numba {numba_m.median * 1e3:.3f} ms: "
-                      f"{numba_m.median / subject.median:.1f}x")
+        console.print(
+            f"  trajcore {subject.median * 1e3:.3f} ms, numba {numba_m.median * 1e3:.3f} ms: "
+            f"{numba_m.median / subject.median:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ from numpy.typing import NDArray
 from trajcore import VehicleParams
 
 
-def numpy_rollout(state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float) -> NDArray[np.float32]:
+def numpy_rollout(
+    state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float
+) -> NDArray[np.float32]:
     """Vectorised over candidates, a Python loop over steps (float32)."""
     f = np.float32
     n, steps, _ = controls.shape
@@ -25,7 +27,9 @@ def numpy_rollout(state0: NDArray[np.float32], controls: NDArray[np.float32], p:
     L, d = f(p.wheelbase), f(p.rear_axle_to_center)
     for k in range(steps):
         j = np.clip(controls[:, k, 0], -p.max_jerk, p.max_jerk)
-        j = np.clip(j, (-p.max_deceleration - a) / dt, (p.max_acceleration - a) / dt).astype(np.float32)
+        j = np.clip(j, (-p.max_deceleration - a) / dt, (p.max_acceleration - a) / dt).astype(
+            np.float32
+        )
         v_end = v + dt * (a + f(0.5) * j * dt)
         disc = a * a - 2 * j * v
         dips = (j > 0) & (a < 0) & (-a < j * dt) & (disc > 0)
@@ -36,11 +40,22 @@ def numpy_rollout(state0: NDArray[np.float32], controls: NDArray[np.float32], p:
             t_stop = np.where(concave, a + root, 2 * v) / np.where(concave, -j, root - a)
         h = np.where(stops, np.minimum(t_stop, dt), dt).astype(np.float32)
         v_next = np.where(stops, 0, v_end).astype(np.float32)
-        a_next = np.where(stops, 0, np.clip(a + j * dt, -p.max_deceleration, p.max_acceleration)).astype(np.float32)
+        a_next = np.where(
+            stops, 0, np.clip(a + j * dt, -p.max_deceleration, p.max_acceleration)
+        ).astype(np.float32)
         r = np.clip(controls[:, k, 1], -p.max_steering_rate, p.max_steering_rate)
-        bound = np.minimum(p.max_steering_angle, np.arctan(p.max_lateral_acceleration * L / np.maximum(v_next * v_next, 1e-6)))
-        r = np.clip(np.clip(r, (-bound - st) / dt, (bound - st) / dt), -p.max_steering_rate, p.max_steering_rate).astype(np.float32)
-        st_next = np.clip(st + r * dt, -p.max_steering_angle, p.max_steering_angle).astype(np.float32)
+        bound = np.minimum(
+            p.max_steering_angle,
+            np.arctan(p.max_lateral_acceleration * L / np.maximum(v_next * v_next, 1e-6)),
+        )
+        r = np.clip(
+            np.clip(r, (-bound - st) / dt, (bound - st) / dt),
+            -p.max_steering_rate,
+            p.max_steering_rate,
+        ).astype(np.float32)
+        st_next = np.clip(st + r * dt, -p.max_steering_angle, p.max_steering_angle).astype(
+            np.float32
+        )
         hh = h / 2
         v_mid = v + hh * (a + f(0.5) * j * hh)
         w0 = v * np.tan(st) / L
@@ -96,8 +111,24 @@ def numba_rollout() -> Callable[..., Any] | None:
                 wm = v_mid * math.tan(st + r * hh) / L
                 wh = v_next * math.tan(st_next) / L
                 y2, y3, y4 = yaw + hh * w0, yaw + hh * wm, yaw + h * wm
-                dx = h / 6 * (v * math.cos(yaw) + 2 * v_mid * (math.cos(y2) + math.cos(y3)) + v_next * math.cos(y4))
-                dy = h / 6 * (v * math.sin(yaw) + 2 * v_mid * (math.sin(y2) + math.sin(y3)) + v_next * math.sin(y4))
+                dx = (
+                    h
+                    / 6
+                    * (
+                        v * math.cos(yaw)
+                        + 2 * v_mid * (math.cos(y2) + math.cos(y3))
+                        + v_next * math.cos(y4)
+                    )
+                )
+                dy = (
+                    h
+                    / 6
+                    * (
+                        v * math.sin(yaw)
+                        + 2 * v_mid * (math.sin(y2) + math.sin(y3))
+                        + v_next * math.sin(y4)
+                    )
+                )
                 yaw_next = yaw + h / 6 * (w0 + 4 * wm + wh)
                 x += dx + d * (math.cos(yaw_next) - math.cos(yaw))
                 y += dy + d * (math.sin(yaw_next) - math.sin(yaw))
@@ -106,10 +137,23 @@ def numba_rollout() -> Callable[..., Any] | None:
                 out[i, k + 1, 0], out[i, k + 1, 1], out[i, k + 1, 2] = x, y, yaw
                 out[i, k + 1, 3], out[i, k + 1, 4], out[i, k + 1, 5] = v, a, st
 
-    def call(state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float) -> NDArray[np.float32]:
+    def call(
+        state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float
+    ) -> NDArray[np.float32]:
         out = np.empty((controls.shape[0], controls.shape[1] + 1, 6), np.float32)
-        prm = np.array([p.wheelbase, p.rear_axle_to_center, p.max_jerk, p.max_acceleration, p.max_deceleration,
-                        p.max_steering_angle, p.max_steering_rate, p.max_lateral_acceleration], np.float32)
+        prm = np.array(
+            [
+                p.wheelbase,
+                p.rear_axle_to_center,
+                p.max_jerk,
+                p.max_acceleration,
+                p.max_deceleration,
+                p.max_steering_angle,
+                p.max_steering_rate,
+                p.max_lateral_acceleration,
+            ],
+            np.float32,
+        )
         run(state0.astype(np.float32), controls, prm, np.float32(dt), out)
         return out
 
@@ -125,23 +169,40 @@ def vehiclemodels_rollout() -> Callable[..., Any] | None:
     except ImportError:
         return None
 
-    def call(state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float) -> NDArray[np.float64]:
+    def call(
+        state0: NDArray[np.float32], controls: NDArray[np.float32], p: VehicleParams, dt: float
+    ) -> NDArray[np.float64]:
         cr = parameters_vehicle2()
         cr.a = cr.b = p.wheelbase / 2
         n, steps, _ = controls.shape
         out = np.empty((n, steps + 1, 5))
         for i in range(n):
             x0, y0, yaw, v, a, st = (float(q) for q in state0)
-            q = [x0 - p.rear_axle_to_center * math.cos(yaw), y0 - p.rear_axle_to_center * math.sin(yaw), st, v, yaw]
+            q = [
+                x0 - p.rear_axle_to_center * math.cos(yaw),
+                y0 - p.rear_axle_to_center * math.sin(yaw),
+                st,
+                v,
+                yaw,
+            ]
             out[i, 0] = q
             for k in range(steps):
                 jerk, rate = float(controls[i, k, 0]), float(controls[i, k, 1])
                 u = [rate, a]
                 k1 = vehicle_dynamics_ks(q, u, cr)
-                k2 = vehicle_dynamics_ks([qi + dt / 2 * ki for qi, ki in zip(q, k1)], [rate, a + jerk * dt / 2], cr)
-                k3 = vehicle_dynamics_ks([qi + dt / 2 * ki for qi, ki in zip(q, k2)], [rate, a + jerk * dt / 2], cr)
-                k4 = vehicle_dynamics_ks([qi + dt * ki for qi, ki in zip(q, k3)], [rate, a + jerk * dt], cr)
-                q = [qi + dt / 6 * (a1 + 2 * a2 + 2 * a3 + a4) for qi, a1, a2, a3, a4 in zip(q, k1, k2, k3, k4)]
+                k2 = vehicle_dynamics_ks(
+                    [qi + dt / 2 * ki for qi, ki in zip(q, k1)], [rate, a + jerk * dt / 2], cr
+                )
+                k3 = vehicle_dynamics_ks(
+                    [qi + dt / 2 * ki for qi, ki in zip(q, k2)], [rate, a + jerk * dt / 2], cr
+                )
+                k4 = vehicle_dynamics_ks(
+                    [qi + dt * ki for qi, ki in zip(q, k3)], [rate, a + jerk * dt], cr
+                )
+                q = [
+                    qi + dt / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+                    for qi, a1, a2, a3, a4 in zip(q, k1, k2, k3, k4)
+                ]
                 a += jerk * dt
                 out[i, k + 1] = q
         return out

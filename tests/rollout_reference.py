@@ -18,13 +18,20 @@ def _speed_stop(v: float, a: float, j: float, dt: float) -> float | None:
     if np.all(v + a * ts + 0.5 * j * ts**2 >= 0.0):
         return None
     roots = np.roots([0.5 * j, a, v]) if j != 0.0 else np.roots([a, v])
-    real = sorted(r.real for r in np.atleast_1d(roots) if abs(r.imag) < 1e-12 and -1e-12 <= r.real <= dt)
+    real = sorted(
+        r.real for r in np.atleast_1d(roots) if abs(r.imag) < 1e-12 and -1e-12 <= r.real <= dt
+    )
     return max(real[0], 0.0) if real else 0.0
 
 
 def reference_step(
-    state: NDArray[np.float64], art: float, jerk_cmd: float, rate_cmd: float,
-    p: VehicleParams, dt: float, substeps: int = 64,
+    state: NDArray[np.float64],
+    art: float,
+    jerk_cmd: float,
+    rate_cmd: float,
+    p: VehicleParams,
+    dt: float,
+    substeps: int = 64,
 ) -> tuple[NDArray[np.float64], float, int]:
     x, y, yaw, v, a, steer = (float(s) for s in state)
     flags = 0
@@ -40,7 +47,9 @@ def reference_step(
         flags |= Saturation.STANDSTILL
     h = dt if t_stop is None else t_stop
     v_next = 0.0 if t_stop is not None else v + a * dt + 0.5 * j * dt * dt
-    a_next = 0.0 if t_stop is not None else min(max(a + j * dt, -p.max_deceleration), p.max_acceleration)
+    a_next = (
+        0.0 if t_stop is not None else min(max(a + j * dt, -p.max_deceleration), p.max_acceleration)
+    )
 
     r = min(max(rate_cmd, -p.max_steering_rate), p.max_steering_rate)
     if r != rate_cmd:
@@ -49,7 +58,11 @@ def reference_step(
     bound = min(p.max_steering_angle, lateral)
     r2 = min(max(r, (-bound - steer) / dt), (bound - steer) / dt)
     if r2 != r:
-        flags |= Saturation.LATERAL_ACCELERATION if lateral < p.max_steering_angle else Saturation.STEERING_ANGLE
+        flags |= (
+            Saturation.LATERAL_ACCELERATION
+            if lateral < p.max_steering_angle
+            else Saturation.STEERING_ANGLE
+        )
     r3 = min(max(r2, -p.max_steering_rate), p.max_steering_rate)
     if r3 != r2:
         flags |= Saturation.STEERING_RATE
@@ -78,12 +91,17 @@ def reference_step(
     if t is not None and abs(q[3]) > t.max_articulation:
         flags |= Saturation.ARTICULATION
     yaw_next = (q[2] + math.pi) % (2 * math.pi) - math.pi
-    nxt = np.array([q[0] + d * math.cos(q[2]), q[1] + d * math.sin(q[2]), yaw_next, v_next, a_next, steer_next])
+    nxt = np.array(
+        [q[0] + d * math.cos(q[2]), q[1] + d * math.sin(q[2]), yaw_next, v_next, a_next, steer_next]
+    )
     return nxt, float(q[3]), int(flags)
 
 
 def reference_rollout(
-    state0: NDArray[np.floating], controls: NDArray[np.floating], p: VehicleParams, dt: float,
+    state0: NDArray[np.floating],
+    controls: NDArray[np.floating],
+    p: VehicleParams,
+    dt: float,
     articulation0: float = 0.0,
 ) -> tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.float64]]:
     """One candidate: states (T+1, 6), saturation (T,), articulation (T+1,)."""
@@ -100,7 +118,9 @@ def reference_rollout(
     return states, flags, arts
 
 
-def trailer_poses(states: NDArray[np.floating], arts: NDArray[np.floating], p: VehicleParams) -> NDArray[np.float64]:
+def trailer_poses(
+    states: NDArray[np.floating], arts: NDArray[np.floating], p: VehicleParams
+) -> NDArray[np.float64]:
     """Trailer box centre (x, y, yaw) from tractor states and articulations (float64)."""
     t = p.trailer
     assert t is not None
@@ -112,5 +132,3 @@ def trailer_poses(states: NDArray[np.floating], arts: NDArray[np.floating], p: V
     x = s[..., 0] + back * np.cos(yaw) - reach * np.cos(trailer_yaw)
     y = s[..., 1] + back * np.sin(yaw) - reach * np.sin(trailer_yaw)
     return np.stack([x, y, (trailer_yaw + np.pi) % (2 * np.pi) - np.pi], -1)
-
-

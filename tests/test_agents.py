@@ -9,8 +9,8 @@ import trajcore
 
 
 def random_agents(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    s = np.zeros(shape + (5,), np.float32)
-    s[..., :2] = rng.uniform(-100, 100, shape + (2,))
+    s = np.zeros((*shape, 5), np.float32)
+    s[..., :2] = rng.uniform(-100, 100, (*shape, 2))
     s[..., 2] = rng.uniform(-np.pi, np.pi, shape)
     s[..., 3] = rng.uniform(0, 30, shape)
     s[..., 4] = rng.uniform(-0.5, 0.5, shape)
@@ -26,8 +26,12 @@ def reference(states: np.ndarray, T: int, dt: float, model: str) -> np.ndarray:
     w = s[..., 4, None] if model == "ctrv" else np.zeros_like(x)
     straight = np.abs(w) < 1e-9
     safe = np.where(straight, 1.0, w)
-    px = np.where(straight, x + v * t * np.cos(yaw), x + v / safe * (np.sin(yaw + safe * t) - np.sin(yaw)))
-    py = np.where(straight, y + v * t * np.sin(yaw), y - v / safe * (np.cos(yaw + safe * t) - np.cos(yaw)))
+    px = np.where(
+        straight, x + v * t * np.cos(yaw), x + v / safe * (np.sin(yaw + safe * t) - np.sin(yaw))
+    )
+    py = np.where(
+        straight, y + v * t * np.sin(yaw), y - v / safe * (np.cos(yaw + safe * t) - np.cos(yaw))
+    )
     pyaw = yaw + w * t
     return np.stack([px, py, pyaw], -1)[..., None, :, :]
 
@@ -70,7 +74,9 @@ def test_feeds_the_collision_engine() -> None:
     agents = np.array([[40.0, 0.0, np.pi, 10.0]], np.float32)
     pred = trajcore.propagate_agents(agents, 50, 0.1, "cv")
     ego = np.zeros((1, 51, 3), np.float32)
-    r = trajcore.check_collisions(ego, np.array([4.0, 2.0], np.float32), pred, np.array([[4.0, 2.0]], np.float32))
+    r = trajcore.check_collisions(
+        ego, np.array([4.0, 2.0], np.float32), pred, np.array([[4.0, 2.0]], np.float32)
+    )
     # Contact when the gap of 40 - 4 (two half lengths) m closes at 10 m/s: t = 3.6 s.
     assert r.first_step[0] == 36
 
@@ -79,7 +85,10 @@ def test_errors() -> None:
     s = np.zeros((3, 5), np.float32)
     with pytest.raises(ValueError, match=r"^model is 'ca', expected 'cv' or 'ctrv'$"):
         trajcore.propagate_agents(s, 10, 0.1, "ca")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"expected \(\.\.\., M, 5\) = \(\.\.\., x, y, yaw, speed, yaw rate\) for model ctrv$"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected \(\.\.\., M, 5\) = \(\.\.\., x, y, yaw, speed, yaw rate\) for model ctrv$",
+    ):
         trajcore.propagate_agents(np.zeros((3, 4), np.float32), 10, 0.1, "ctrv")
     with pytest.raises(ValueError, match=r"^T is 0, expected >= 1$"):
         trajcore.propagate_agents(s, 0, 0.1)
@@ -87,7 +96,10 @@ def test_errors() -> None:
         trajcore.propagate_agents(s, 5, -0.1)
     bad = s.copy()
     bad[1, 3] = np.inf
-    with pytest.raises(ValueError, match=r"^states\[1\] \(speed\) is inf, expected a finite number \(or valid False\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^states\[1\] \(speed\) is inf, expected a finite number \(or valid False\)$",
+    ):
         trajcore.propagate_agents(bad, 5, 0.1)
     with pytest.raises(ValueError, match=r"^valid has shape \(2,\), expected \(3,\)"):
         trajcore.propagate_agents(s, 5, 0.1, valid=np.ones(2, bool))

@@ -96,17 +96,29 @@ def test_cpp_rollout_equals_python(consumer_build, tmp_path, rng, preset):
     state0 = np.zeros((B, 6), np.float32)
     state0[:, :3] = rng.uniform(-20, 20, (B, 3))
     state0[:, 3] = rng.uniform(0, 20, B)
-    controls = (rng.normal(size=(B, N, T, 2)) * [params.max_jerk, params.max_steering_rate]).astype(np.float32)
+    controls = (rng.normal(size=(B, N, T, 2)) * [params.max_jerk, params.max_steering_rate]).astype(
+        np.float32
+    )
     art0 = rng.uniform(-0.3, 0.3, B).astype(np.float32)
     state0.tofile(tmp_path / "state0.bin")
     controls.tofile(tmp_path / "controls.bin")
     art0.tofile(tmp_path / "articulation0.bin")
     (tmp_path / "request.txt").write_text(f"{B} {N} {T} {preset} {dt}")
-    run = subprocess.run([str(consumer_build / "rollouts"), str(tmp_path)], capture_output=True, text=True)
+    run = subprocess.run(
+        [str(consumer_build / "rollouts"), str(tmp_path)], capture_output=True, text=True
+    )
     assert run.returncode == 0 and run.stdout.startswith("ok "), run.stdout + run.stderr
-    py = trajcore.rollout(state0, controls, params, dt, articulation0=art0 if params.trailer else None)
-    np.testing.assert_array_equal(np.fromfile(tmp_path / "states.bin", np.float32), py.states.ravel())
-    np.testing.assert_array_equal(np.fromfile(tmp_path / "saturation.bin", np.int32), py.saturation.ravel())
+    py = trajcore.rollout(
+        state0, controls, params, dt, articulation0=art0 if params.trailer else None
+    )
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "states.bin", np.float32), py.states.ravel()
+    )
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "saturation.bin", np.int32), py.saturation.ravel()
+    )
     if params.trailer:
-        np.testing.assert_array_equal(np.fromfile(tmp_path / "trailer.bin", np.float32), py.trailer.ravel())
+        np.testing.assert_array_equal(
+            np.fromfile(tmp_path / "trailer.bin", np.float32), py.trailer.ravel()
+        )
     assert py.saturation.any()

@@ -23,14 +23,18 @@ def wrap(a: NDArray[np.floating]) -> NDArray[np.float64]:
     return (np.asarray(a, np.float64) + np.pi) % (2 * np.pi) - np.pi
 
 
-def random_controls(rng: np.random.Generator, n: int, steps: int, jerk: float, rate: float) -> NDArray[np.float32]:
+def random_controls(
+    rng: np.random.Generator, n: int, steps: int, jerk: float, rate: float
+) -> NDArray[np.float32]:
     """Smooth random (jerk, steering rate) sequences: piecewise constant over 1 s blocks."""
     blocks = -(-steps // 10)
     u = np.stack([rng.normal(0, jerk, (n, blocks)), rng.normal(0, rate, (n, blocks))], -1)
     return np.repeat(u, 10, axis=1)[:, :steps].astype(np.float32)
 
 
-def oscillating_controls(rng: np.random.Generator, n: int, steps: int, jerk: float, rate: float) -> NDArray[np.float32]:
+def oscillating_controls(
+    rng: np.random.Generator, n: int, steps: int, jerk: float, rate: float
+) -> NDArray[np.float32]:
     """(jerk, steering rate) sampled from random sinusoids: acceleration and steering stay
     bounded, so candidates keep clear of every limit for as long as needed."""
     t = np.arange(steps) * DT
@@ -50,15 +54,28 @@ def random_states(rng: np.random.Generator, n: int, p: VehicleParams) -> NDArray
     return s
 
 
-def assert_states_close(got: NDArray[np.floating], ref: NDArray[np.floating], pos: float, what: str) -> None:
+def assert_states_close(
+    got: NDArray[np.floating], ref: NDArray[np.floating], pos: float, what: str
+) -> None:
     got = np.asarray(got, np.float64)
-    np.testing.assert_allclose(got[..., :2], ref[..., :2], atol=pos, rtol=0, err_msg=f"{what}: position")
-    np.testing.assert_allclose(wrap(got[..., 2] - ref[..., 2]), 0, atol=pos / 10, err_msg=f"{what}: yaw")
-    np.testing.assert_allclose(got[..., 3:], ref[..., 3:], atol=2e-4, rtol=1e-5, err_msg=f"{what}: v, a, steer")
+    np.testing.assert_allclose(
+        got[..., :2], ref[..., :2], atol=pos, rtol=0, err_msg=f"{what}: position"
+    )
+    np.testing.assert_allclose(
+        wrap(got[..., 2] - ref[..., 2]), 0, atol=pos / 10, err_msg=f"{what}: yaw"
+    )
+    np.testing.assert_allclose(
+        got[..., 3:], ref[..., 3:], atol=2e-4, rtol=1e-5, err_msg=f"{what}: v, a, steer"
+    )
 
 
-def assert_flags_match(got: NDArray[np.int32], ref_flags: NDArray[np.int32], ref: NDArray[np.float64],
-                       p: VehicleParams, what: str) -> None:
+def assert_flags_match(
+    got: NDArray[np.int32],
+    ref_flags: NDArray[np.int32],
+    ref: NDArray[np.float64],
+    p: VehicleParams,
+    what: str,
+) -> None:
     """Equal flags, except at ties: a bit may differ only where the float64 reference ends the
     step within 1e-3 of that bit's bound (float32 and float64 round to either side of it)."""
     for k in np.flatnonzero(got != ref_flags):
@@ -67,11 +84,15 @@ def assert_flags_match(got: NDArray[np.int32], ref_flags: NDArray[np.int32], ref
         near = {
             Saturation.ACCELERATION: min(abs(a - p.max_acceleration), abs(a + p.max_deceleration)),
             Saturation.STEERING_ANGLE: abs(abs(steer) - p.max_steering_angle),
-            Saturation.LATERAL_ACCELERATION: abs(v * v * abs(math.tan(steer)) / p.wheelbase - p.max_lateral_acceleration),
+            Saturation.LATERAL_ACCELERATION: abs(
+                v * v * abs(math.tan(steer)) / p.wheelbase - p.max_lateral_acceleration
+            ),
             Saturation.STANDSTILL: abs(v),
         }
         for bit in diff:
-            assert bit in near and near[bit] < 1e-3, f"{what}: step {k} flags {got[k]} vs reference {ref_flags[k]}"
+            assert bit in near and near[bit] < 1e-3, (
+                f"{what}: step {k} flags {got[k]} vs reference {ref_flags[k]}"
+            )
     assert (got != ref_flags).mean() <= 0.05, f"{what}: too many ties"
 
 
@@ -84,22 +105,36 @@ def test_matches_reference_with_and_without_limits(params: VehicleParams) -> Non
     n, steps = 24, 60
     s0 = random_states(rng, n, params)
     # Half the candidates stay inside the limits, half push every one of them.
-    u = np.concatenate([
-        random_controls(rng, n // 2, steps, 0.3 * params.max_jerk, 0.2 * params.max_steering_rate),
-        random_controls(rng, n // 2, steps, 2.0 * params.max_jerk, 2.0 * params.max_steering_rate),
-    ])
+    u = np.concatenate(
+        [
+            random_controls(
+                rng, n // 2, steps, 0.3 * params.max_jerk, 0.2 * params.max_steering_rate
+            ),
+            random_controls(
+                rng, n // 2, steps, 2.0 * params.max_jerk, 2.0 * params.max_steering_rate
+            ),
+        ]
+    )
     art0 = rng.uniform(-0.3, 0.3, n).astype(np.float32) if params.trailer else None
     got = trajcore.rollout(s0, u, params, DT, articulation0=art0)
     flags_seen = 0
     for i in range(n):
-        ref, flags, arts = reference_rollout(s0[i], u[i], params, DT, 0.0 if art0 is None else float(art0[i]))
+        ref, flags, arts = reference_rollout(
+            s0[i], u[i], params, DT, 0.0 if art0 is None else float(art0[i])
+        )
         assert_states_close(got.states[i], ref, 2e-3, f"candidate {i}")
         assert_flags_match(got.saturation[i], flags, ref, params, f"candidate {i}")
         if params.trailer:
-            np.testing.assert_allclose(got.trailer[i, :, :2], trailer_poses(ref, arts, params)[:, :2], atol=3e-3)
+            np.testing.assert_allclose(
+                got.trailer[i, :, :2], trailer_poses(ref, arts, params)[:, :2], atol=3e-3
+            )
         flags_seen |= int(np.bitwise_or.reduce(flags))
-    assert (got.saturation[: n // 2] == 0).mean() > 0.5, "the gentle half should mostly stay inside the limits"
-    expected = Saturation.JERK | Saturation.ACCELERATION | Saturation.STEERING_RATE | Saturation.STANDSTILL
+    assert (got.saturation[: n // 2] == 0).mean() > 0.5, (
+        "the gentle half should mostly stay inside the limits"
+    )
+    expected = (
+        Saturation.JERK | Saturation.ACCELERATION | Saturation.STEERING_RATE | Saturation.STANDSTILL
+    )
     assert flags_seen & expected == expected, f"limits exercised: {Saturation(flags_seen)!r}"
 
 
@@ -122,7 +157,9 @@ def test_limits_hold_and_are_flagged() -> None:
     assert np.abs(rate).max() <= CAR.max_steering_rate * (1 + 1e-3)
     # Wherever the steering was not flagged, the lateral-acceleration bound holds at the step end.
     lat = v[:, 1:] ** 2 * np.abs(np.tan(steer[:, 1:])) / CAR.wheelbase
-    unflagged_steer = (r.saturation & (Saturation.LATERAL_ACCELERATION | Saturation.STEERING_RATE)) == 0
+    unflagged_steer = (
+        r.saturation & (Saturation.LATERAL_ACCELERATION | Saturation.STEERING_RATE)
+    ) == 0
     assert lat[unflagged_steer].max() <= CAR.max_lateral_acceleration * (1 + 1e-3) + 1e-3
     # A step that commanded beyond a limit is flagged, and one that did not is not.
     over_jerk = np.abs(u[..., 0]) > CAR.max_jerk
@@ -145,7 +182,12 @@ def test_each_limit_on_a_designed_manoeuvre() -> None:
     for i, (name, (_, flag)) in enumerate(cases.items()):
         assert np.any(r.saturation[i] & flag), name
     # Steering-angle limit: at walking pace the mechanical stop binds before the lateral bound.
-    slow = trajcore.rollout(np.array([0, 0, 0, 1, 0, 0], np.float32), np.tile([0.0, 0.8], (30, 1)).astype(np.float32)[None], CAR, DT)
+    slow = trajcore.rollout(
+        np.array([0, 0, 0, 1, 0, 0], np.float32),
+        np.tile([0.0, 0.8], (30, 1)).astype(np.float32)[None],
+        CAR,
+        DT,
+    )
     assert np.any(slow.saturation & Saturation.STEERING_ANGLE)
     assert slow.states[0, -1, 5] == pytest.approx(CAR.max_steering_angle, abs=1e-6)
     # The stop lands at the speed's zero: v = 10 - 3 t^2 / 2 (a stays above -max_deceleration).
@@ -166,7 +208,9 @@ def test_articulation_limit_is_flagged_in_a_jackknife() -> None:
 # --- CommonRoad vehicle models -----------------------------------------------------------------
 
 
-def _rk4_fine(f, x0: list[float], controls: NDArray[np.floating], a0: float, dt: float, sub: int = 20) -> NDArray[np.float64]:
+def _rk4_fine(
+    f, x0: list[float], controls: NDArray[np.floating], a0: float, dt: float, sub: int = 20
+) -> NDArray[np.float64]:
     """Integrates vehiclemodels' f(x, u) under our controls: u = (steering rate, a(t)) with a(t)
     linear within each step (constant jerk)."""
     x = np.array(x0, np.float64)
@@ -177,8 +221,8 @@ def _rk4_fine(f, x0: list[float], controls: NDArray[np.floating], a0: float, dt:
         for i in range(sub):
             t = i * h
 
-            def rhs(tau: float, q: NDArray[np.float64]) -> NDArray[np.float64]:
-                return np.array(f(list(q), [rate, a + jerk * tau], None))
+            def rhs(tau: float, q: NDArray[np.float64], a0: float = a) -> NDArray[np.float64]:
+                return np.array(f(list(q), [rate, a0 + jerk * tau], None))  # noqa: B023
 
             k1 = rhs(t, x)
             k2 = rhs(t + h / 2, x + h / 2 * k1)
@@ -219,8 +263,13 @@ def test_agrees_with_commonroad_kinematic_single_track() -> None:
     d = CAR.rear_axle_to_center
     for i in range(n):
         x, y, yaw, v, a, steer = (float(q) for q in s0[i])
-        ks = _rk4_fine(lambda q, uu, _: vehicle_dynamics_ks(q, uu, cr),
-                       [x - d * math.cos(yaw), y - d * math.sin(yaw), steer, v, yaw], u[i], a, DT)
+        ks = _rk4_fine(
+            lambda q, uu, _: vehicle_dynamics_ks(q, uu, cr),
+            [x - d * math.cos(yaw), y - d * math.sin(yaw), steer, v, yaw],
+            u[i],
+            a,
+            DT,
+        )
         centre = ks[:, :2] + d * np.stack([np.cos(ks[:, 4]), np.sin(ks[:, 4])], -1)
         got = r.states[i].astype(np.float64)
         # Stated tolerance: 2 mm and 1e-4 rad over 8 s (float32 output, one RK4 step per 0.1 s).
@@ -249,8 +298,13 @@ def test_agrees_with_commonroad_on_axle_trailer() -> None:
     for i in range(n):
         x, y, yaw, v, a, steer = (float(q) for q in s0[i])
         # CommonRoad's hitch angle is trailer yaw minus tractor yaw: minus our articulation.
-        kst = _rk4_fine(lambda q, uu, _: vehicle_dynamics_kst(q, uu, cr),
-                        [x - d * math.cos(yaw), y - d * math.sin(yaw), steer, v, yaw, -float(art0[i])], u[i], a, DT)
+        kst = _rk4_fine(
+            lambda q, uu, _: vehicle_dynamics_kst(q, uu, cr),
+            [x - d * math.cos(yaw), y - d * math.sin(yaw), steer, v, yaw, -float(art0[i])],
+            u[i],
+            a,
+            DT,
+        )
         centre = kst[:, :2] + d * np.stack([np.cos(kst[:, 4]), np.sin(kst[:, 4])], -1)
         np.testing.assert_allclose(r.states[i, :, :2], centre, atol=2e-3, rtol=0)
         np.testing.assert_allclose(wrap(r.trailer[i, :, 2] - (kst[:, 4] + kst[:, 5])), 0, atol=2e-4)
@@ -269,8 +323,8 @@ def test_truck_steady_state_turning_radius_and_off_tracking(hitch_offset: float)
     r = trajcore.rollout(s0, np.zeros((1, 600, 2), np.float32), truck, DT)
     assert np.all(r.saturation == 0)
     L, h, L1 = truck.wheelbase, hitch_offset, trailer.wheelbase
-    R0 = L / math.tan(steer)                      # tractor rear axle
-    R1 = math.sqrt(R0**2 + h**2 - L1**2)          # trailer axle
+    R0 = L / math.tan(steer)  # tractor rear axle
+    R1 = math.sqrt(R0**2 + h**2 - L1**2)  # trailer axle
     art_ss = math.atan2(L1, R1) - math.atan2(h, R0)  # a hitch ahead of the axle leads the trailer
     # Turn centre: R0 to the left of the rear axle.
     d = truck.rear_axle_to_center
@@ -293,13 +347,17 @@ def test_layouts_and_batching_are_bitwise_consistent() -> None:
     rng = np.random.default_rng(5)
     B, n, steps = 3, 37, 45  # n not a multiple of the 16 lanes, steps not of the 16-step chunks
     s0 = random_states(rng, B, CAR)
-    u = random_controls(rng, B * n, steps, CAR.max_jerk, CAR.max_steering_rate).reshape(B, n, steps, 2)
+    u = random_controls(rng, B * n, steps, CAR.max_jerk, CAR.max_steering_rate).reshape(
+        B, n, steps, 2
+    )
     batched = trajcore.rollout(s0, u, CAR, DT)
     assert batched.states.shape == (B, n, steps + 1, 6) and batched.states.dtype == np.float32
     assert batched.saturation.shape == (B, n, steps) and batched.saturation.dtype == np.int32
     assert batched.trailer is None
     np.testing.assert_array_equal(batched.states[:, :, 0], np.broadcast_to(s0[:, None], (B, n, 6)))
-    per_candidate = trajcore.rollout(np.ascontiguousarray(np.broadcast_to(s0[:, None], (B, n, 6))), u, CAR, DT)
+    per_candidate = trajcore.rollout(
+        np.ascontiguousarray(np.broadcast_to(s0[:, None], (B, n, 6))), u, CAR, DT
+    )
     np.testing.assert_array_equal(per_candidate.states, batched.states)
     for b in range(B):
         alone = trajcore.rollout(s0[b], u[b], CAR, DT)
@@ -360,7 +418,13 @@ def test_vehicle_presets_match_cpp_and_validate() -> None:
     assert CAR.extent == (CAR.length, CAR.width)
     with pytest.raises(ValueError, match=r"params.wheelbase is -1, expected > 0"):
         dataclasses.replace(CAR, wheelbase=-1.0)
-    with pytest.raises(ValueError, match=r"params.max_steering_angle is 2, expected in \(0, pi/2\)"):
+    with pytest.raises(
+        ValueError, match=r"params.max_steering_angle is 2, expected in \(0, pi/2\)"
+    ):
         dataclasses.replace(CAR, max_steering_angle=2.0)
-    with pytest.raises(ValueError, match=r"params.trailer.max_articulation is nan, expected a finite number"):
-        dataclasses.replace(TRUCK, trailer=dataclasses.replace(TRUCK.trailer, max_articulation=float("nan")))
+    with pytest.raises(
+        ValueError, match=r"params.trailer.max_articulation is nan, expected a finite number"
+    ):
+        dataclasses.replace(
+            TRUCK, trailer=dataclasses.replace(TRUCK.trailer, max_articulation=float("nan"))
+        )

@@ -20,12 +20,14 @@ def _inputs(n: int, steps: int, seed: int, per_candidate: bool, dtype=torch.floa
     g = torch.Generator().manual_seed(seed)
     shape = (2, n, 6) if per_candidate else (2, 6)
     s0 = torch.zeros(shape, dtype=dtype)
-    s0[..., :2] = torch.rand(shape[:-1] + (2,), generator=g, dtype=dtype) * 20
+    s0[..., :2] = torch.rand((*shape[:-1], 2), generator=g, dtype=dtype) * 20
     s0[..., 2] = torch.rand(shape[:-1], generator=g, dtype=dtype) * 2 - 1
     s0[..., 3] = 5 + torch.rand(shape[:-1], generator=g, dtype=dtype) * 5
     s0[..., 4] = 0.3
     s0[..., 5] = 0.02
-    u = torch.randn((2, n, steps, 2), generator=g, dtype=dtype) * torch.tensor([0.5, 0.03], dtype=dtype)
+    u = torch.randn((2, n, steps, 2), generator=g, dtype=dtype) * torch.tensor(
+        [0.5, 0.03], dtype=dtype
+    )
     return s0.requires_grad_(), u.requires_grad_()
 
 
@@ -59,7 +61,9 @@ def test_gradcheck_through_active_limits() -> None:
     s0, u = _inputs(2, 8, 2, False)
     with torch.no_grad():
         u[..., 0] = 20.0  # > max_jerk on every step, a far from its bounds for 8 steps
-    assert torch.autograd.gradcheck(lambda s0, u: trajcore.rollout(s0, u, CAR, DT).states, (s0, u), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(
+        lambda s0, u: trajcore.rollout(s0, u, CAR, DT).states, (s0, u), eps=1e-6, atol=1e-6
+    )
     r = trajcore.rollout(s0, u, CAR, DT)
     r.states[..., -1, 0].sum().backward()
     assert torch.all(u.grad[..., 0] == 0)

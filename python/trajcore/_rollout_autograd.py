@@ -17,7 +17,7 @@ from .vehicle import VehicleParams
 
 class _Rollout(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         state0: torch.Tensor,
         controls: torch.Tensor,
@@ -28,8 +28,11 @@ class _Rollout(torch.autograd.Function):
         double = state0.dtype == torch.float64
         run = _core._rollout_f64 if double else _core._rollout
         states, saturation, trailer = run(
-            state0.detach(), controls.detach(),
-            params, dt, None if articulation0 is None else articulation0.detach(),
+            state0.detach(),
+            controls.detach(),
+            params,
+            dt,
+            None if articulation0 is None else articulation0.detach(),
         )
         ctx.save_for_backward(state0, controls, articulation0)
         ctx.params = params
@@ -41,7 +44,7 @@ class _Rollout(torch.autograd.Function):
         return states, saturation, trailer
 
     @staticmethod
-    def backward(  # type: ignore[override]
+    def backward(
         ctx: Any, grad_states: torch.Tensor, _grad_saturation: Any, grad_trailer: torch.Tensor
     ) -> tuple[torch.Tensor | None, ...]:
         state0, controls, articulation0 = ctx.saved_tensors
@@ -51,8 +54,13 @@ class _Rollout(torch.autograd.Function):
             return None if t is None else t.detach().to(torch.float64).contiguous()
 
         g_state, g_controls, g_art = _core._rollout_backward(
-            f64(state0), f64(controls), ctx.params, ctx.dt, f64(articulation0),
-            f64(grad_states), f64(grad_trailer) if has_trailer else None,
+            f64(state0),
+            f64(controls),
+            ctx.params,
+            ctx.dt,
+            f64(articulation0),
+            f64(grad_states),
+            f64(grad_trailer) if has_trailer else None,
         )
         if ctx.per_scene:  # state0 was shared by the scene's N candidates
             g_state = g_state.sum(dim=-2)
@@ -74,15 +82,17 @@ def differentiable_rollout(
     tensors = [t for t in (state0, controls, articulation0) if t is not None]
     for name, t in zip(("state0", "controls", "articulation0"), (state0, controls, articulation0)):
         if t is not None and not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} is a {type(t).__name__}, expected a torch tensor like the "
-                            "other inputs (one of them requires grad)")
+            raise TypeError(
+                f"{name} is a {type(t).__name__}, expected a torch tensor like the "
+                "other inputs (one of them requires grad)"
+            )
     double = any(t.dtype == torch.float64 for t in tensors)
     dtype = torch.float64 if double else torch.float32
 
     def cast(t: Any) -> Any:
         return None if t is None else t.to(dtype).contiguous()
 
-    states, saturation, trailer = _Rollout.apply(
+    states, saturation, trailer = _Rollout.apply(  # type: ignore[no-untyped-call]
         cast(state0), cast(controls), cast(articulation0), params, dt
     )
     return states, saturation, trailer if params.trailer is not None else None

@@ -79,7 +79,9 @@ def rollout(
             state0, controls, articulation0, params, float(dt)
         )
     else:
-        states, saturation, trailer = _core._rollout(state0, controls, params, float(dt), articulation0)
+        states, saturation, trailer = _core._rollout(
+            state0, controls, params, float(dt), articulation0
+        )
     return RolloutResult(states=states, saturation=saturation, trailer=trailer)
 
 
