@@ -39,4 +39,5 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_collision(m);
   trajcore::bindings::bind_rollout(m);
   trajcore::bindings::bind_agents(m);
+  trajcore::bindings::bind_reference_line(m);
 }

@@ -24,6 +24,7 @@ from ._core import (
 )
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
+from .reference_line import ReferenceLine
 from .rollout import RolloutResult, Saturation, rollout
 from .vehicle import TrailerParams, VehicleParams
 
@@ -36,6 +37,7 @@ cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
 __all__ = [
     "CollisionResult",
     "CollisionWorkspace",
+    "ReferenceLine",
     "RolloutResult",
     "Saturation",
     "TrailerParams",
