@@ -58,7 +58,7 @@ def test_uneven_spacing_duplicates_and_kinks() -> None:
     # A straight line sampled unevenly, with repeated points: constant heading, zero curvature.
     u = np.sort(np.concatenate([[0, 100], rng.uniform(0, 100, 30)]))
     u = np.repeat(u, rng.integers(1, 3, u.size))
-    pts = [*np.stack([u * np.cos(0.3), u * np.sin(0.3)], -1), 5, -7]
+    pts = np.stack([u * np.cos(0.3), u * np.sin(0.3)], -1) + np.array([5.0, -7.0])
     line = ReferenceLine(pts)
     assert line.length == pytest.approx(100, abs=1e-6)
     np.testing.assert_allclose(line.samples[:, 3], 0.3, atol=1e-9)
