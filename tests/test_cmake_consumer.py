@@ -122,3 +122,31 @@ def test_cpp_rollout_equals_python(consumer_build, tmp_path, rng, preset):
             np.fromfile(tmp_path / "trailer.bin", np.float32), py.trailer.ravel()
         )
     assert py.saturation.any()
+
+
+@pytest.mark.slow
+def test_cpp_reference_line_and_propagate_agents_equal_python(consumer_build, tmp_path, rng):
+    """trajcore::ReferenceLine::project and trajcore::propagate_agents from C++ agree bit for
+    bit with their Python twins."""
+    t = np.linspace(0, 2.5, 40)
+    points = np.stack([30 * np.cos(t), 30 * np.sin(t)], -1) + rng.normal(0, 0.05, (40, 2))
+    xy = rng.uniform(-35, 35, (200, 2)).astype(np.float32)
+    agents = np.zeros((25, 5), np.float32)
+    agents[:, :3] = rng.uniform(-50, 50, (25, 3))
+    agents[:, 3] = rng.uniform(0, 20, 25)
+    agents[:, 4] = rng.uniform(-0.4, 0.4, 25)
+    T, dt = 60, 0.1
+    points.tofile(tmp_path / "points.bin")
+    xy.tofile(tmp_path / "xy.bin")
+    agents.tofile(tmp_path / "agents.bin")
+    (tmp_path / "request.txt").write_text(f"{len(points)} {len(xy)} {len(agents)} {T} {dt}")
+    run = subprocess.run(
+        [str(consumer_build / "geometry"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout + run.stderr
+    s, d = trajcore.ReferenceLine(points).project(xy)
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "sd.bin", np.float32), np.stack([s, d], -1).ravel()
+    )
+    pred = trajcore.propagate_agents(agents, T, dt, "ctrv")
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "pred.bin", np.float32), pred.ravel())
