@@ -3,40 +3,12 @@ kinks, uneven spacing and duplicates, and errors."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+from real_lanes import argoverse_centrelines
 
 import trajcore
 from trajcore import ReferenceLine
-
-
-def shared_data() -> Path | None:
-    candidates = [os.environ.get("TRAJCORE_SHARED_DATA", "")]
-    candidates += [
-        str(Path(__file__).resolve().parents[2] / "shared" / "data"),
-        "/work/shared/data",
-    ]
-    return next((Path(c) for c in candidates if c and Path(c).is_dir()), None)
-
-
-def argoverse_centrelines(min_length: float = 10.0) -> list[np.ndarray]:
-    root = shared_data()
-    if root is None:
-        pytest.skip(
-            "../shared/data is absent: the real-centreline tests need the shared recordings"
-        )
-    lines = []
-    for path in sorted((root / "argoverse2_sample").glob("log_map_archive_*.json")):
-        for lane in json.loads(path.read_text())["lane_segments"].values():
-            pts = np.array([[p["x"], p["y"]] for p in lane["centerline"]], np.float64)
-            if np.linalg.norm(np.diff(pts, axis=0), axis=1).sum() >= min_length:
-                lines.append(pts)
-    assert lines, "no lane centrelines found in the Argoverse 2 sample map"
-    return lines
 
 
 def test_circle_length_heading_curvature() -> None:

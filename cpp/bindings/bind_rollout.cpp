@@ -8,52 +8,10 @@
 #include "trajcore/error.hpp"
 #include "trajcore/rollout.hpp"
 #include "trajcore/vehicle.hpp"
+#include "params.hpp"
 
 namespace trajcore::bindings {
 namespace {
-
-float field(py::handle obj, const char* owner, const char* name) {
-  if (!py::hasattr(obj, name)) {
-    throw Error(std::string(owner) + " has no field " + name + ", expected a trajcore.VehicleParams",
-                ErrorKind::kInvalidType);
-  }
-  py::object value = obj.attr(name);
-  try {
-    return value.cast<float>();
-  } catch (const py::cast_error&) {
-    throw Error(std::string(owner) + "." + name + " is a " +
-                    py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>() +
-                    ", expected a number",
-                ErrorKind::kInvalidType);
-  }
-}
-
-VehicleParams params_from_py(py::handle obj) {
-  VehicleParams p;
-  p.length = field(obj, "params", "length");
-  p.width = field(obj, "params", "width");
-  p.wheelbase = field(obj, "params", "wheelbase");
-  p.rear_axle_to_center = field(obj, "params", "rear_axle_to_center");
-  p.max_acceleration = field(obj, "params", "max_acceleration");
-  p.max_deceleration = field(obj, "params", "max_deceleration");
-  p.max_jerk = field(obj, "params", "max_jerk");
-  p.max_steering_angle = field(obj, "params", "max_steering_angle");
-  p.max_steering_rate = field(obj, "params", "max_steering_rate");
-  p.max_lateral_acceleration = field(obj, "params", "max_lateral_acceleration");
-  py::object trailer = py::none();
-  if (py::hasattr(obj, "trailer")) trailer = obj.attr("trailer");
-  p.has_trailer = !trailer.is_none();
-  if (p.has_trailer) {
-    p.trailer.length = field(trailer, "params.trailer", "length");
-    p.trailer.width = field(trailer, "params.trailer", "width");
-    p.trailer.wheelbase = field(trailer, "params.trailer", "wheelbase");
-    p.trailer.axle_to_center = field(trailer, "params.trailer", "axle_to_center");
-    p.trailer.hitch_offset = field(trailer, "params.trailer", "hitch_offset");
-    p.trailer.max_articulation = field(trailer, "params.trailer", "max_articulation");
-  }
-  validate(p);
-  return p;
-}
 
 py::dict params_to_py(const VehicleParams& p) {
   py::dict d;
@@ -106,7 +64,7 @@ py::tuple rollout_py(py::handle state0, py::handle controls, py::handle params, 
   request.state0 = a_state.view<const Real>();
   request.controls = a_controls.view<const Real>();
   if (a_art) request.articulation0 = a_art->view<const Real>();
-  request.params = params_from_py(params);
+  request.params = vehicle_params_from_py(params);
   request.dt = dt;
   const RolloutShapes shapes = rollout_shapes(request);
   Array states = call.output(py::none(), "states", shapes.states, kType);
@@ -137,7 +95,7 @@ py::tuple rollout_backward_py(py::handle state0, py::handle controls, py::handle
   request.state0 = a_state.view<const double>();
   request.controls = a_controls.view<const double>();
   if (a_art) request.articulation0 = a_art->view<const double>();
-  request.params = params_from_py(params);
+  request.params = vehicle_params_from_py(params);
   request.dt = dt;
   const RolloutShapes shapes = rollout_shapes(request);
   const Shape per_candidate = shapes.saturation.without_last();
@@ -166,7 +124,7 @@ py::tuple rollout_backward_py(py::handle state0, py::handle controls, py::handle
 void bind_rollout(py::module_& m) {
   m.def("_vehicle_preset", &vehicle_preset, py::arg("name"),
         "Fields of a C++ VehicleParams preset ('passenger_car' or 'semi_truck') as a dict.");
-  m.def("_validate_vehicle_params", [](py::handle params) { params_from_py(params); },
+  m.def("_validate_vehicle_params", [](py::handle params) { vehicle_params_from_py(params); },
         py::arg("params"), "Raises ValueError naming the first invalid field.");
   m.def("_rollout", &rollout_py<float>, py::arg("state0"), py::arg("controls"), py::arg("params"),
         py::arg("dt"), py::arg("articulation0"),

@@ -26,6 +26,7 @@ from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
 from .reference_line import ReferenceLine
 from .rollout import RolloutResult, Saturation, rollout
+from .track import TrackerParams, TrackResult, track
 from .vehicle import TrailerParams, VehicleParams
 
 __version__: str = _core.__version__
@@ -40,6 +41,8 @@ __all__ = [
     "ReferenceLine",
     "RolloutResult",
     "Saturation",
+    "TrackResult",
+    "TrackerParams",
     "TrailerParams",
     "VehicleParams",
     "__version__",
@@ -55,4 +58,5 @@ __all__ = [
     "propagate_agents",
     "rollout",
     "set_num_threads",
+    "track",
 ]

@@ -1,0 +1,87 @@
+// Conversion of the parameter dataclasses (see params.hpp).
+#include "params.hpp"
+
+#include <string>
+#include <type_traits>
+
+#include "trajcore/error.hpp"
+
+namespace trajcore::bindings {
+namespace {
+
+template <class T = float>
+T field(py::handle obj, const char* owner, const char* name,
+        const char* kind = "trajcore.VehicleParams") {
+  if (!py::hasattr(obj, name)) {
+    throw Error(std::string(owner) + " has no field " + name + ", expected a " + kind,
+                ErrorKind::kInvalidType);
+  }
+  py::object value = obj.attr(name);
+  try {
+    return value.cast<T>();
+  } catch (const py::cast_error&) {
+    throw Error(std::string(owner) + "." + name + " is a " +
+                    py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>() +
+                    (std::is_same_v<T, std::string> ? ", expected a string" : ", expected a number"),
+                ErrorKind::kInvalidType);
+  }
+}
+
+}  // namespace
+
+VehicleParams vehicle_params_from_py(py::handle obj) {
+  VehicleParams p;
+  p.length = field(obj, "params", "length");
+  p.width = field(obj, "params", "width");
+  p.wheelbase = field(obj, "params", "wheelbase");
+  p.rear_axle_to_center = field(obj, "params", "rear_axle_to_center");
+  p.max_acceleration = field(obj, "params", "max_acceleration");
+  p.max_deceleration = field(obj, "params", "max_deceleration");
+  p.max_jerk = field(obj, "params", "max_jerk");
+  p.max_steering_angle = field(obj, "params", "max_steering_angle");
+  p.max_steering_rate = field(obj, "params", "max_steering_rate");
+  p.max_lateral_acceleration = field(obj, "params", "max_lateral_acceleration");
+  py::object trailer = py::none();
+  if (py::hasattr(obj, "trailer")) trailer = obj.attr("trailer");
+  p.has_trailer = !trailer.is_none();
+  if (p.has_trailer) {
+    p.trailer.length = field(trailer, "params.trailer", "length");
+    p.trailer.width = field(trailer, "params.trailer", "width");
+    p.trailer.wheelbase = field(trailer, "params.trailer", "wheelbase");
+    p.trailer.axle_to_center = field(trailer, "params.trailer", "axle_to_center");
+    p.trailer.hitch_offset = field(trailer, "params.trailer", "hitch_offset");
+    p.trailer.max_articulation = field(trailer, "params.trailer", "max_articulation");
+  }
+  validate(p);
+  return p;
+}
+
+TrackerParams tracker_params_from_py(py::handle obj) {
+  const char* kind = "trajcore.TrackerParams";
+  TrackerParams t;
+  const std::string controller = field<std::string>(obj, "tracker", "controller", kind);
+  if (controller == "lqr") {
+    t.controller = TrackingController::kLqr;
+  } else if (controller == "pure_pursuit") {
+    t.controller = TrackingController::kPurePursuit;
+  } else {
+    throw Error("tracker.controller is '" + controller + "', expected 'lqr' or 'pure_pursuit'");
+  }
+  t.q_longitudinal = field<double>(obj, "tracker", "q_longitudinal", kind);
+  t.r_longitudinal = field<double>(obj, "tracker", "r_longitudinal", kind);
+  t.q_lateral_error = field<double>(obj, "tracker", "q_lateral_error", kind);
+  t.q_heading_error = field<double>(obj, "tracker", "q_heading_error", kind);
+  t.q_steering_angle = field<double>(obj, "tracker", "q_steering_angle", kind);
+  t.r_lateral = field<double>(obj, "tracker", "r_lateral", kind);
+  t.horizon = field<int32_t>(obj, "tracker", "horizon", kind);
+  t.stopping_gain = field<double>(obj, "tracker", "stopping_gain", kind);
+  t.stopping_speed = field<double>(obj, "tracker", "stopping_speed", kind);
+  t.acceleration_lag = field<double>(obj, "tracker", "acceleration_lag", kind);
+  t.steering_lag = field<double>(obj, "tracker", "steering_lag", kind);
+  t.lookahead_time = field<double>(obj, "tracker", "lookahead_time", kind);
+  t.min_lookahead = field<double>(obj, "tracker", "min_lookahead", kind);
+  validate(t);
+  return t;
+}
+
+}  // namespace trajcore::bindings

@@ -1,0 +1,14 @@
+// Parameter structs from the Python frozen dataclasses that mirror them (any object with the C++
+// field names as attributes): conversion and validation only.
+#pragma once
+
+#include "bindings.hpp"
+#include "trajcore/track.hpp"
+#include "trajcore/vehicle.hpp"
+
+namespace trajcore::bindings {
+
+VehicleParams vehicle_params_from_py(py::handle obj);  // a trajcore.VehicleParams
+TrackerParams tracker_params_from_py(py::handle obj);  // a trajcore.TrackerParams
+
+}  // namespace trajcore::bindings
