@@ -23,6 +23,11 @@ namespace {
 #else
 #define TRAJCORE_CPU_CLONES
 #endif
+#if defined(__GNUC__)
+#define TRAJCORE_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TRAJCORE_ALWAYS_INLINE inline
+#endif
 
 constexpr int kLanes = 16;
 // Below this rear-axle displacement (m) a reference step has no curvature (its heading change
@@ -66,42 +71,63 @@ struct ReferenceLanes {
   }
 };
 
-// Fills lane l from the reference of `row`; false if a value is not finite.
+// Copies the reference of `row` into lane l; false if a value is not finite.
 template <class R>
-bool load_reference(const TrackKernel<R>& kn, int64_t row, int l, ReferenceLanes<R>& ref) {
+TRAJCORE_ALWAYS_INLINE bool copy_reference(const TrackKernel<R>& kn, int64_t row, int l,
+                                           ReferenceLanes<R>& ref) {
   const int64_t T = kn.plan->steps, C = kn.plan->fields;
   const R* src = kn.references + row * (T + 1) * C;
-  const R offset = kn.k.center_offset;
-  bool finite = true;
+  const R limit = R(3.0e38);  // also catches inf and (through the comparison) NaN
+  int finite = 1;
   for (int64_t t = 0; t <= T; ++t) {
     const R* r = src + t * C;
-    for (int64_t f = 0; f < C; ++f) finite &= std::isfinite(r[f]);
-    const R yaw = wrap_angle(r[2]);
-    R s, c;
-    sincos_r(yaw, &s, &c);
+    for (int64_t f = 0; f < C; ++f) finite &= std::fabs(r[f]) <= limit;
     const size_t at = static_cast<size_t>(t * kLanes + l);
-    ref.x[at] = r[0] - offset * c;
-    ref.y[at] = r[1] - offset * s;
-    ref.yaw[at] = yaw, ref.c[at] = c, ref.s[at] = s;
+    ref.x[at] = r[0], ref.y[at] = r[1], ref.yaw[at] = r[2];
     if (C > 3) ref.v[at] = r[3];
   }
-  ref.arc[static_cast<size_t>(l)] = R(0);
-  R previous_speed = R(0);
-  for (int64_t t = 0; t < T; ++t) {
-    const size_t a = static_cast<size_t>(t * kLanes + l), b = a + kLanes;
-    const R dx = ref.x[b] - ref.x[a], dy = ref.y[b] - ref.y[a];
-    const R length = std::sqrt(dx * dx + dy * dy);
-    ref.kappa[a] = length > R(kMinStepLength) ? wrap_angle(ref.yaw[b] - ref.yaw[a]) / length : R(0);
-    ref.arc[b] = ref.arc[a] + length;
-    if (C == 3) {
-      // Mean speed of the step along the heading; a pose takes the mean of its two steps.
-      const R speed = (dx * ref.c[a] + dy * ref.s[a]) / kn.k.dt;
-      ref.v[a] = t == 0 ? speed : R(0.5) * (previous_speed + speed);
-      if (t == T - 1) ref.v[b] = speed;
-      previous_speed = speed;
+  return finite != 0;
+}
+
+// Turns the copied references into rear-axle paths: pose, arc length, step curvature and, for
+// references without speeds, the speeds (all lanes at once).
+template <class R>
+TRAJCORE_ALWAYS_INLINE void complete_references(const TrackKernel<R>& kn, ReferenceLanes<R>& ref) {
+  const int64_t T = kn.plan->steps;
+  const R offset = kn.k.center_offset;
+  for (int64_t t = 0; t <= T; ++t) {
+    R* x = ref.x.data() + t * kLanes;
+    R* y = ref.y.data() + t * kLanes;
+    R* yaw = ref.yaw.data() + t * kLanes;
+    R* c = ref.c.data() + t * kLanes;
+    R* s = ref.s.data() + t * kLanes;
+    for (int l = 0; l < kLanes; ++l) {
+      yaw[l] = wrap_angle(yaw[l]);
+      sincos_r(yaw[l], &s[l], &c[l]);
+      x[l] -= offset * c[l];
+      y[l] -= offset * s[l];
     }
   }
-  return finite;
+  const bool estimate_speed = kn.plan->fields == 3;
+  for (int l = 0; l < kLanes; ++l) ref.arc[l] = R(0);
+  for (int64_t t = 0; t < T; ++t) {
+    const size_t a = static_cast<size_t>(t * kLanes), b = a + kLanes;
+    for (int l = 0; l < kLanes; ++l) {
+      const R dx = ref.x[b + l] - ref.x[a + l], dy = ref.y[b + l] - ref.y[a + l];
+      const R length = sqrt_r(dx * dx + dy * dy);
+      const R turn = wrap_angle(ref.yaw[b + l] - ref.yaw[a + l]);
+      const bool moves = length > R(kMinStepLength);
+      ref.kappa[a + l] = turn / (moves ? length : R(1)) * (moves ? R(1) : R(0));
+      ref.arc[b + l] = ref.arc[a + l] + length;
+      if (estimate_speed) {
+        // Mean speed of the step along the heading; a pose takes the mean of its two steps
+        // (ref.v[b] holds the step's speed until the next step averages it).
+        const R speed = (dx * ref.c[a + l] + dy * ref.s[a + l]) / kn.k.dt;
+        ref.v[a + l] = t == 0 ? speed : R(0.5) * (ref.v[a + l] + speed);
+        ref.v[b + l] = speed;
+      }
+    }
+  }
 }
 
 // Pure pursuit target of lane l: `ahead` metres along the reference path past the projection
@@ -145,7 +171,7 @@ void pursuit_target(const ReferenceLanes<R>& ref, int l, int64_t T, R px, R py, 
 
 // Rows [r0, r0 + count), count <= kLanes; spare lanes repeat row r0.
 template <class R, bool kTrailer, TrackingController kController>
-bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
+TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
   const int64_t T = kn.plan->steps;
   const TrackerConstants<R>& tk = kn.tk;
   const int32_t H = tk.horizon;
@@ -155,13 +181,13 @@ bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R
   alignas(64) R ze[kLanes], zp[kLanes], zd[kLanes], be[kLanes], bp[kLanes], bd[kLanes];
   alignas(64) R out[8][kLanes];
   alignas(64) int32_t flags[kLanes];
-  alignas(64) bool stop[kLanes];
+  alignas(64) int32_t stop[kLanes];
   int64_t segment[kLanes];
 
   bool finite = true;
   for (int l = 0; l < kLanes; ++l) {
     const int64_t row = r0 + (l < count ? l : 0);
-    finite &= load_reference(kn, row, l, ref);
+    finite &= copy_reference(kn, row, l, ref);
     const R* s0 = kn.state_of(row);
     BicycleState<R> st{s0[0], s0[1], wrap_angle(s0[2]), s0[3], s0[4], s0[5],
                        kn.articulation_of(row), 0, 0, 0};
@@ -174,6 +200,7 @@ bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R
     if (kTrailer) trailer_pose(kn.k, st, kn.trailer + row * (T + 1) * 3);
   }
   if (!finite) return false;
+  complete_references(kn, ref);
 
   for (int64_t i = 0; i < T; ++i) {
     const size_t now = static_cast<size_t>(i * kLanes);
@@ -243,7 +270,7 @@ bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R
 }
 
 template <class R, TrackingController kController>
-bool block_for(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
+TRAJCORE_ALWAYS_INLINE bool block_for(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
   return kn.plan->trailer ? run_block<R, true, kController>(kn, r0, count, ref)
                           : run_block<R, false, kController>(kn, r0, count, ref);
 }
