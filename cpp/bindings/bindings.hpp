@@ -13,5 +13,6 @@ void bind_rollout(py::module_& m);
 void bind_agents(py::module_& m);
 void bind_reference_line(py::module_& m);
 void bind_track(py::module_& m);
+void bind_generators(py::module_& m);
 
 }  // namespace trajcore::bindings

@@ -41,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_agents(m);
   trajcore::bindings::bind_reference_line(m);
   trajcore::bindings::bind_track(m);
+  trajcore::bindings::bind_generators(m);
 }

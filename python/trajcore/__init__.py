@@ -24,6 +24,7 @@ from ._core import (
 )
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
+from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .reference_line import ReferenceLine
 from .rollout import RolloutResult, Saturation, rollout
 from .track import TrackerParams, TrackResult, track
@@ -36,8 +37,10 @@ __version__: str = _core.__version__
 cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
 
 __all__ = [
+    "Candidates",
     "CollisionResult",
     "CollisionWorkspace",
+    "IdmParams",
     "ReferenceLine",
     "RolloutResult",
     "Saturation",
@@ -54,7 +57,9 @@ __all__ = [
     "cmake_prefix_path",
     "cuda_device_count",
     "cuda_status",
+    "frenet_lattice",
     "get_num_threads",
+    "pdm_proposals",
     "propagate_agents",
     "rollout",
     "set_num_threads",

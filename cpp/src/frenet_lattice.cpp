@@ -1,0 +1,210 @@
+// The Frenet lattice (trajcore/generators.hpp): polynomial maneuvers along a reference line,
+// tracked into feasible trajectories.
+//
+// The longitudinal profiles depend on (speed, duration) only and the lateral ones on (offset,
+// duration) only, so the line is evaluated once per longitudinal profile and step, and each
+// candidate combines one of each with a few multiply-adds (no trigonometry per candidate but one
+// arctangent for the heading).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "generator_common.hpp"
+#include "parallel.hpp"
+#include "trajcore/detail/scalar_math.hpp"
+#include "trajcore/error.hpp"
+
+namespace trajcore {
+namespace {
+
+// The ego rear axle in the line's Frenet frame: s, d and their first two time derivatives.
+struct FrenetStart {
+  double s, ds, dds;
+  double d, dd, ddd;
+};
+
+FrenetStart frenet_start(const ReferenceLine& line, const detail::RearAxle& ego,
+                         const VehicleParams& p) {
+  FrenetStart f;
+  line.project(ego.x, ego.y, &f.s, &f.d);
+  const ReferenceLine::Pose r = line.evaluate(f.s);
+  const double h = line.spacing();
+  const double dkappa = (line.evaluate(f.s + h).curvature - line.evaluate(f.s - h).curvature) /
+                        (2 * h);
+  const double dtheta = std::remainder(ego.yaw - r.heading, 2 * M_PI);
+  const double one_minus = std::max(1.0 - r.curvature * f.d, 1e-3);  // inside the centre: clamp
+  const double c = std::cos(dtheta), s = std::sin(dtheta);
+  const double yaw_rate = ego.v * std::tan(ego.steer) / p.wheelbase;
+  f.ds = ego.v * c / one_minus;
+  f.dd = ego.v * s;
+  const double dtheta_rate = yaw_rate - r.curvature * f.ds;
+  f.ddd = ego.a * s + ego.v * c * dtheta_rate;
+  f.dds = (ego.a * c - ego.v * s * dtheta_rate + f.ds * (dkappa * f.ds * f.d + r.curvature * f.dd)) /
+          one_minus;
+  return f;
+}
+
+// Longitudinal quartic from (s0, v0, a0) to speed v1 and acceleration 0 at D; then v1. A
+// profile whose speed would turn negative stops there.
+void longitudinal_profile(const FrenetStart& f, double v1, double D, int64_t steps, double dt,
+                          double* s_out, double* v_out) {
+  const double A = v1 - f.ds - f.dds * D, B = -f.dds;
+  const double a4 = (0.5 * D * B - A) / (2 * D * D * D);
+  const double a3 = (B - 12 * D * D * a4) / (6 * D);
+  const double s_end = f.s + f.ds * D + 0.5 * f.dds * D * D + a3 * D * D * D + a4 * D * D * D * D;
+  bool stopped = false;
+  double s_stop = f.s;
+  for (int64_t k = 0; k <= steps; ++k) {
+    const double t = k * dt;
+    double s, v;
+    if (t <= D) {
+      s = f.s + t * (f.ds + t * (0.5 * f.dds + t * (a3 + t * a4)));
+      v = f.ds + t * (f.dds + t * (3 * a3 + t * 4 * a4));
+    } else {
+      s = s_end + v1 * (t - D);
+      v = v1;
+    }
+    if (stopped || v < 0) {
+      if (!stopped) s_stop = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
+      stopped = stopped || v < 0;
+      s = s_stop, v = 0;
+    }
+    s_out[k] = s;
+    v_out[k] = v;
+  }
+}
+
+// Lateral quintic from (d0, dd0, ddd0) to (d1, 0, 0) at D; then d1.
+void lateral_profile(const FrenetStart& f, double d1, double D, int64_t steps, double dt,
+                     float* d_out, float* dd_out) {
+  const double h = d1 - (f.d + f.dd * D + 0.5 * f.ddd * D * D);
+  const double hv = -(f.dd + f.ddd * D), ha = -f.ddd;
+  const double c3 = (10 * h - 4 * hv * D + 0.5 * ha * D * D) / (D * D * D);
+  const double c4 = (-15 * h + 7 * hv * D - ha * D * D) / (D * D * D * D);
+  const double c5 = (6 * h - 3 * hv * D + 0.5 * ha * D * D) / (D * D * D * D * D);
+  for (int64_t k = 0; k <= steps; ++k) {
+    const double t = std::min(k * dt, D);
+    d_out[k] = float(f.d + t * (f.dd + t * (0.5 * f.ddd + t * (c3 + t * (c4 + t * c5)))));
+    dd_out[k] = float(f.dd + t * (f.ddd + t * (3 * c3 + t * (4 * c4 + t * 5 * c5))));
+  }
+}
+
+// Per longitudinal profile and step: the line's pose at s(t) and the profile's speed.
+struct LineSamples {
+  std::vector<float> x, y, cos_h, sin_h, heading, curvature, speed;
+  void resize(size_t n) {
+    for (auto* a : {&x, &y, &cos_h, &sin_h, &heading, &curvature, &speed}) a->resize(n);
+  }
+};
+
+}  // namespace
+
+void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& result) {
+  const Shape scenes = detail::check_ego_state(rq.ego_state, rq.params);
+  if (rq.reference_line == nullptr) throw Error("reference_line is null, expected a ReferenceLine");
+  const double inf = std::numeric_limits<double>::infinity();
+  detail::check_values(rq.lateral_offsets, "lateral_offsets", -inf, false, inf);
+  detail::check_values(rq.target_speeds, "target_speeds", 0.0, false, inf);
+  detail::check_values(rq.durations, "durations", 0.0, true, inf);
+  if (!std::isfinite(rq.dt) || rq.dt <= 0) {
+    throw Error("dt is " + std::to_string(rq.dt) + ", expected a finite number > 0 (s)");
+  }
+  if (rq.steps < 1) {
+    throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
+  }
+  validate(rq.tracker);
+  const ReferenceLine& line = *rq.reference_line;
+  const int64_t T = rq.steps, P = T + 1;
+  const int64_t n_off = int64_t(rq.lateral_offsets.size()), n_speed = int64_t(rq.target_speeds.size()),
+                n_dur = int64_t(rq.durations.size());
+  const int64_t N = n_off * n_speed * n_dur, B = scenes.numel();
+  const double c = rq.params.rear_axle_to_center;
+
+  detail::check_candidate_outputs(rq.ego_state, N, T, rq.params.has_trailer, result);
+  for (int64_t n = 0; n < N; ++n) {
+    result.offsets.data[n] = float(rq.lateral_offsets[size_t(n / (n_speed * n_dur))]);
+    result.target_speeds.data[n] = float(rq.target_speeds[size_t(n / n_dur % n_speed)]);
+    result.durations.data[n] = float(rq.durations[size_t(n % n_dur)]);
+  }
+
+  // Grown once per calling thread (a steady planning loop does not allocate); the workers of
+  // parallel_for use them through these references.
+  thread_local LineSamples lon_storage;
+  thread_local std::vector<float> lat_d_storage, lat_dd_storage;
+  LineSamples& lon = lon_storage;
+  std::vector<float>& lat_d = lat_d_storage;
+  std::vector<float>& lat_dd = lat_dd_storage;
+  lon.resize(size_t(n_speed * n_dur * P));
+  lat_d.resize(size_t(n_off * n_dur * P));
+  lat_dd.resize(size_t(n_off * n_dur * P));
+  for (int64_t b = 0; b < B; ++b) {
+    const FrenetStart f = frenet_start(line, detail::rear_axle(rq.ego_state.data + b * 6, rq.params),
+                                       rq.params);
+    detail::parallel_for(n_speed * n_dur, 1, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<double> s, v;
+      s.resize(size_t(P)), v.resize(size_t(P));
+      for (int64_t m = begin; m < end; ++m) {
+        longitudinal_profile(f, rq.target_speeds[size_t(m / n_dur)], rq.durations[size_t(m % n_dur)],
+                             T, rq.dt, s.data(), v.data());
+        for (int64_t k = 0; k < P; ++k) {
+          const ReferenceLine::Pose pose = line.evaluate(s[size_t(k)]);
+          const size_t at = size_t(m * P + k);
+          lon.x[at] = float(pose.x), lon.y[at] = float(pose.y);
+          lon.cos_h[at] = float(std::cos(pose.heading)), lon.sin_h[at] = float(std::sin(pose.heading));
+          lon.heading[at] = float(std::remainder(pose.heading, 2 * M_PI));
+          lon.curvature[at] = float(pose.curvature), lon.speed[at] = float(v[size_t(k)]);
+        }
+      }
+    });
+    for (int64_t m = 0; m < n_off * n_dur; ++m) {
+      lateral_profile(f, rq.lateral_offsets[size_t(m / n_dur)], rq.durations[size_t(m % n_dur)], T,
+                      rq.dt, lat_d.data() + m * P, lat_dd.data() + m * P);
+    }
+    float* out = result.references.data + b * N * P * 4;
+    detail::parallel_for(N, 8, [&](int64_t begin, int64_t end) {
+      for (int64_t n = begin; n < end; ++n) {
+        const int64_t i = n / (n_speed * n_dur), j = n / n_dur % n_speed, k = n % n_dur;
+        const float* lx = lon.x.data() + (j * n_dur + k) * P;
+        const float* ly = lon.y.data() + (j * n_dur + k) * P;
+        const float* lc = lon.cos_h.data() + (j * n_dur + k) * P;
+        const float* ls = lon.sin_h.data() + (j * n_dur + k) * P;
+        const float* lh = lon.heading.data() + (j * n_dur + k) * P;
+        const float* lk = lon.curvature.data() + (j * n_dur + k) * P;
+        const float* lv = lon.speed.data() + (j * n_dur + k) * P;
+        const float* d = lat_d.data() + (i * n_dur + k) * P;
+        const float* dd = lat_dd.data() + (i * n_dur + k) * P;
+        float* o = out + n * P * 4;
+        for (int64_t t = 0; t < P; ++t) {
+          // Velocity in the line's frame: along ds (1 - kappa d), across dd. Moving backwards
+          // (a stopped profile has ds = 0) keeps the heading of forward travel.
+          const float along = lv[t] * (1.0f - lk[t] * d[t]);
+          const float sign = along < 0.0f ? -1.0f : 1.0f;
+          const float ax = along * sign, ay = dd[t] * sign;
+          const float speed = detail::sqrt_r(ax * ax + ay * ay);
+          const bool moving = speed > 1e-6f;
+          const float cos_d = moving ? ax / speed : 1.0f, sin_d = moving ? ay / speed : 0.0f;
+          const float turn = detail::atan_ratio(ay < 0.0f ? -ay : ay, moving ? ax : 1.0f);
+          const float cos_t = lc[t] * cos_d - ls[t] * sin_d, sin_t = ls[t] * cos_d + lc[t] * sin_d;
+          const float rx = lx[t] - d[t] * ls[t], ry = ly[t] + d[t] * lc[t];
+          o[t * 4 + 0] = rx + float(c) * cos_t;
+          o[t * 4 + 1] = ry + float(c) * sin_t;
+          o[t * 4 + 2] = lh[t] + (ay < 0.0f ? -turn : turn);
+          o[t * 4 + 3] = sign * speed;
+        }
+      }
+    });
+  }
+  detail::track_candidates(rq.ego_state, rq.dt, rq.params, rq.tracker, result);
+}
+
+void frenet_lattice(const FrenetLatticeRequest& rq, CandidateSet& result) {
+  // Sized from the list lengths once ego_state and steps are known to be valid; the view
+  // overload checks everything else.
+  detail::check_ego_state(rq.ego_state, rq.params);
+  if (rq.steps < 1) throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
+  const int64_t n = int64_t(rq.lateral_offsets.size()) * int64_t(rq.target_speeds.size()) * int64_t(rq.durations.size());
+  frenet_lattice(rq, detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
+}
+
+}  // namespace trajcore

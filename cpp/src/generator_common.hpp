@@ -1,0 +1,37 @@
+// What the candidate generators share: the ego-state checks and the tracking of the references
+// they build (generator_common.cpp).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "trajcore/generators.hpp"
+
+namespace trajcore::detail {
+
+// ego_state (B, 6) or (6), finite, within the vehicle's limits; returns B's shape (rank 0 or 1).
+Shape check_ego_state(TensorView<const float> ego_state, const VehicleParams& params);
+
+// Non-empty, finite values within [lo, hi] (hi inclusive), named in errors.
+void check_values(const std::vector<double>& values, const char* name, double lo, bool lo_open,
+                  double hi);
+
+// Checks every output view against the shapes of N candidates of T steps.
+void check_candidate_outputs(TensorView<const float> ego_state, int64_t n, int64_t steps,
+                             bool trailer, const CandidateOutputs& out);
+
+// Sizes the tensors of `result` and returns views of them.
+CandidateOutputs size_candidates(TensorView<const float> ego_state, int64_t n, int64_t steps,
+                                 bool trailer, CandidateSet& result);
+
+// Tracks out.references from the ego states into the other outputs.
+void track_candidates(TensorView<const float> ego_state, double dt, const VehicleParams& params,
+                      const TrackerParams& tracker, const CandidateOutputs& out);
+
+// The rear axle's pose of a box-centre state.
+struct RearAxle {
+  double x, y, yaw, v, a, steer;
+};
+RearAxle rear_axle(const float* state, const VehicleParams& params);
+
+}  // namespace trajcore::detail
