@@ -1,0 +1,201 @@
+"""Candidate generators: the lattice reaches the requested grid of offsets, speeds and durations
+(checked against the polynomial boundary conditions), PDM proposals follow their IDM (checked
+against a numpy IDM written from PDM's equations) and stop behind a lead agent, tracking, batching
+and determinism, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from real_lanes import argoverse_routes
+
+import trajcore
+from trajcore import IdmParams, ReferenceLine, VehicleParams
+
+CAR = VehicleParams.passenger_car()
+DT = 0.1
+
+
+def straight_line() -> ReferenceLine:
+    return ReferenceLine(np.array([[0.0, 0.0], [400.0, 0.0]]), smoothing=0.0)
+
+
+def ego_on(line: ReferenceLine, s: float, d: float, v: float) -> NDArray[np.float32]:
+    x, y, h, _ = np.asarray(line.evaluate(np.array([s], np.float32)))[0]
+    c = CAR.rear_axle_to_center
+    rx, ry = x - d * np.sin(h), y + d * np.cos(h)
+    return np.array([rx + c * np.cos(h), ry + c * np.sin(h), h, v, 0.0, 0.0], np.float32)
+
+
+def test_lattice_covers_the_requested_grid() -> None:
+    line = straight_line()
+    offsets, speeds, durations = [-1.5, 0.0, 2.0], [0.0, 5.0, 10.0, 14.0], [3.0, 5.0]
+    ego = ego_on(line, 10.0, 0.4, 8.0)
+    r = trajcore.frenet_lattice(ego, line, offsets, speeds, durations, 80, DT)
+    n = len(offsets) * len(speeds) * len(durations)
+    assert r.states.shape == (n, 81, 6) and r.references.shape == (n, 81, 4)
+    grid = np.array(np.meshgrid(offsets, speeds, durations, indexing="ij")).reshape(3, -1)
+    np.testing.assert_allclose(r.offsets, grid[0])
+    np.testing.assert_allclose(r.target_speeds, grid[1])
+    np.testing.assert_allclose(r.durations, grid[2])
+    c = CAR.rear_axle_to_center
+    ref = np.asarray(r.references, np.float64)
+    axle_y = ref[..., 1] - c * np.sin(ref[..., 2])
+    for k in range(n):
+        after = np.arange(81) * DT >= r.durations[k] - 1e-6
+        # Reference: at and after the duration, on the offset at the target speed.
+        np.testing.assert_allclose(axle_y[k, after], r.offsets[k], atol=1e-4)
+        np.testing.assert_allclose(ref[k, after, 3], r.target_speeds[k], atol=1e-3)
+        # Starts at the ego's Frenet state.
+        assert abs(axle_y[k, 0] - 0.4) < 1e-4 and abs(ref[k, 0, 3] - 8.0) < 1e-4
+    # Tracked: the vehicle settles on the requested offset and speed (three seconds after the
+    # longest maneuver, for moving candidates the car drives without hitting a limit; a stopping
+    # one stops where its speed loop ends, lateral error and all).
+    st = np.asarray(r.states, np.float64)
+    y_axle = st[..., 1] - c * np.sin(st[..., 2])
+    calm = ~np.any(np.asarray(r.saturation) != 0, axis=1) & (np.asarray(r.target_speeds) >= 5)
+    assert calm.sum() >= n // 3
+    np.testing.assert_allclose(y_axle[calm, -1], r.offsets[calm], atol=0.1)
+    np.testing.assert_allclose(st[calm, -1, 3], r.target_speeds[calm], atol=0.3)
+
+
+def test_lattice_quintic_and_quartic_boundary_conditions() -> None:
+    # Lateral d(t) quintic and longitudinal s(t) quartic in closed form, from a start with lateral
+    # velocity and acceleration (ego yawed and accelerating on a straight line).
+    line = straight_line()
+    ego = ego_on(line, 5.0, -0.5, 10.0)
+    ego[2] = 0.05
+    ego[4] = 1.0
+    r = trajcore.frenet_lattice(ego, line, [1.0], [12.0], [4.0], 60, DT)
+    ref = np.asarray(r.references[0], np.float64)
+    c = CAR.rear_axle_to_center
+    x = ref[:, 0] - c * np.cos(ref[:, 2])
+    y = ref[:, 1] - c * np.sin(ref[:, 2])
+    t = np.arange(61) * DT
+    # numpy boundary-value fits of the same polynomials
+    d0, dd0, ddd0 = y[0], 10 * np.sin(0.05), 1.0 * np.sin(0.05)
+    D = 4.0
+    A = np.array([[D**3, D**4, D**5], [3 * D**2, 4 * D**3, 5 * D**4], [6 * D, 12 * D**2, 20 * D**3]])
+    rhs = np.array([1.0 - (d0 + dd0 * D + ddd0 * D**2 / 2), -(dd0 + ddd0 * D), -ddd0])
+    c3, c4, c5 = np.linalg.solve(A, rhs)
+    tt = np.minimum(t, D)
+    d = d0 + dd0 * tt + ddd0 / 2 * tt**2 + c3 * tt**3 + c4 * tt**4 + c5 * tt**5
+    np.testing.assert_allclose(y, d, atol=2e-3)
+    s0, v0, a0 = x[0], 10 * np.cos(0.05), 1.0 * np.cos(0.05)
+    A2 = np.array([[3 * D**2, 4 * D**3], [6 * D, 12 * D**2]])
+    a3, a4 = np.linalg.solve(A2, [12.0 - v0 - a0 * D, -a0])
+    s_end = s0 + v0 * D + a0 * D**2 / 2 + a3 * D**3 + a4 * D**4
+    s = np.where(
+        t <= D, s0 + v0 * t + a0 / 2 * t**2 + a3 * t**3 + a4 * t**4, s_end + 12.0 * (t - D)
+    )
+    np.testing.assert_allclose(x, s, atol=5e-3)
+
+
+def test_lattice_on_a_real_route_is_deterministic_and_batched() -> None:
+    line = ReferenceLine(argoverse_routes(60.0)[1])
+    ego = ego_on(line, 3.0, 0.3, 5.0)
+    args = ([-1.0, 0.0, 1.0], [2.0, 4.0, 6.0], [3.0, 5.0], 60, DT)
+    before = trajcore.get_num_threads()
+    try:
+        runs = []
+        for threads in (1, 2, 5):
+            trajcore.set_num_threads(threads)
+            runs.append(trajcore.frenet_lattice(ego, line, *args))
+    finally:
+        trajcore.set_num_threads(before)
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.states, runs[0].states)
+        np.testing.assert_array_equal(r.references, runs[0].references)
+    batched = trajcore.frenet_lattice(np.stack([ego, ego_on(line, 6.0, 0.0, 4.0)]), line, *args)
+    np.testing.assert_array_equal(batched.states[0], runs[0].states)
+    # The tracked states are what the rollout of the returned controls gives.
+    rolled = trajcore.rollout(ego, runs[0].controls, CAR, DT)
+    np.testing.assert_allclose(rolled.states, runs[0].states, atol=1e-4)
+
+
+def idm_reference(v0: float, target: float, gap0: float, lead_v: float, steps: int,
+                  idm: IdmParams) -> NDArray[np.float64]:
+    """PDM's IDM for a constant-speed lead (speeds per step), in numpy."""
+    x, v, lead = 0.0, v0, gap0
+    out = [v]
+    for _ in range(steps):
+        lead += lead_v * DT
+        s_star = idm.min_gap + v * idm.headway + v * (v - lead_v) / (
+            2 * np.sqrt(idm.max_acceleration * idm.comfortable_braking)
+        )
+        gap = max(lead - x, idm.min_gap)
+        a = idm.max_acceleration * (1 - (v / target) ** idm.exponent - (s_star / gap) ** 2)
+        a = min(max(a, -idm.comfortable_braking), idm.max_acceleration)
+        x += DT * v
+        v = max(v + DT * a, 0.0)
+        out.append(v)
+    return np.array(out)
+
+
+def test_pdm_proposals_follow_the_idm_and_stop_behind_a_lead() -> None:
+    line = straight_line()
+    ego = ego_on(line, 10.0, 0.0, 8.0)
+    T = 60
+    # A stopped car 30 m ahead (rear bumper at 30 - 2.25 m from the ego's rear axle).
+    lead = np.zeros((1, T + 1, 3), np.float32)
+    lead[0, :, 0] = 10.0 + CAR.rear_axle_to_center + 30.0
+    extents = np.array([[4.5, 2.0]], np.float32)
+    r = trajcore.pdm_proposals(ego, line, lead, extents, T=T, speed_limit=12.0)
+    assert r.states.shape == (15, T + 1, 6)
+    np.testing.assert_allclose(r.target_speeds, np.tile([2.4, 4.8, 7.2, 9.6, 12.0], 3), rtol=1e-6)
+    np.testing.assert_allclose(r.offsets, np.repeat([-1.0, 0.0, 1.0], 5))
+    idm = IdmParams()
+    front = CAR.rear_axle_to_center + CAR.length / 2
+    gap0 = 10.0 + CAR.rear_axle_to_center + 30.0 - 2.25 - (10.0 + front)
+    for k in range(15):
+        want = idm_reference(8.0, float(r.target_speeds[k]), gap0, 0.0, T, idm)
+        np.testing.assert_allclose(np.asarray(r.references)[k, :, 3], want, atol=1e-4)
+    # The fastest proposal brakes behind the lead and its tracked front stays behind its rear.
+    st = np.asarray(r.states)
+    assert np.all(st[4, :, 0] + CAR.length / 2 < lead[0, 0, 0] - 2.25)
+    # Without the agent, the same proposals run free at their target speeds.
+    free = trajcore.pdm_proposals(ego, line, T=T, speed_limit=12.0)
+    assert np.asarray(free.references)[4, -1, 3] > np.asarray(r.references)[4, -1, 3] + 3
+
+
+def test_pdm_offsets_are_parallel_paths_on_a_curve() -> None:
+    R = 50.0
+    a = np.linspace(0, 1.2, 300)
+    line = ReferenceLine(np.stack([R * np.sin(a), R - R * np.cos(a)], -1))
+    ego = ego_on(line, 2.0, 0.0, 6.0)
+    r = trajcore.pdm_proposals(ego, line, T=40)
+    ref = np.asarray(r.references, np.float64)
+    c = CAR.rear_axle_to_center
+    x = ref[..., 0] - c * np.cos(ref[..., 2])
+    y = ref[..., 1] - c * np.sin(ref[..., 2])
+    radius = np.hypot(x, y - R)
+    for k in range(15):
+        # offset left = towards the centre of this left turn; smoothing pulls the line in ~1 cm
+        np.testing.assert_allclose(radius[k, 1:], R - r.offsets[k], atol=0.05)
+
+
+def test_errors() -> None:
+    line = straight_line()
+    ego = ego_on(line, 10.0, 0.0, 8.0)
+    with pytest.raises(ValueError, match="target_speeds is empty"):
+        trajcore.frenet_lattice(ego, line, [0.0], [], [3.0], 40, DT)
+    with pytest.raises(ValueError, match=r"durations\[1\] is 0"):
+        trajcore.frenet_lattice(ego, line, [0.0], [5.0], [3.0, 0.0], 40, DT)
+    with pytest.raises(ValueError, match=r"target_speeds\[0\] is -1"):
+        trajcore.frenet_lattice(ego, line, [0.0], [-1.0], [3.0], 40, DT)
+    with pytest.raises(ValueError, match="ego_state has shape"):
+        trajcore.frenet_lattice(np.zeros(5, np.float32), line, [0.0], [5.0], [3.0], 40, DT)
+    with pytest.raises(ValueError, match=r"ego_state \(x\) is nan"):
+        bad = ego.copy()
+        bad[0] = np.nan
+        trajcore.frenet_lattice(bad, line, [0.0], [5.0], [3.0], 40, DT)
+    with pytest.raises(ValueError, match="dt is"):
+        trajcore.pdm_proposals(ego, line, dt=0.0)
+    with pytest.raises(ValueError, match="agent_poses has shape"):
+        trajcore.pdm_proposals(ego, line, np.zeros((1, 5, 3), np.float32),
+                               np.zeros((1, 2), np.float32), T=40)
+    with pytest.raises(ValueError, match="agent_extents is None"):
+        trajcore.pdm_proposals(ego, line, np.zeros((1, 41, 3), np.float32))
+    with pytest.raises(ValueError, match="speed_limit is 0"):
+        trajcore.pdm_proposals(ego, line, speed_limit=0.0)
