@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from real_lanes import argoverse_routes
 
 import trajcore
+from real_lanes import argoverse_routes
 from trajcore import IdmParams, ReferenceLine, VehicleParams
 
 CAR = VehicleParams.passenger_car()
@@ -76,7 +76,9 @@ def test_lattice_quintic_and_quartic_boundary_conditions() -> None:
     # numpy boundary-value fits of the same polynomials
     d0, dd0, ddd0 = y[0], 10 * np.sin(0.05), 1.0 * np.sin(0.05)
     D = 4.0
-    A = np.array([[D**3, D**4, D**5], [3 * D**2, 4 * D**3, 5 * D**4], [6 * D, 12 * D**2, 20 * D**3]])
+    A = np.array(
+        [[D**3, D**4, D**5], [3 * D**2, 4 * D**3, 5 * D**4], [6 * D, 12 * D**2, 20 * D**3]]
+    )
     rhs = np.array([1.0 - (d0 + dd0 * D + ddd0 * D**2 / 2), -(dd0 + ddd0 * D), -ddd0])
     c3, c4, c5 = np.linalg.solve(A, rhs)
     tt = np.minimum(t, D)
@@ -114,15 +116,18 @@ def test_lattice_on_a_real_route_is_deterministic_and_batched() -> None:
     np.testing.assert_allclose(rolled.states, runs[0].states, atol=1e-4)
 
 
-def idm_reference(v0: float, target: float, gap0: float, lead_v: float, steps: int,
-                  idm: IdmParams) -> NDArray[np.float64]:
+def idm_reference(
+    v0: float, target: float, gap0: float, lead_v: float, steps: int, idm: IdmParams
+) -> NDArray[np.float64]:
     """PDM's IDM for a constant-speed lead (speeds per step), in numpy."""
     x, v, lead = 0.0, v0, gap0
     out = [v]
     for _ in range(steps):
         lead += lead_v * DT
-        s_star = idm.min_gap + v * idm.headway + v * (v - lead_v) / (
-            2 * np.sqrt(idm.max_acceleration * idm.comfortable_braking)
+        s_star = (
+            idm.min_gap
+            + v * idm.headway
+            + v * (v - lead_v) / (2 * np.sqrt(idm.max_acceleration * idm.comfortable_braking))
         )
         gap = max(lead - x, idm.min_gap)
         a = idm.max_acceleration * (1 - (v / target) ** idm.exponent - (s_star / gap) ** 2)
@@ -193,8 +198,9 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match="dt is"):
         trajcore.pdm_proposals(ego, line, dt=0.0)
     with pytest.raises(ValueError, match="agent_poses has shape"):
-        trajcore.pdm_proposals(ego, line, np.zeros((1, 5, 3), np.float32),
-                               np.zeros((1, 2), np.float32), T=40)
+        trajcore.pdm_proposals(
+            ego, line, np.zeros((1, 5, 3), np.float32), np.zeros((1, 2), np.float32), T=40
+        )
     with pytest.raises(ValueError, match="agent_extents is None"):
         trajcore.pdm_proposals(ego, line, np.zeros((1, 41, 3), np.float32))
     with pytest.raises(ValueError, match="speed_limit is 0"):

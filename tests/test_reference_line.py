@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_lanes import argoverse_centrelines
 
 import trajcore
+from real_lanes import argoverse_centrelines
 from trajcore import ReferenceLine
 
 

@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from real_lanes import argoverse_routes
-from tracking_reference import reference_track
 
 import trajcore
+from real_lanes import argoverse_routes
+from tracking_reference import reference_track
 from trajcore import ReferenceLine, Saturation, TrackerParams, VehicleParams, _core
 
 CAR = VehicleParams.passenger_car()
@@ -120,8 +120,9 @@ def test_converges_on_real_curved_lanes() -> None:
         heading = ref[0, 2] + 0.05
         rear = ref[0, :2] - c * np.array([np.cos(ref[0, 2]), np.sin(ref[0, 2])])
         rear += 0.5 * np.array([-np.sin(ref[0, 2]), np.cos(ref[0, 2])])
-        s0 = np.array([rear[0] + c * np.cos(heading), rear[1] + c * np.sin(heading), heading,
-                       speed, 0.0, 0.0])
+        s0 = np.array(
+            [rear[0] + c * np.cos(heading), rear[1] + c * np.sin(heading), heading, speed, 0.0, 0.0]
+        )
         tail = (line.samples[:, 0] > (steps - 30) * DT * speed) & (
             line.samples[:, 0] <= steps * DT * speed
         )
@@ -227,11 +228,11 @@ def test_errors() -> None:
         trajcore.track(s0, bad, CAR, DT)
     with pytest.raises(ValueError, match=r"state0 \(v\) is -1"):
         trajcore.track(np.array([0, 0, 0, -1.0, 0, 0]), ref, CAR, DT)
-    with pytest.raises(ValueError, match="tracker.horizon is 1"):
+    with pytest.raises(ValueError, match=r"tracker\.horizon is 1"):
         TrackerParams(horizon=1)
-    with pytest.raises(ValueError, match="tracker.steering_lag is -0.1"):
+    with pytest.raises(ValueError, match=r"tracker\.steering_lag is -0\.1"):
         TrackerParams(steering_lag=-0.1)
-    with pytest.raises(ValueError, match="tracker.controller is 'stanley'"):
+    with pytest.raises(ValueError, match=r"tracker\.controller is 'stanley'"):
         TrackerParams(controller="stanley")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="state0 has shape"):
         trajcore.track(np.zeros((2, 6)), ref, CAR, DT)

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from rollout_reference import reference_step
 
+from rollout_reference import reference_step
 from trajcore import TrackerParams, VehicleParams
 
 
@@ -59,8 +59,11 @@ def lqr_commands(
     if v <= tp.stopping_speed and v_ref <= tp.stopping_speed:
         return -tp.stopping_gain * (v - v_ref), 0.0, True
     b_lon = H * dt
-    a_cmd = -b_lon * tp.q_longitudinal * (v - v_ref) / (
-        b_lon * tp.q_longitudinal * b_lon + tp.r_longitudinal
+    a_cmd = (
+        -b_lon
+        * tp.q_longitudinal
+        * (v - v_ref)
+        / (b_lon * tp.q_longitudinal * b_lon + tp.r_longitudinal)
     )
     px = state[0] - p.rear_axle_to_center * math.cos(state[2])
     py = state[1] - p.rear_axle_to_center * math.sin(state[2])
@@ -81,7 +84,9 @@ def lqr_commands(
 
 
 def pursuit_angle(
-    state: NDArray[np.float64], path: tuple[NDArray[np.float64], ...], p: VehicleParams,
+    state: NDArray[np.float64],
+    path: tuple[NDArray[np.float64], ...],
+    p: VehicleParams,
     tp: TrackerParams,
 ) -> float:
     x, y, yaw = path[0], path[1], path[2]

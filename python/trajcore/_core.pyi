@@ -78,6 +78,39 @@ def _rollout_backward(
     grad_states: Any,
     grad_trailer: Any,
 ) -> tuple[Any, Any, Any | None]: ...
+def _validate_tracker_params(tracker: Any) -> None: ...
+def _track(
+    state0: Any, references: Any, params: Any, tracker: Any, dt: float, articulation0: Any
+) -> tuple[Any, Any, Any, Any | None]: ...
+def _track_f64(
+    state0: Any, references: Any, params: Any, tracker: Any, dt: float, articulation0: Any
+) -> tuple[Any, Any, Any, Any | None]: ...
+def _frenet_lattice(
+    ego_state: Any,
+    line: _ReferenceLine,
+    offsets: list[float],
+    speeds: list[float],
+    durations: list[float],
+    steps: int,
+    dt: float,
+    params: Any,
+    tracker: Any,
+) -> dict[str, Any]: ...
+def _pdm_proposals(
+    ego_state: Any,
+    line: _ReferenceLine,
+    agent_poses: Any,
+    agent_extents: Any,
+    agent_valid: Any,
+    offsets: list[float],
+    fractions: list[float],
+    speed_limit: float,
+    idm: Any,
+    steps: int,
+    dt: float,
+    params: Any,
+    tracker: Any,
+) -> dict[str, Any]: ...
 def _propagate_agents(states: Any, T: int, dt: float, model: str, valid: Any) -> Any: ...
 
 class _ReferenceLine:
