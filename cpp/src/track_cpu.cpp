@@ -10,6 +10,7 @@
 #include <cmath>
 #include <vector>
 
+#include "cpu_clones.hpp"
 #include "parallel.hpp"
 #include "track_plan.hpp"
 #include "trajcore/detail/bicycle_step.hpp"
@@ -18,16 +19,6 @@
 namespace trajcore::detail {
 namespace {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TRAJCORE_CPU_CLONES
-#endif
-#if defined(__GNUC__)
-#define TRAJCORE_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define TRAJCORE_ALWAYS_INLINE inline
-#endif
 
 constexpr int kLanes = 16;
 // Below this rear-axle displacement (m) a reference step has no curvature (its heading change
