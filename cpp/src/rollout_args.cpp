@@ -31,6 +31,38 @@ void check_cpu(const TensorView<const Real>& view, const char* name) {
 }  // namespace
 
 template <class Real>
+bool check_initial_state(const TensorView<const Real>& state0,
+                         const TensorView<const Real>& articulation0, const VehicleParams& params,
+                         const Shape& scenes, const Shape& candidates, const char* other_name,
+                         const Shape& other_shape, const char* op) {
+  const Shape lead = state0.shape.without_last();
+  if (lead != candidates && lead != scenes) {
+    throw Error("state0 has shape " + state0.shape.str() + ", expected leading dimensions " +
+                scenes.str() + " (one state per scene) or " + candidates.str() +
+                " (one per candidate) to match " + other_name + " " + other_shape.str());
+  }
+  auto cpu_only = [op](const Device& device, const char* name) {
+    if (device.is_cuda()) {
+      throw Error(std::string(name) + " is on " + device.str() + ", expected a CPU array: " + op +
+                  " has no CUDA implementation yet");
+    }
+  };
+  cpu_only(state0.device, "state0");
+  if (articulation0.data != nullptr || articulation0.shape.rank() > 0) {
+    if (!params.has_trailer) {
+      throw Error("articulation0 is given, but params has no trailer (has_trailer is false)");
+    }
+    if (articulation0.shape != lead) {
+      throw Error("articulation0 has shape " + articulation0.shape.str() + ", expected " +
+                  lead.str() + " (the leading dimensions of state0)");
+    }
+    if (articulation0.data == nullptr) throw Error("articulation0 has a null data pointer");
+    cpu_only(articulation0.device, "articulation0");
+  }
+  return lead == candidates;
+}
+
+template <class Real>
 RolloutPlan plan_rollout(const BasicRolloutRequest<Real>& rq, RolloutShapes* shapes) {
   validate(rq.params);
   if (!std::isfinite(rq.dt) || rq.dt <= 0) {
@@ -54,29 +86,11 @@ RolloutPlan plan_rollout(const BasicRolloutRequest<Real>& rq, RolloutShapes* sha
   }
   if (rq.controls.data == nullptr) throw Error("controls has a null data pointer");
   const Shape candidates = cs.without_last(2);
-  const Shape lead = rq.state0.shape.without_last();
   RolloutPlan plan;
-  if (lead == candidates) {
-    plan.state_per_candidate = true;
-  } else if (lead != scenes) {
-    throw Error("state0 has shape " + rq.state0.shape.str() + ", expected leading dimensions " +
-                scenes.str() + " (one state per scene) or " + candidates.str() +
-                " (one per candidate) to match controls " + cs.str());
-  }
-  check_cpu(rq.state0, "state0");
+  plan.state_per_candidate = check_initial_state(rq.state0, rq.articulation0, rq.params, scenes,
+                                                 candidates, "controls", cs, "rollout");
   check_cpu(rq.controls, "controls");
   plan.trailer = rq.params.has_trailer;
-  if (rq.articulation0.data != nullptr || rq.articulation0.shape.rank() > 0) {
-    if (!plan.trailer) {
-      throw Error("articulation0 is given, but params has no trailer (has_trailer is false)");
-    }
-    if (rq.articulation0.shape != lead) {
-      throw Error("articulation0 has shape " + rq.articulation0.shape.str() + ", expected " +
-                  lead.str() + " (the leading dimensions of state0)");
-    }
-    if (rq.articulation0.data == nullptr) throw Error("articulation0 has a null data pointer");
-    check_cpu(rq.articulation0, "articulation0");
-  }
   plan.rows = candidates.numel();
   plan.n = cs[cs.rank() - 3];
   plan.steps = cs[cs.rank() - 2];
@@ -173,6 +187,13 @@ void check_rollout_outputs(const BasicRolloutRequest<Real>& rq, const RolloutSha
   }
 }
 
+template bool check_initial_state(const TensorView<const float>&, const TensorView<const float>&,
+                                  const VehicleParams&, const Shape&, const Shape&, const char*,
+                                  const Shape&, const char*);
+template bool check_initial_state(const TensorView<const double>&,
+                                  const TensorView<const double>&, const VehicleParams&,
+                                  const Shape&, const Shape&, const char*, const Shape&,
+                                  const char*);
 template RolloutPlan plan_rollout(const BasicRolloutRequest<float>&, RolloutShapes*);
 template RolloutPlan plan_rollout(const BasicRolloutRequest<double>&, RolloutShapes*);
 template void check_rollout_values(const BasicRolloutRequest<float>&, const RolloutPlan&);

@@ -16,6 +16,15 @@ struct RolloutPlan {
   bool trailer = false;
 };
 
+// The shape checks of state0 ((scenes..., 6) or (candidates..., 6)) and of the optional
+// articulation0, shared by rollout and track; true when state0 is per candidate. `other` names
+// the array that fixes the candidates, `op` the entry point (in the CUDA error).
+template <class Real>
+bool check_initial_state(const TensorView<const Real>& state0,
+                         const TensorView<const Real>& articulation0, const VehicleParams& params,
+                         const Shape& scenes, const Shape& candidates, const char* other_name,
+                         const Shape& other_shape, const char* op);
+
 // Shapes and parameters (no values).
 template <class Real>
 RolloutPlan plan_rollout(const BasicRolloutRequest<Real>& request, RolloutShapes* shapes);

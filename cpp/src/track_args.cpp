@@ -98,29 +98,11 @@ TrackPlan plan_track(const BasicTrackRequest<Real>& rq, TrackShapes* shapes) {
   }
   if (rq.references.data == nullptr) throw Error("references has a null data pointer");
   const Shape candidates = rs.without_last(2);
-  const Shape lead = rq.state0.shape.without_last();
   TrackPlan plan;
-  if (lead == candidates) {
-    plan.state_per_candidate = true;
-  } else if (lead != scenes) {
-    throw Error("state0 has shape " + rq.state0.shape.str() + ", expected leading dimensions " +
-                scenes.str() + " (one state per scene) or " + candidates.str() +
-                " (one per candidate) to match references " + rs.str());
-  }
-  check_cpu(rq.state0, "state0");
+  plan.state_per_candidate = check_initial_state(rq.state0, rq.articulation0, rq.params, scenes,
+                                                 candidates, "references", rs, "track");
   check_cpu(rq.references, "references");
   plan.trailer = rq.params.has_trailer;
-  if (rq.articulation0.data != nullptr || rq.articulation0.shape.rank() > 0) {
-    if (!plan.trailer) {
-      throw Error("articulation0 is given, but params has no trailer (has_trailer is false)");
-    }
-    if (rq.articulation0.shape != lead) {
-      throw Error("articulation0 has shape " + rq.articulation0.shape.str() + ", expected " +
-                  lead.str() + " (the leading dimensions of state0)");
-    }
-    if (rq.articulation0.data == nullptr) throw Error("articulation0 has a null data pointer");
-    check_cpu(rq.articulation0, "articulation0");
-  }
   plan.rows = candidates.numel();
   plan.n = rs[rs.rank() - 3];
   plan.steps = rs[rs.rank() - 2] - 1;
