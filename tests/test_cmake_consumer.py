@@ -150,3 +150,165 @@ def test_cpp_reference_line_and_propagate_agents_equal_python(consumer_build, tm
     )
     pred = trajcore.propagate_agents(agents, T, dt, "ctrv")
     np.testing.assert_array_equal(np.fromfile(tmp_path / "pred.bin", np.float32), pred.ravel())
+
+
+def run_planning(build: Path, directory: Path, mode: str) -> None:
+    run = subprocess.run(
+        [str(build / "planning"), str(directory), mode], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok "), run.stdout + run.stderr
+
+
+def assert_tracked_equal(directory: Path, py: object, trailer: bool) -> None:
+    """The C++ program's raw outputs equal the Python result's fields bit for bit."""
+    fields = {"states": np.float32, "saturation": np.int32, "controls": np.float32}
+    if trailer:
+        fields["trailer"] = np.float32
+    else:
+        assert not (directory / "trailer.bin").exists()
+    for field, dtype in fields.items():
+        cpp = np.fromfile(directory / f"{field}.bin", dtype)
+        np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
+
+
+def assert_candidates_equal(directory: Path, py: trajcore.Candidates, trailer: bool) -> None:
+    assert_tracked_equal(directory, py, trailer)
+    for field in ("references", "offsets", "target_speeds", "durations"):
+        cpp = np.fromfile(directory / f"{field}.bin", np.float32)
+        np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
+
+
+def curved_lane(rng: np.random.Generator) -> np.ndarray:
+    """(P, 2) float64 points of a noisy left curve, unevenly spaced."""
+    a = np.sort(rng.uniform(0.0, 1.4, 120))
+    return np.stack([60 * np.sin(a), 60 - 60 * np.cos(a)], -1) + rng.normal(0, 0.03, (120, 2))
+
+
+def egos_near(line: trajcore.ReferenceLine, rng: np.random.Generator, B: int) -> np.ndarray:
+    """(B, 6) float32 egos a little off the line's start, moving along it."""
+    x, y, h, _ = np.asarray(line.evaluate(rng.uniform(2, 8, B).astype(np.float32))).T
+    ego = np.zeros((B, 6), np.float32)
+    ego[:, 0] = x + rng.normal(0, 0.3, B)
+    ego[:, 1] = y + rng.normal(0, 0.3, B)
+    ego[:, 2] = h + rng.normal(0, 0.03, B)
+    ego[:, 3] = rng.uniform(3, 12, B)
+    ego[:, 4] = rng.uniform(-0.5, 0.5, B)
+    return ego
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("preset", "controller", "columns"),
+    [("passenger_car", "lqr", 4), ("passenger_car", "pure_pursuit", 3), ("semi_truck", "lqr", 6)],
+)
+def test_cpp_track_equals_python(consumer_build, tmp_path, rng, preset, controller, columns):
+    """trajcore::track from C++ and trajcore.track from Python agree bit for bit."""
+    params = getattr(trajcore.VehicleParams, preset)()
+    B, N, T, dt = 2, 19, 40, 0.1
+    state0 = egos_near(trajcore.ReferenceLine(curved_lane(rng)), rng, B)
+    # References: rollouts of smooth random controls from perturbed starts (drivable, varied).
+    t = np.arange(T) * dt
+    controls = np.stack(
+        [
+            1.5 * np.sin(rng.uniform(0.5, 2.0, (B, N, 1)) * t),
+            0.1 * np.sin(rng.uniform(0.5, 2.0, (B, N, 1)) * t),
+        ],
+        -1,
+    ).astype(np.float32)
+    start = np.repeat(state0[:, None], N, 1)
+    start[..., :2] += rng.normal(0, 0.5, (B, N, 2)).astype(np.float32)
+    reference_states = trajcore.rollout(start, controls, params, dt).states
+    references = np.ascontiguousarray(
+        reference_states[..., : {3: 3, 4: 4, 6: 6}[columns]], np.float32
+    )
+    art0 = rng.uniform(-0.2, 0.2, B).astype(np.float32)
+    state0.tofile(tmp_path / "state0.bin")
+    references.tofile(tmp_path / "references.bin")
+    art0.tofile(tmp_path / "articulation0.bin")
+    (tmp_path / "request.txt").write_text(f"{B} {N} {T} {columns} {preset} {controller} {dt}")
+    run_planning(consumer_build, tmp_path, "track")
+    tracker = trajcore.TrackerParams(controller=controller)
+    trailer = params.trailer is not None
+    py = trajcore.track(
+        state0, references, params, dt, tracker=tracker, articulation0=art0 if trailer else None
+    )
+    assert_tracked_equal(tmp_path, py, trailer)
+    assert np.abs(py.controls).max() > 0
+
+
+def list_line(values: list[float]) -> str:
+    return " ".join([str(len(values)), *map(repr, values)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["passenger_car", "semi_truck"])
+def test_cpp_frenet_lattice_equals_python(consumer_build, tmp_path, rng, preset):
+    """trajcore::frenet_lattice from C++ and trajcore.frenet_lattice from Python agree bit for
+    bit, metadata included."""
+    params = getattr(trajcore.VehicleParams, preset)()
+    points = curved_lane(rng)
+    line = trajcore.ReferenceLine(points)
+    B, T, dt = 3, 50, 0.1
+    ego = egos_near(line, rng, B)
+    offsets, speeds, durations = [-1.0, 0.0, 1.5], [0.0, 6.0, 11.0], [2.5, 4.0]
+    points.tofile(tmp_path / "points.bin")
+    ego.tofile(tmp_path / "ego.bin")
+    (tmp_path / "request.txt").write_text(
+        f"{len(points)} {B} {T} {dt} {preset}\n"
+        + "\n".join(list_line(v) for v in (offsets, speeds, durations))
+    )
+    run_planning(consumer_build, tmp_path, "lattice")
+    py = trajcore.frenet_lattice(ego, line, offsets, speeds, durations, T, dt, params=params)
+    assert_candidates_equal(tmp_path, py, params.trailer is not None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["passenger_car", "semi_truck"])
+def test_cpp_pdm_proposals_equal_python(consumer_build, tmp_path, rng, preset):
+    """trajcore::pdm_proposals from C++ and trajcore.pdm_proposals from Python agree bit for bit,
+    with agents ahead in and beside the corridor."""
+    params = getattr(trajcore.VehicleParams, preset)()
+    points = curved_lane(rng)
+    line = trajcore.ReferenceLine(points)
+    B, M, T, dt = 2, 6, 40, 0.1
+    ego = egos_near(line, rng, B)
+    # Agents along the lane ahead (some in the ego's corridor, some beside it), driving slowly.
+    s = rng.uniform(15, 50, (B, M, 1)) + np.arange(T + 1) * dt * rng.uniform(0, 4, (B, M, 1))
+    d = rng.uniform(-3, 3, (B, M, 1))
+    lane = np.asarray(line.evaluate(s.astype(np.float32).ravel()), np.float64)
+    x, y, h = (lane[:, k].reshape(B, M, T + 1) for k in range(3))
+    poses = np.stack([x - d * np.sin(h), y + d * np.cos(h), h], -1).astype(np.float32)
+    extents = np.stack([rng.uniform(4, 6, (B, M)), rng.uniform(1.8, 2.2, (B, M))], -1).astype(
+        np.float32
+    )
+    valid = rng.uniform(size=(B, M)) < 0.8
+    offsets, fractions, limit = [-1.0, 0.0, 1.0], [0.3, 0.6, 1.0], 13.0
+    points.tofile(tmp_path / "points.bin")
+    ego.tofile(tmp_path / "ego.bin")
+    poses.tofile(tmp_path / "agent_poses.bin")
+    extents.tofile(tmp_path / "agent_extents.bin")
+    valid.astype(np.uint8).tofile(tmp_path / "agent_valid.bin")
+    (tmp_path / "request.txt").write_text(
+        f"{len(points)} {B} {M} {T} {dt} {preset} {limit}\n"
+        + "\n".join(list_line(v) for v in (offsets, fractions))
+    )
+    run_planning(consumer_build, tmp_path, "pdm")
+    py = trajcore.pdm_proposals(
+        ego,
+        line,
+        poses,
+        extents,
+        valid,
+        offsets=offsets,
+        speed_fractions=fractions,
+        speed_limit=limit,
+        T=T,
+        dt=dt,
+        params=params,
+    )
+    assert_candidates_equal(tmp_path, py, params.trailer is not None)
+    # The agents matter: without them the proposals run faster.
+    free = trajcore.pdm_proposals(
+        ego, line, offsets=offsets, speed_fractions=fractions, speed_limit=limit, T=T, params=params
+    )
+    assert np.asarray(free.references)[..., 3].sum() > np.asarray(py.references)[..., 3].sum()
