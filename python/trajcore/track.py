@@ -1,7 +1,8 @@
 """Tracking: closed-loop control of the kinematic bicycle along reference trajectories.
 
 The work happens in C++ (``trajcore::track``); this module holds the controller parameters and
-names the results. Controllers, lags and how they relate to nuPlan's and PDM-Closed's simulator:
+names the results. Torch tensors that require grad take the differentiable path of
+_track_autograd.py. Controllers, lags and how they relate to nuPlan's and PDM-Closed's simulator:
 docs/rollout.md ("Tracking").
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _core
+from .rollout import _needs_autograd
 from .vehicle import VehicleParams
 
 
@@ -86,9 +88,21 @@ def track(
         tracker: controller parameters (default: nuPlan's and PDM-Closed's LQR).
         articulation0: with a trailer: (B) or (B, N) initial articulation (default 0).
 
-    B is optional. float64 inputs are converted to float32 once.
+    B is optional. float64 inputs are converted to float32 once, except on the differentiable
+    path: when a torch tensor requires grad, the same controllers run as torch operations in
+    float64 around the differentiable rollout step, so gradients reach state0, the references
+    and articulation0 through the whole closed loop; outputs are in float64 if an input is,
+    else float32 (then within float32 rounding of the plain path, not bitwise equal to it).
     """
-    states, saturation, controls, trailer = _core._track(
-        state0, references, params, tracker or TrackerParams(), float(dt), articulation0
-    )
+    tracker = tracker or TrackerParams()
+    if _needs_autograd(state0, references, articulation0):
+        from ._track_autograd import differentiable_track
+
+        states, saturation, controls, trailer = differentiable_track(
+            state0, references, articulation0, params, tracker, float(dt)
+        )
+    else:
+        states, saturation, controls, trailer = _core._track(
+            state0, references, params, tracker, float(dt), articulation0
+        )
     return TrackResult(states=states, saturation=saturation, controls=controls, trailer=trailer)
