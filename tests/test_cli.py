@@ -33,6 +33,7 @@ def test_demo_command():
     assert "cut-in car, right lane" in done.stdout and "yes" in done.stdout
     assert "M pairs/s" in done.stdout and "coming next" in done.stdout
     assert "collision check: 64 candidates x 16 agents x 6 modes x 81 steps" in done.stdout
+    assert "drivable candidates: Frenet lattice of 56 maneuvers x 80 steps" in done.stdout
 
 
 def test_demo_collision_summary_matches_the_engine():
@@ -44,6 +45,29 @@ def test_demo_collision_summary_matches_the_engine():
     assert c.collision_free == int((r.collision_prob == 0).sum())
     assert c.safest_prob == float(r.collision_prob.min())
     assert c.query_ms > 0 and c.swept_query_ms > 0
+
+
+def test_demo_drivable_candidates_match_the_engine():
+    g = demo.drivable_candidates(n_candidates=200, n_agents=16)
+    s = highway_scene(1, 16, n_modes=6, steps=80)
+    lane = trajcore.ReferenceLine(np.array([[-50.0, 3.7], [500.0, 3.7]]), smoothing=0.0)
+    offsets = np.linspace(-3.7, 3.7, 7)
+    speeds = np.linspace(0.0, 25.0, 7)  # round(200 / 28)
+    lattice = trajcore.frenet_lattice(s.ego[0, 0], lane, offsets, speeds, [3, 4.5, 6, 8], 80, 0.1)
+    r = trajcore.check_collisions(
+        lattice.states,
+        s.ego_extent,
+        s.agents,
+        s.agent_extent,
+        s.agent_prob,
+        s.agent_valid,
+        swept=True,
+    )
+    assert g.candidates == 196 and g.steps == 80 and g.generate_ms > 0
+    assert g.at_limit == int(np.any(lattice.saturation != 0, axis=1).sum())
+    assert g.collision_free == int((r.collision_prob == 0).sum())
+    assert g.best_prob == float(r.collision_prob.min())
+    assert (g.best_offset, g.best_speed) == (lattice.offsets[g.best], lattice.target_speeds[g.best])
 
 
 def test_info_command():

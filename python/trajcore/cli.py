@@ -12,7 +12,6 @@ from rich.table import Table
 from . import _core, demo
 
 COMING = (
-    "rollout, tracking and candidate generation for cars and trucks",
     "map metrics and the nuPlan / NAVSIM / PDM scoring profiles, the real-time Planner",
     "the prediction model, closed-loop replay on real logs and the animated demo",
 )
@@ -53,6 +52,15 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
         f"{c.collision_free} candidates collision-free in every mode; safest candidate "
         f"{c.safest}: collision probability {c.safest_prob:.3f}, "
         f"min clearance {c.safest_clearance:+.2f} m"
+    )
+    g = demo.drivable_candidates(args.candidates, args.agents)
+    console.print(
+        f"drivable candidates: Frenet lattice of {g.candidates} maneuvers x {g.steps} steps "
+        f"generated and tracked (nuPlan's LQR) in {g.generate_ms:.2f} ms, median of 5; "
+        f"{g.at_limit} reach a vehicle limit (flagged); {g.collision_free} collision-free in "
+        f"every mode; best {g.best}: offset {g.best_offset:+.2f} m, {g.best_speed:.1f} m/s in "
+        f"{g.best_duration:.1f} s, collision probability {g.best_prob:.3f}, "
+        f"min clearance {g.best_clearance:+.2f} m"
     )
     console.print("coming next: " + "; ".join(COMING) + ".")
     return 0

@@ -1,5 +1,6 @@
-"""The built-in demo: a highway snapshot checked with trajcore's box geometry, then a full
-collision query (candidates against multimodal predictions) on the synthetic highway scene.
+"""The built-in demo: a highway snapshot checked with trajcore's box geometry, a full collision
+query (candidates against multimodal predictions) on the synthetic highway scene, and drivable
+candidates generated, tracked and checked on the same scene.
 
 This grows with each capability (prediction, candidates, rollout, scoring).
 """
@@ -14,6 +15,8 @@ from numpy.typing import NDArray
 
 from . import _core
 from .collision import check_collisions
+from .generators import Candidates, frenet_lattice
+from .reference_line import ReferenceLine
 from .synthetic import highway_scene
 
 LANE_WIDTH = 3.7
@@ -115,4 +118,69 @@ def collisions(n_candidates: int = 1024, n_agents: int = 64, seed: int = 0) -> C
         safest_clearance=float(r.min_clearance[safest]),
         query_ms=median_ms(False),
         swept_query_ms=median_ms(True),
+    )
+
+
+@dataclass(frozen=True)
+class CandidateDemo:
+    candidates: int
+    steps: int
+    generate_ms: float  # median of 5: lattice generation and LQR tracking
+    at_limit: int  # candidates whose tracking reached a vehicle limit at some step
+    collision_free: int
+    best: int  # lowest collision probability, then the largest clearance, then the most progress
+    best_offset: float
+    best_speed: float
+    best_duration: float
+    best_prob: float
+    best_clearance: float
+
+
+def drivable_candidates(
+    n_candidates: int = 1024, n_agents: int = 64, seed: int = 0
+) -> CandidateDemo:
+    """A Frenet lattice from the ego of trajcore.synthetic.highway_scene along its lane (offsets
+    to the neighbouring lane centres, target speeds, durations), tracked by nuPlan's LQR into
+    drivable trajectories, timed, and collision-checked against the scene's predictions."""
+    s = highway_scene(1, n_agents, n_modes=6, steps=80, seed=seed)
+    lane_y = float(s.ego[0, 0, 1])
+    lane = ReferenceLine(np.array([[-50.0, lane_y], [500.0, lane_y]]), smoothing=0.0)
+    offsets = np.linspace(-LANE_WIDTH, LANE_WIDTH, 7).tolist()
+    durations = [3.0, 4.5, 6.0, 8.0]
+    per_speed = len(offsets) * len(durations)
+    speeds = np.linspace(0.0, 25.0, max(1, round(n_candidates / per_speed))).tolist()
+    steps = s.agents.shape[2] - 1
+
+    def generate() -> Candidates:
+        return frenet_lattice(s.ego[0, 0], lane, offsets, speeds, durations, steps, s.dt)
+
+    generate()  # warm-up: threads and buffers
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        lattice = generate()
+        times.append(time.perf_counter() - start)
+    r = check_collisions(
+        lattice.states,
+        s.ego_extent,
+        s.agents,
+        s.agent_extent,
+        s.agent_prob,
+        s.agent_valid,
+        swept=True,
+    )
+    progress = lattice.states[:, -1, 0] - lattice.states[:, 0, 0]
+    best = int(np.lexsort((-progress, -r.min_clearance, r.collision_prob))[0])
+    return CandidateDemo(
+        candidates=len(lattice.offsets),
+        steps=steps,
+        generate_ms=float(np.median(times)) * 1e3,
+        at_limit=int(np.any(lattice.saturation != 0, axis=1).sum()),
+        collision_free=int((r.collision_prob == 0).sum()),
+        best=best,
+        best_offset=float(lattice.offsets[best]),
+        best_speed=float(lattice.target_speeds[best]),
+        best_duration=float(lattice.durations[best]),
+        best_prob=float(r.collision_prob[best]),
+        best_clearance=float(r.min_clearance[best]),
     )
