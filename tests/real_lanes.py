@@ -64,3 +64,18 @@ def argoverse_routes(min_length: float = 60.0) -> list[np.ndarray]:
                 lane = lanes[nxt[0]] if nxt else None
     assert routes, "no routes found in the Argoverse 2 sample map"
     return routes
+
+
+def argoverse_map_path() -> Path:
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the real-map tests need the shared recordings")
+    return sorted((root / "argoverse2_sample").glob("log_map_archive_*.json"))[0]
+
+
+def commonroad_scenario_path(name: str) -> Path:
+    """A CommonRoad scenario of ../shared/data by file name (searched in every subfolder)."""
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the real-map tests need the shared recordings")
+    return next(root.glob(f"commonroad_*/**/{name}"))

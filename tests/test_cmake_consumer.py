@@ -312,3 +312,62 @@ def test_cpp_pdm_proposals_equal_python(consumer_build, tmp_path, rng, preset):
         ego, line, offsets=offsets, speed_fractions=fractions, speed_limit=limit, T=T, params=params
     )
     assert np.asarray(free.references)[..., 3].sum() > np.asarray(py.references)[..., 3].sum()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("drivable_areas", [True, False])
+def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_areas):
+    """trajcore::RoadMap from C++ and trajcore.RoadMap from Python agree bit for bit on the real
+    Argoverse 2 map (with its drivable-area polygons, or the lanes' union)."""
+    from real_lanes import argoverse_map_path
+    from trajcore.map_sources import road_map_from_argoverse2
+
+    road = road_map_from_argoverse2(argoverse_map_path(), drivable_areas=drivable_areas)
+    import json
+
+    data = json.loads(argoverse_map_path().read_text())
+    areas = [
+        np.array([[p["x"], p["y"]] for p in a["area_boundary"]], np.float64)
+        for a in data["drivable_areas"].values()
+    ]
+    areas = areas if drivable_areas else []
+    lines, polylines = [], []
+    for lane in road.lanes:
+        parts = [np.asarray(p, np.float64) for p in (lane.centerline, lane.left, lane.right)]
+        polylines += parts
+        succ = list(lane.successors)
+        lines.append(
+            " ".join(map(str, [*(len(p) for p in parts), repr(lane.speed_limit), len(succ), *succ]))
+        )
+    polylines += areas
+    Q = 4000
+    vertices = np.concatenate([np.asarray(lane.centerline) for lane in road.lanes])
+    poses = np.zeros((Q, 3), np.float32)
+    poses[:, :2] = vertices[rng.integers(0, len(vertices), Q)] + rng.normal(0, 4.0, (Q, 2))
+    poses[:, 2] = rng.uniform(-np.pi, np.pi, Q)
+    np.concatenate(polylines).tofile(tmp_path / "points.bin")
+    poses.tofile(tmp_path / "poses.bin")
+    (tmp_path / "request.txt").write_text(
+        f"{len(road.lanes)} {len(areas)} {Q}\n"
+        + "\n".join(lines)
+        + "\n"
+        + " ".join(str(len(a)) for a in areas)
+    )
+    run = subprocess.run(
+        [str(consumer_build / "road_map"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok "), run.stdout + run.stderr
+    distance = road.drivable_area_distance(np.ascontiguousarray(poses[:, :2]))
+    loc = road.locate_lanes(poses)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "distance.bin", np.float32), distance)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "lane.bin", np.int32), loc.lane)
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "lane_count.bin", np.int32), loc.lane_count
+    )
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "station.bin", np.float32), loc.station.ravel()
+    )
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "speed_limit.bin", np.float32), loc.speed_limit
+    )
+    assert (loc.lane >= 0).mean() > 0.3 and (distance > 0).mean() > 0.1

@@ -26,6 +26,7 @@ from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .reference_line import ReferenceLine
+from .road_map import Lane, LaneLocation, RoadMap
 from .rollout import RolloutResult, Saturation, rollout
 from .track import TrackerParams, TrackResult, track
 from .vehicle import TrailerParams, VehicleParams
@@ -41,7 +42,10 @@ __all__ = [
     "CollisionResult",
     "CollisionWorkspace",
     "IdmParams",
+    "Lane",
+    "LaneLocation",
     "ReferenceLine",
+    "RoadMap",
     "RolloutResult",
     "Saturation",
     "TrackResult",
