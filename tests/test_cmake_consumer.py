@@ -337,7 +337,18 @@ def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_area
         polylines += parts
         succ = list(lane.successors)
         lines.append(
-            " ".join(map(str, [*(len(p) for p in parts), repr(lane.speed_limit), len(succ), *succ]))
+            " ".join(
+                map(
+                    str,
+                    [
+                        *(len(p) for p in parts),
+                        repr(lane.speed_limit),
+                        len(succ),
+                        *succ,
+                        int(lane.in_intersection),
+                    ],
+                )
+            )
         )
     polylines += areas
     Q = 4000
@@ -353,10 +364,40 @@ def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_area
         + "\n"
         + " ".join(str(len(a)) for a in areas)
     )
+    # Map metrics on random-walk candidates through the map.
+    N, T1 = 40, 31
+    states = np.zeros((N, T1, 3), np.float32)
+    states[..., :2] = vertices[rng.integers(0, len(vertices), (N, 1))] + np.cumsum(
+        rng.normal(0, 0.6, (N, T1, 2)), 1
+    )
+    states[..., 2] = rng.uniform(-np.pi, np.pi, (N, 1))
+    states.tofile(tmp_path / "states.bin")
+    route = list(range(0, road.lane_count, 2))
+    (tmp_path / "metrics.txt").write_text(
+        " ".join(map(str, [N, T1, 4.8, 1.95, len(route), *route]))
+    )
     run = subprocess.run(
         [str(consumer_build / "road_map"), str(tmp_path)], capture_output=True, text=True
     )
     assert run.returncode == 0 and run.stdout.startswith("ok "), run.stdout + run.stderr
+    areas = trajcore.ego_areas(states, (4.8, 1.95), road, route_lanes=route, drivable_tolerance=0.3)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "areas.bin", np.int32), areas.ravel())
+    dac = trajcore.drivable_area_compliance(areas)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "dac.bin", np.float32), dac.score)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "dac_first.bin", np.int32), dac.first_step)
+    for name, kwargs in (
+        ("lane", {"road_map": road, "window": 10}),
+        ("route", {"areas": areas, "rule": "off_route", "window": 0}),
+    ):
+        ddc = trajcore.driving_direction_compliance(states, **kwargs)
+        for field, suffix, dtype in (
+            ("score", "", np.float32),
+            ("wrong_way", "_wrong", np.float32),
+            ("first_step", "_first", np.int32),
+        ):
+            cpp = np.fromfile(tmp_path / f"ddc_{name}{suffix}.bin", dtype)
+            np.testing.assert_array_equal(cpp, getattr(ddc, field), err_msg=f"{name} {field}")
+    assert 0 < (areas != 0).mean() < 1
     distance = road.drivable_area_distance(np.ascontiguousarray(poses[:, :2]))
     loc = road.locate_lanes(poses)
     np.testing.assert_array_equal(np.fromfile(tmp_path / "distance.bin", np.float32), distance)

@@ -13,7 +13,8 @@
 namespace trajcore::bindings {
 namespace {
 
-// lanes: sequence of (centerline, left, right, speed_limit, successors) with float64 arrays.
+// lanes: sequence of (centerline, left, right, speed_limit, successors, in_intersection) with
+// float64 arrays.
 std::unique_ptr<RoadMap> make_map(py::sequence lanes, py::sequence drivable_areas,
                                   double cell_size) {
   Call call;
@@ -34,6 +35,7 @@ std::unique_ptr<RoadMap> make_map(py::sequence lanes, py::sequence drivable_area
     spec_lane.right = points(lane[2], name + ".right");
     spec_lane.speed_limit = lane[3].cast<double>();
     spec_lane.successors = lane[4].cast<std::vector<int32_t>>();
+    spec_lane.in_intersection = lane[5].cast<bool>();
     spec.lanes.push_back(std::move(spec_lane));
   }
   for (size_t i = 0; i < py::len(drivable_areas); ++i) {
@@ -83,6 +85,7 @@ void bind_road_map(py::module_& m) {
       .def("speed_limit", &RoadMap::speed_limit, py::arg("lane"))
       .def("successors", &RoadMap::successors, py::arg("lane"))
       .def("lane_length", &RoadMap::lane_length, py::arg("lane"))
+      .def("in_intersection", &RoadMap::in_intersection, py::arg("lane"))
       .def("drivable_area_distance", &distance_py, py::arg("points"), py::arg("out"))
       .def("locate_lanes", &locate_py, py::arg("poses"));
 }

@@ -268,6 +268,16 @@ Array Call::input_doubles(py::handle obj, const char* name) {
   return a;
 }
 
+Array Call::input_ints(py::handle obj, const char* name, const char* what) {
+  Array a = Array::import(obj, name);
+  if (a.dtype != DType::kInt32) {
+    type_error(std::string(name) + " has dtype " + a.dtype_name + ", expected int32 (" + what +
+               ")");
+  }
+  note_reference(a);
+  return a;
+}
+
 Array Call::input_bools(py::handle obj, const char* name) {
   Array a = Array::import(obj, name);
   if (a.dtype != DType::kBool) {

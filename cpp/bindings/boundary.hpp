@@ -65,6 +65,9 @@ class Call {
   // TypeError.
   Array input_doubles(py::handle obj, const char* name);
 
+  // An int32 input (flags, indices); other dtypes are a TypeError that names `what` it holds.
+  Array input_ints(py::handle obj, const char* name, const char* what);
+
   // A bool input (masks); other dtypes are a TypeError.
   Array input_bools(py::handle obj, const char* name);
 

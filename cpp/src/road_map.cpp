@@ -196,6 +196,7 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
     lane.polygon = make_polygon<Polygon>(outline);
     lane.speed_limit = in.speed_limit;
     lane.successors = in.successors;
+    lane.in_intersection = in.in_intersection;
     lanes_.push_back(std::move(lane));
     if (spec.drivable_areas.empty()) drivable_points.push_back(std::move(outline));
   }
@@ -316,6 +317,25 @@ const std::vector<int32_t>& RoadMap::successors(int64_t lane) const {
 double RoadMap::lane_length(int64_t lane) const {
   speed_limit(lane);
   return lanes_[lane].centerline.s.back();
+}
+
+bool RoadMap::in_intersection(int64_t lane) const {
+  speed_limit(lane);
+  return lanes_[lane].in_intersection;
+}
+
+int32_t RoadMap::lanes_containing(double x, double y, int32_t* lanes, int32_t capacity) const {
+  const int64_t cell = cell_of(x, y);
+  if (cell < 0) return 0;
+  int32_t count = 0;
+  // Cell lists hold lanes in increasing index order (they are filled lane by lane).
+  for (int64_t k = cell_lanes_.begin[cell]; k < cell_lanes_.begin[cell + 1]; ++k) {
+    const int32_t id = cell_lanes_.items[k];
+    if (!polygon_contains(lanes_[id].polygon, x, y)) continue;
+    if (count < capacity) lanes[count] = id;
+    ++count;
+  }
+  return count;
 }
 
 int64_t RoadMap::cell_of(double x, double y) const {

@@ -25,6 +25,14 @@ from ._core import (
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
+from .map_metrics import (
+    ComplianceResult,
+    DirectionResult,
+    EgoArea,
+    drivable_area_compliance,
+    driving_direction_compliance,
+    ego_areas,
+)
 from .reference_line import ReferenceLine
 from .road_map import Lane, LaneLocation, RoadMap
 from .rollout import RolloutResult, Saturation, rollout
@@ -41,6 +49,9 @@ __all__ = [
     "Candidates",
     "CollisionResult",
     "CollisionWorkspace",
+    "ComplianceResult",
+    "DirectionResult",
+    "EgoArea",
     "IdmParams",
     "Lane",
     "LaneLocation",
@@ -61,6 +72,9 @@ __all__ = [
     "cmake_prefix_path",
     "cuda_device_count",
     "cuda_status",
+    "drivable_area_compliance",
+    "driving_direction_compliance",
+    "ego_areas",
     "frenet_lattice",
     "get_num_threads",
     "pdm_proposals",

@@ -44,6 +44,7 @@ def road_map_from_argoverse2(
             left=_xy(s["left_lane_boundary"]),
             right=_xy(s["right_lane_boundary"]),
             successors=tuple(index[t] for t in s["successors"] if t in index),
+            in_intersection=bool(s["is_intersection"]),
         )
         for s in segments
     ]
@@ -53,10 +54,12 @@ def road_map_from_argoverse2(
 
 def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 4.0) -> RoadMap:
     """Every lanelet as a lane (centre, left and right vertices, successors); the drivable area
-    is their union. Speed limits come from the lanelets' MAX_SPEED traffic signs where present."""
+    is their union. Speed limits come from the lanelets' MAX_SPEED traffic signs where present;
+    the lanelets an intersection's incomings lead into (across it) are in_intersection."""
     lanelets = list(lanelet_network.lanelets)
     index = {ll.lanelet_id: i for i, ll in enumerate(lanelets)}
     limits = _commonroad_speed_limits(lanelet_network)
+    crossing = _commonroad_intersection_lanelets(lanelet_network)
     lanes = [
         Lane(
             centerline=np.asarray(ll.center_vertices, np.float64),
@@ -64,6 +67,7 @@ def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 4.0) ->
             right=np.asarray(ll.right_vertices, np.float64),
             speed_limit=limits.get(ll.lanelet_id, math.nan),
             successors=tuple(index[s] for s in ll.successor if s in index),
+            in_intersection=ll.lanelet_id in crossing,
         )
         for ll in lanelets
     ]
@@ -85,3 +89,12 @@ def _commonroad_speed_limits(lanelet_network: Any) -> dict[int, float]:
                 ):
                     limits[ll.lanelet_id] = float(element.additional_values[0])
     return limits
+
+
+def _commonroad_intersection_lanelets(lanelet_network: Any) -> set[int]:
+    inside: set[int] = set()
+    for intersection in getattr(lanelet_network, "intersections", ()):
+        for incoming in intersection.incomings:
+            for turn in ("outgoing_left", "outgoing_right", "outgoing_straight"):
+                inside.update(getattr(incoming, turn, None) or ())
+    return inside

@@ -29,6 +29,8 @@ class Lane:
     speed_limit: float = math.nan
     #: Indices of the lanes this one leads into.
     successors: Sequence[int] = field(default_factory=tuple)
+    #: Part of an intersection (a connector through it).
+    in_intersection: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class RoadMap:
                     _points(lane.right),
                     float(lane.speed_limit),
                     [int(s) for s in lane.successors],
+                    bool(lane.in_intersection),
                 )
                 for lane in self.lanes
             ],

@@ -1,10 +1,15 @@
-// RoadMap from C++. Usage: road_map <dir>. <dir>/request.txt holds "L A Q", then one line per
-// lane "P_center P_left P_right speed_limit successor_count successors...", then one line with
-// the A drivable-area vertex counts. points.bin holds every polyline's float64 (x, y) in that
-// order (lane by lane: centreline, left, right; then the areas); poses.bin (Q, 3) float32.
-// Writes distance.bin (drivable_area_distance of the poses' x, y), lane.bin, lane_count.bin,
-// station.bin and speed_limit.bin (locate_lanes).
+// RoadMap and the map metrics from C++. Usage: road_map <dir>.
+// <dir>/request.txt holds "L A Q", then one line per lane "P_center P_left P_right speed_limit
+// successor_count successors... in_intersection", then one line with the A drivable-area vertex
+// counts. points.bin holds every polyline's float64 (x, y) in that order (lane by lane:
+// centreline, left, right; then the areas); poses.bin (Q, 3) float32. Writes distance.bin
+// (drivable_area_distance of the poses' x, y), lane.bin, lane_count.bin, station.bin and
+// speed_limit.bin (locate_lanes). With metrics.txt ("N T1 length width route_count route...") and
+// states.bin (N, T1, 3) float32 it also writes areas.bin (ego_areas, tolerance 0.3), dac.bin and
+// dac_first.bin, and per driving-direction rule (lane, route) ddc_<rule>.bin, _wrong.bin and
+// _first.bin.
 #include <trajcore/error.hpp>
+#include <trajcore/map_metrics.hpp>
 #include <trajcore/road_map.hpp>
 
 #include <iostream>
@@ -12,6 +17,48 @@
 #include <vector>
 
 #include "raw_files.hpp"
+
+namespace {
+
+void write_metrics(const std::string& dir, std::ifstream& header, const trajcore::RoadMap& map) {
+  int64_t N, T1;
+  size_t route_count;
+  trajcore::EgoAreaRequest rq;
+  header >> N >> T1 >> rq.length >> rq.width >> route_count;
+  rq.route_lanes.resize(route_count);
+  for (auto& lane : rq.route_lanes) header >> lane;
+  const auto states = read_file<float>(dir + "/states.bin", N * T1 * 3);
+  rq.states = {states.data(), trajcore::Shape{N, T1, 3}, {}};
+  rq.road_map = &map;
+  rq.drivable_tolerance = 0.3;
+  trajcore::Tensor<int32_t> areas, first;
+  trajcore::Tensor<float> score, wrong;
+  areas.resize(trajcore::Shape{N, T1});
+  trajcore::ego_areas(rq, areas.view());
+  write_file(dir + "/areas.bin", areas);
+  score.resize(trajcore::Shape{N});
+  wrong.resize(trajcore::Shape{N});
+  first.resize(trajcore::Shape{N});
+  trajcore::drivable_area_compliance(areas.view(), score.view(), first.view());
+  write_file(dir + "/dac.bin", score);
+  write_file(dir + "/dac_first.bin", first);
+  trajcore::DrivingDirectionRequest ddc;
+  ddc.states = rq.states;
+  ddc.road_map = &map;
+  ddc.areas = {areas.data(), trajcore::Shape{N, T1}, {}};
+  for (const auto rule : {trajcore::DirectionRule::kLaneProgress,
+                          trajcore::DirectionRule::kOffRouteDistance}) {
+    ddc.rule = rule;
+    ddc.window = rule == trajcore::DirectionRule::kLaneProgress ? 10 : 0;
+    trajcore::driving_direction_compliance(ddc, {score.view(), wrong.view(), first.view()});
+    const std::string name = rule == trajcore::DirectionRule::kLaneProgress ? "lane" : "route";
+    write_file(dir + "/ddc_" + name + ".bin", score);
+    write_file(dir + "/ddc_" + name + "_wrong.bin", wrong);
+    write_file(dir + "/ddc_" + name + "_first.bin", first);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -36,6 +83,7 @@ int main(int argc, char** argv) {
     spec.lanes[i].speed_limit = std::stod(limit);
     spec.lanes[i].successors.resize(successors);
     for (auto& s : spec.lanes[i].successors) header >> s;
+    header >> spec.lanes[i].in_intersection;
     total += counts[i].center + counts[i].left + counts[i].right;
   }
   std::vector<int64_t> area_counts(static_cast<size_t>(A));
@@ -76,6 +124,8 @@ int main(int argc, char** argv) {
     write_file(dir + "/lane_count.bin", lane_count);
     write_file(dir + "/station.bin", station);
     write_file(dir + "/speed_limit.bin", speed_limit);
+    std::ifstream metrics(dir + "/metrics.txt");
+    if (metrics) write_metrics(dir, metrics, map);
   } catch (const trajcore::Error& e) {
     std::cerr << "trajcore::Error: " << e.what() << "\n";
     return 1;

@@ -39,6 +39,7 @@ struct LaneSpec {
   TensorView<const double> right;       // (R, 2) right boundary, in the driving direction
   double speed_limit = std::numeric_limits<double>::quiet_NaN();  // m/s (> 0), NaN: unknown
   std::vector<int32_t> successors;      // lane indices
+  bool in_intersection = false;         // part of an intersection (a connector through it)
 };
 
 struct RoadMapSpec {
@@ -63,6 +64,7 @@ class RoadMap {
   const std::vector<int32_t>& successors(int64_t lane) const;
   // Arc length of a lane's centreline (m).
   double lane_length(int64_t lane) const;
+  bool in_intersection(int64_t lane) const;
 
   void drivable_area_distance(TensorView<const float> points, TensorView<float> out) const;
   void locate_lanes(TensorView<const float> poses, const LaneQueryOutputs& out) const;
@@ -76,6 +78,9 @@ class RoadMap {
     double d = std::numeric_limits<double>::quiet_NaN();
   };
   LaneLocation locate_lane(double x, double y, double yaw) const;
+  // The lanes whose polygons contain (x, y), in increasing index order: writes at most
+  // `capacity` of them to `lanes` and returns how many there are.
+  int32_t lanes_containing(double x, double y, int32_t* lanes, int32_t capacity) const;
 
  private:
   struct Polyline {
@@ -90,6 +95,7 @@ class RoadMap {
     Polygon polygon;
     double speed_limit;
     std::vector<int32_t> successors;
+    bool in_intersection;
   };
   struct Edge {
     double ax, ay, bx, by;

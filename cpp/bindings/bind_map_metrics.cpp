@@ -1,0 +1,91 @@
+// Python bindings of trajcore/map_metrics.hpp: conversion and validation only.
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "boundary.hpp"
+#include "trajcore/error.hpp"
+#include "trajcore/map_metrics.hpp"
+
+namespace trajcore::bindings {
+namespace {
+
+py::object ego_areas_py(py::handle states, float length, float width, const RoadMap& map,
+                        std::vector<int32_t> route_lanes, double tolerance) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array areas = call.output(py::none(), "areas", st.shape.without_last(), DType::kInt32);
+  EgoAreaRequest rq;
+  rq.states = st.view<const float>();
+  rq.length = length;
+  rq.width = width;
+  rq.road_map = &map;
+  rq.route_lanes = std::move(route_lanes);
+  rq.drivable_tolerance = tolerance;
+  {
+    py::gil_scoped_release nogil;
+    ego_areas(rq, areas.view<int32_t>());
+  }
+  return areas.object;
+}
+
+Array input_areas(Call& call, py::handle obj) {
+  return call.input_ints(obj, "areas", "the flags from ego_areas");
+}
+
+py::tuple dac_py(py::handle areas) {
+  Call call;
+  Array a = input_areas(call, areas);
+  const Shape lead = a.shape.without_last();
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", lead, DType::kInt32);
+  {
+    py::gil_scoped_release nogil;
+    drivable_area_compliance(a.view<const int32_t>(), score.view<float>(), first.view<int32_t>());
+  }
+  return py::make_tuple(score.object, first.object);
+}
+
+py::tuple ddc_py(py::handle states, py::handle areas, const RoadMap* map, int32_t rule,
+                 int32_t window, bool skip_intersections, double compliance, double violation) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  DrivingDirectionRequest rq;
+  rq.states = st.view<const float>();
+  Array a;
+  if (!areas.is_none()) {
+    a = input_areas(call, areas);
+    rq.areas = a.view<const int32_t>();
+  }
+  rq.road_map = map;
+  rq.rule = static_cast<DirectionRule>(rule);
+  rq.window = window;
+  rq.skip_intersections = skip_intersections;
+  rq.compliance_threshold = compliance;
+  rq.violation_threshold = violation;
+  const Shape lead = st.shape.without_last().without_last();
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  Array wrong = call.output(py::none(), "wrong_way", lead, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", lead, DType::kInt32);
+  {
+    py::gil_scoped_release nogil;
+    driving_direction_compliance(
+        rq, DrivingDirectionOutputs{score.view<float>(), wrong.view<float>(), first.view<int32_t>()});
+  }
+  return py::make_tuple(score.object, wrong.object, first.object);
+}
+
+}  // namespace
+
+void bind_map_metrics(py::module_& m) {
+  m.def("_ego_areas", &ego_areas_py, py::arg("states"), py::arg("length"), py::arg("width"),
+        py::arg("road_map"), py::arg("route_lanes"), py::arg("drivable_tolerance"));
+  m.def("_drivable_area_compliance", &dac_py, py::arg("areas"));
+  m.def("_driving_direction_compliance", &ddc_py, py::arg("states"), py::arg("areas"),
+        py::arg("road_map"), py::arg("rule"), py::arg("window"), py::arg("skip_intersections"),
+        py::arg("compliance_threshold"), py::arg("violation_threshold"));
+}
+
+}  // namespace trajcore::bindings

@@ -1,0 +1,117 @@
+"""Map metrics of candidate trajectories: ego areas per step, drivable-area compliance and
+driving-direction compliance, each with the step of its first infraction.
+
+The work happens in C++ (``trajcore/map_metrics.hpp``); docs/scoring.md ("Map metrics") gives
+the rules, their sources (nuPlan, PDM-Closed, NAVSIM) and where they differ.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import _core
+from .road_map import RoadMap
+
+
+class EgoArea(enum.IntFlag):
+    """Bits of :func:`ego_areas`, per candidate step (PDM-Closed's scorer's ego areas)."""
+
+    #: Two lane polygons hold corners, and no lane polygon holds all four.
+    MULTIPLE_LANES = 1
+    #: A corner lies farther than ``drivable_tolerance`` from the drivable area.
+    OFF_ROAD = 2
+    #: The centre is in no lane of the route.
+    OFF_ROUTE = 4
+    #: The centre is in a lane marked ``in_intersection``.
+    IN_INTERSECTION = 8
+
+
+def ego_areas(
+    states: Any,
+    ego_extent: Sequence[float],
+    road_map: RoadMap,
+    *,
+    route_lanes: Sequence[int] | None = None,
+    drivable_tolerance: float = 0.0,
+) -> Any:
+    """(..., T+1, S) box-centre states (x, y, yaw first) -> (..., T+1) int32 :class:`EgoArea`
+    bits. ``route_lanes``: lane indices of the route (None: every lane). ``drivable_tolerance``:
+    0 for NAVSIM / PDM-Closed (a corner outside every drivable polygon), 0.3 for nuPlan."""
+    length, width = (float(v) for v in ego_extent)
+    return _core._ego_areas(
+        states,
+        length,
+        width,
+        road_map._map,
+        [int(i) for i in route_lanes or ()],
+        float(drivable_tolerance),
+    )
+
+
+@dataclass(frozen=True)
+class ComplianceResult:
+    #: (...) float32 score.
+    score: Any
+    #: (...) int32: step of the first infraction, -1 without one.
+    first_step: Any
+
+
+@dataclass(frozen=True)
+class DirectionResult:
+    #: (...) float32: 1, 0.5 or 0.
+    score: Any
+    #: (...) float32: the largest wrong-way distance (m) that decided the score.
+    wrong_way: Any
+    #: (...) int32: first step whose wrong-way sum reaches the compliance threshold, -1 without.
+    first_step: Any
+
+
+def drivable_area_compliance(areas: Any) -> ComplianceResult:
+    """0 for candidates with an OFF_ROAD step (the first one is reported), else 1."""
+    score, first = _core._drivable_area_compliance(areas)
+    return ComplianceResult(score=score, first_step=first)
+
+
+_RULES = {"lane_progress": 0, "off_route": 1}
+
+
+def driving_direction_compliance(
+    states: Any,
+    *,
+    road_map: RoadMap | None = None,
+    areas: Any = None,
+    rule: Literal["lane_progress", "off_route"] = "lane_progress",
+    window: int = 10,
+    skip_intersections: bool = False,
+    compliance_threshold: float = 2.0,
+    violation_threshold: float = 6.0,
+) -> DirectionResult:
+    """Driving against the traffic: 1 below ``compliance_threshold`` metres of wrong-way driving,
+    0.5 below ``violation_threshold``, else 0.
+
+    ``rule="lane_progress"`` (nuPlan, needs ``road_map``): backward progress along the located
+    lane's centreline, summed over ``window`` + 1 steps. ``rule="off_route"`` (PDM-Closed,
+    NAVSIM; needs ``areas`` from :func:`ego_areas`): distance driven while OFF_ROUTE, summed over
+    runs of such steps (``window=0``, PDM-Closed) or over ``window`` + 1 steps (NAVSIM v2, with
+    ``skip_intersections``).
+    """
+    if rule not in _RULES:
+        raise ValueError(f"rule is {rule!r}, expected 'lane_progress' or 'off_route'")
+    if rule == "lane_progress" and road_map is None:
+        raise ValueError("road_map is None, expected a RoadMap for rule='lane_progress'")
+    if rule == "off_route" and areas is None:
+        raise ValueError("areas is None, expected ego_areas(...) for rule='off_route'")
+    score, wrong, first = _core._driving_direction_compliance(
+        states,
+        areas,
+        None if road_map is None else road_map._map,
+        _RULES[rule],
+        int(window),
+        bool(skip_intersections),
+        float(compliance_threshold),
+        float(violation_threshold),
+    )
+    return DirectionResult(score=score, wrong_way=wrong, first_step=first)
