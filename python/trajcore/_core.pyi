@@ -127,7 +127,7 @@ class _ReferenceLine:
 class _RoadMap:
     def __init__(
         self,
-        lanes: list[tuple[Any, Any, Any, float, list[int]]],
+        lanes: list[tuple[Any, Any, Any, float, list[int], bool]],
         drivable_areas: list[Any],
         cell_size: float,
     ) -> None: ...
