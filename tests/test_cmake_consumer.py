@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -412,3 +413,69 @@ def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_area
         np.fromfile(tmp_path / "speed_limit.bin", np.float32), loc.speed_limit
     )
     assert (loc.lane >= 0).mean() > 0.3 and (distance > 0).mean() > 0.1
+
+
+@pytest.mark.slow
+def test_cpp_at_fault_collisions_equal_python(consumer_build, tmp_path, rng):
+    """trajcore::at_fault_collisions from C++ and its Python twin agree bit for bit on a random
+    highway scene with multimodal agents."""
+    from trajcore.synthetic import highway_scene
+
+    s = highway_scene(n_candidates=96, n_agents=24, n_modes=3, steps=40)
+    car = trajcore.VehicleParams.passenger_car()
+    lanes = [
+        trajcore.Lane(
+            np.array([[-200.0, y], [400.0, y]]),
+            np.array([[-200.0, y + 1.85], [400.0, y + 1.85]]),
+            np.array([[-200.0, y - 1.85], [400.0, y - 1.85]]),
+        )
+        for y in (0.0, 3.7, 7.4)
+    ]
+    road = trajcore.RoadMap(lanes)
+    hits = trajcore.check_collisions(
+        s.ego, s.ego_extent, s.agents, s.agent_extent, s.agent_prob, s.agent_valid
+    )
+    areas = trajcore.ego_areas(s.ego, s.ego_extent, road)
+    types = rng.choice([0, 0, 1, 2, 3], len(s.agent_extent)).astype(np.int32)
+    N, T1, S = s.ego.shape
+    M, K = s.agents.shape[:2]
+    arrays = {
+        "states": s.ego,
+        "areas": areas,
+        "agents": s.agents,
+        "agent_extent": s.agent_extent,
+        "agent_type": types,
+        "agent_first_step": hits.agent_first_step,
+        "agent_prob": s.agent_prob,
+    }
+    for name, value in arrays.items():
+        np.ascontiguousarray(value).tofile(tmp_path / f"{name}.bin")
+    (tmp_path / "request.txt").write_text(
+        f"{N} {T1} {S} {M} {K} {float(s.ego_extent[0])!r} {float(s.ego_extent[1])!r} "
+        f"{car.rear_axle_to_center!r} 0.1"
+    )
+    run = subprocess.run(
+        [str(consumer_build / "at_fault"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout + run.stderr
+    params = dataclasses.replace(car, length=float(s.ego_extent[0]), width=float(s.ego_extent[1]))
+    py = trajcore.at_fault_collisions(
+        s.ego,
+        areas,
+        s.agents,
+        s.agent_extent,
+        types,
+        hits.agent_first_step,
+        params=params,
+        dt=0.1,
+        agent_prob=s.agent_prob,
+    )
+    for field, dtype in (
+        ("score", np.float32),
+        ("at_fault_prob", np.float32),
+        ("first_step", np.int32),
+        ("collision_type", np.int32),
+    ):
+        cpp = np.fromfile(tmp_path / f"{field}.bin", dtype)
+        np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
+    assert (py.collision_type >= 0).any() and (py.score < 1).any()

@@ -24,6 +24,7 @@ from ._core import (
 )
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
+from .collision_metrics import AgentType, AtFaultResult, CollisionType, at_fault_collisions
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .map_metrics import (
     ComplianceResult,
@@ -46,8 +47,11 @@ __version__: str = _core.__version__
 cmake_prefix_path: str = str(Path(_core.__file__).resolve().parent / "sdk")
 
 __all__ = [
+    "AgentType",
+    "AtFaultResult",
     "Candidates",
     "CollisionResult",
+    "CollisionType",
     "CollisionWorkspace",
     "ComplianceResult",
     "DirectionResult",
@@ -64,6 +68,7 @@ __all__ = [
     "TrailerParams",
     "VehicleParams",
     "__version__",
+    "at_fault_collisions",
     "box_corners",
     "box_distance",
     "box_overlap",

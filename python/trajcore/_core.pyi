@@ -159,3 +159,20 @@ def _driving_direction_compliance(
     compliance_threshold: float,
     violation_threshold: float,
 ) -> tuple[Any, Any, Any]: ...
+def _at_fault_collisions(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    agent_first_step: Any,
+    agent_prob: Any,
+    agent_speed: Any,
+    ignored: Any,
+    length: float,
+    width: float,
+    rear_axle_to_center: float,
+    dt: float,
+    stopped_speed: float,
+    behind_angle: float,
+) -> tuple[Any, Any, Any, Any]: ...

@@ -1,0 +1,83 @@
+// Python bindings of trajcore/collision_metrics.hpp: conversion and validation only.
+#include "bindings.hpp"
+#include "boundary.hpp"
+#include "trajcore/collision_metrics.hpp"
+#include "trajcore/error.hpp"
+
+namespace trajcore::bindings {
+namespace {
+
+py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
+                      py::handle agent_extent, py::handle agent_type,
+                      py::handle agent_first_step, py::handle agent_prob,
+                      py::handle agent_speed, py::handle ignored, float length, float width,
+                      float rear_axle_to_center, double dt, double stopped_speed,
+                      double behind_angle) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
+  Array ag = call.input_floats(agents, "agents");
+  Array ex = call.input_floats(agent_extent, "agent_extent");
+  Array ty = call.input_ints(agent_type, "agent_type", "AgentType values");
+  Array fs = call.input_ints(agent_first_step, "agent_first_step", "from check_collisions");
+  AtFaultRequest rq;
+  rq.states = st.view<const float>();
+  rq.areas = ar.view<const int32_t>();
+  rq.agents = ag.view<const float>();
+  rq.agent_extent = ex.view<const float>();
+  rq.agent_type = ty.view<const int32_t>();
+  rq.agent_first_step = fs.view<const int32_t>();
+  Array pr, sp, ig;
+  if (!agent_prob.is_none()) {
+    pr = call.input_floats(agent_prob, "agent_prob");
+    rq.agent_prob = pr.view<const float>();
+  }
+  if (!agent_speed.is_none()) {
+    sp = call.input_floats(agent_speed, "agent_speed");
+    rq.agent_speed = sp.view<const float>();
+  }
+  if (!ignored.is_none()) {
+    ig = call.input_bools(ignored, "ignored");
+    rq.ignored = ig.view<const bool>();
+  }
+  rq.length = length;
+  rq.width = width;
+  rq.rear_axle_to_center = rear_axle_to_center;
+  rq.dt = dt;
+  rq.stopped_speed = stopped_speed;
+  rq.behind_angle = behind_angle;
+  const Shape per_candidate = st.shape.without_last().without_last();
+  Shape types = per_candidate;
+  const Shape& a = ag.shape;
+  if (a.rank() >= 4) {
+    types.push_back(a[a.rank() - 4]);
+    types.push_back(a[a.rank() - 3]);
+  }
+  Array score = call.output(py::none(), "score", per_candidate, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", per_candidate, DType::kInt32);
+  Array kind = call.output(py::none(), "collision_type", types, DType::kInt32);
+  Array prob;
+  AtFaultOutputs out{score.view<float>(), {}, first.view<int32_t>(), kind.view<int32_t>()};
+  if (!agent_prob.is_none()) {
+    prob = call.output(py::none(), "at_fault_prob", per_candidate, DType::kFloat32);
+    out.at_fault_prob = prob.view<float>();
+  }
+  {
+    py::gil_scoped_release nogil;
+    at_fault_collisions(rq, out);
+  }
+  return py::make_tuple(score.object, agent_prob.is_none() ? py::none() : prob.object,
+                        first.object, kind.object);
+}
+
+}  // namespace
+
+void bind_collision_metrics(py::module_& m) {
+  m.def("_at_fault_collisions", &at_fault_py, py::arg("states"), py::arg("areas"),
+        py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"),
+        py::arg("agent_first_step"), py::arg("agent_prob"), py::arg("agent_speed"),
+        py::arg("ignored"), py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"),
+        py::arg("dt"), py::arg("stopped_speed"), py::arg("behind_angle"));
+}
+
+}  // namespace trajcore::bindings

@@ -1,0 +1,69 @@
+// At-fault collisions: nuPlan's classification of each collision between a candidate and an
+// agent (as re-implemented in PDM-Closed's and NAVSIM's scorers), on top of the first collision
+// steps that trajcore::check_collisions finds. docs/scoring.md ("At-fault collisions").
+//
+// Only the first collision of a candidate with an agent (mode) matters in nuPlan's bookkeeping:
+// an at-fault first collision sets the score (later ones cannot lower it further or move its
+// step earlier), and a not-at-fault one puts the agent on the ignored list for the rest of the
+// horizon. The classification at that step, in nuPlan's order:
+//   kStoppedEgo     ego speed <= stopped_speed                          (not at fault)
+//   kStoppedTrack   an object (AgentType::kObject) or agent speed <= stopped_speed (at fault)
+//   kActiveRear     the agent's centre is behind the ego rear axle: the angle between the ego
+//                   heading and the direction to it exceeds behind_angle     (not at fault)
+//   kActiveFront    the ego's front edge touches the agent's box               (at fault)
+//   kActiveLateral  otherwise; at fault when the ego step is kEgoMultipleLanes or kEgoOffRoad
+// An at-fault collision scores 0 with a vehicle, pedestrian or bicycle and 0.5 with an object;
+// the candidate's score is the minimum (1 without one).
+//
+// Multimodal agents (K > 1): score and first_step take the worst mode of every agent;
+// at_fault_prob combines agents as independent, 1 - prod_m (1 - sum_k p_mk [mode k at fault]),
+// as check_collisions does for collision_prob.
+#pragma once
+
+#include <cstdint>
+
+#include "trajcore/tensor.hpp"
+
+namespace trajcore {
+
+enum class AgentType : int32_t { kVehicle = 0, kPedestrian = 1, kBicycle = 2, kObject = 3 };
+
+// nuPlan's CollisionType values; kNoCollision for agents the candidate never meets.
+enum class CollisionType : int32_t {
+  kNoCollision = -1,
+  kStoppedEgo = 0,
+  kStoppedTrack = 1,
+  kActiveFront = 2,
+  kActiveRear = 3,
+  kActiveLateral = 4,
+};
+
+struct AtFaultRequest {
+  TensorView<const float> states;            // (B, N, T+1, S), S >= 4: x, y, yaw, v
+  TensorView<const int32_t> areas;           // (B, N, T+1) from ego_areas
+  TensorView<const float> agents;            // (B, M, K, T+1, 3) box-centre poses
+  TensorView<const float> agent_extent;      // (B, M, 2)
+  TensorView<const int32_t> agent_type;      // (B, M) AgentType values
+  TensorView<const int32_t> agent_first_step;  // (B, N, M, K) from check_collisions
+  TensorView<const float> agent_prob;        // (B, M, K); optional (at_fault_prob needs it)
+  // (B, M, K, T+1) agent speeds; optional: estimated from the poses, |p(t+1) - p(t)| / dt (the
+  // last step repeats the one before).
+  TensorView<const float> agent_speed;
+  TensorView<const bool> ignored;            // (B, M) optional: agents already collided with
+  float length = 0, width = 0;               // ego box (m)
+  float rear_axle_to_center = 0;             // ego rear axle to box centre (m)
+  double dt = 0.1;
+  double stopped_speed = 0.05;               // m/s
+  double behind_angle = 2.6179938779914944;  // rad (150 degrees)
+};
+
+struct AtFaultOutputs {
+  TensorView<float> score;             // (B, N)
+  TensorView<float> at_fault_prob;     // (B, N); may be empty without agent_prob
+  TensorView<int32_t> first_step;      // (B, N) first at-fault collision step, -1 without
+  TensorView<int32_t> collision_type;  // (B, N, M, K) CollisionType of the first collision
+};
+
+void at_fault_collisions(const AtFaultRequest& request, const AtFaultOutputs& out);
+
+}  // namespace trajcore

@@ -1,0 +1,223 @@
+// At-fault collisions: nuPlan's classification at each candidate's first collision with an agent.
+#include "trajcore/collision_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "parallel.hpp"
+#include "trajcore/error.hpp"
+#include "trajcore/map_metrics.hpp"
+#include "validate.hpp"
+
+namespace trajcore {
+namespace {
+
+constexpr int64_t kGrain = 8;
+
+struct Dims {
+  int64_t B, N, T1, S, M, K;
+};
+
+void expect_shape(const char* name, const Shape& got, const Shape& want, const char* meaning) {
+  if (got != want) {
+    throw Error(std::string(name) + " has shape " + got.str() + ", expected " + want.str() +
+                " = " + meaning);
+  }
+}
+
+template <class T>
+void check_finite(const TensorView<const T>& v, const char* name) {
+  for (int64_t i = 0; i < v.numel(); ++i) {
+    if (!std::isfinite(static_cast<double>(v.data[i]))) {
+      throw Error(std::string(name) + detail::index_str(v.shape, i) + " is " +
+                  detail::value_str(static_cast<double>(v.data[i])) + ", expected a finite value");
+    }
+  }
+}
+
+Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
+  const Shape& s = rq.states.shape;
+  const Shape& a = rq.agents.shape;
+  if (rq.states.data == nullptr || (s.rank() != 3 && s.rank() != 4) || s.back() < 4) {
+    throw Error("states has shape " + s.str() + ", expected (B, N, T+1, S) with S >= 4");
+  }
+  const bool batched = s.rank() == 4;
+  Dims d{batched ? s[0] : 1, s[s.rank() - 3], s[s.rank() - 2], s.back(), 0, 0};
+  if (rq.agents.data == nullptr || a.rank() != (batched ? 5 : 4) || a.back() != 3) {
+    throw Error("agents has shape " + a.str() + ", expected " + (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
+  }
+  d.M = a[a.rank() - 4];
+  d.K = a[a.rank() - 3];
+  auto with_b = [&](std::initializer_list<int64_t> dims) {
+    Shape out;
+    if (batched) out.push_back(d.B);
+    for (int64_t v : dims) out.push_back(v);
+    return out;
+  };
+  expect_shape("agents", a, with_b({d.M, d.K, d.T1, 3}), "(B, M, K, T+1, 3) with the states' T+1");
+  expect_shape("areas", rq.areas.shape, with_b({d.N, d.T1}), "(B, N, T+1) from ego_areas");
+  expect_shape("agent_extent", rq.agent_extent.shape, with_b({d.M, 2}), "(B, M, 2)");
+  expect_shape("agent_type", rq.agent_type.shape, with_b({d.M}), "(B, M)");
+  expect_shape("agent_first_step", rq.agent_first_step.shape, with_b({d.N, d.M, d.K}),
+               "(B, N, M, K) from check_collisions");
+  if (rq.agent_prob.data != nullptr) {
+    expect_shape("agent_prob", rq.agent_prob.shape, with_b({d.M, d.K}), "(B, M, K)");
+    check_finite(rq.agent_prob, "agent_prob");
+  }
+  if (rq.agent_speed.data != nullptr) {
+    expect_shape("agent_speed", rq.agent_speed.shape, with_b({d.M, d.K, d.T1}), "(B, M, K, T+1)");
+    check_finite(rq.agent_speed, "agent_speed");
+  }
+  if (rq.ignored.data != nullptr) expect_shape("ignored", rq.ignored.shape, with_b({d.M}), "(B, M)");
+  for (const Device* dev : {&rq.states.device, &rq.agents.device}) {
+    if (dev->is_cuda()) throw Error("at_fault_collisions runs on the CPU; got arrays on " + dev->str());
+  }
+  check_finite(rq.states, "states");
+  check_finite(rq.agents, "agents");
+  check_finite(rq.agent_extent, "agent_extent");
+  for (int64_t i = 0; i < rq.agent_type.numel(); ++i) {
+    const int32_t t = rq.agent_type.data[i];
+    if (t < 0 || t > static_cast<int32_t>(AgentType::kObject)) {
+      throw Error("agent_type" + detail::index_str(rq.agent_type.shape, i) + " is " +
+                  std::to_string(t) + ", expected 0 (vehicle), 1 (pedestrian), 2 (bicycle) or 3 (object)");
+    }
+  }
+  for (int64_t i = 0; i < rq.agent_first_step.numel(); ++i) {
+    const int32_t t = rq.agent_first_step.data[i];
+    if (t < -1 || t >= d.T1) {
+      throw Error("agent_first_step" + detail::index_str(rq.agent_first_step.shape, i) + " is " +
+                  std::to_string(t) + ", expected -1 or a step in [0, " + std::to_string(d.T1) + ")");
+    }
+  }
+  if (!(rq.length > 0) || !(rq.width > 0)) {
+    throw Error("ego extent is (" + detail::value_str(rq.length) + ", " +
+                detail::value_str(rq.width) + "), expected a positive length and width");
+  }
+  if (!(rq.dt > 0) || !std::isfinite(rq.dt)) {
+    throw Error("dt is " + detail::value_str(rq.dt) + ", expected > 0 seconds");
+  }
+  const Shape per_candidate = with_b({d.N});
+  detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per_candidate, Device{});
+  detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device, "first_step",
+                       per_candidate, Device{});
+  detail::check_output(out.collision_type.shape, out.collision_type.data, out.collision_type.device,
+                       "collision_type", with_b({d.N, d.M, d.K}), Device{});
+  if (out.at_fault_prob.data != nullptr) {
+    if (rq.agent_prob.data == nullptr) throw Error("at_fault_prob needs agent_prob, which is not given");
+    detail::check_output(out.at_fault_prob.shape, out.at_fault_prob.data, out.at_fault_prob.device,
+                         "at_fault_prob", per_candidate, Device{});
+  }
+  return d;
+}
+
+// Whether segment p0-p1 touches the box (centre, yaw, length, width): the segment clipped to the
+// box in the box frame (Liang-Barsky), boundary included.
+bool segment_touches_box(double p0x, double p0y, double p1x, double p1y, const float* pose,
+                         const float* extent) {
+  const double c = std::cos(pose[2]), s = std::sin(pose[2]);
+  auto local = [&](double x, double y, double* u, double* v) {
+    const double dx = x - pose[0], dy = y - pose[1];
+    *u = dx * c + dy * s;
+    *v = -dx * s + dy * c;
+  };
+  double u0, v0, u1, v1;
+  local(p0x, p0y, &u0, &v0);
+  local(p1x, p1y, &u1, &v1);
+  const double hl = 0.5 * extent[0], hw = 0.5 * extent[1];
+  double t0 = 0, t1 = 1;
+  const double du = u1 - u0, dv = v1 - v0;
+  const double p[4] = {-du, du, -dv, dv};
+  const double q[4] = {u0 + hl, hl - u0, v0 + hw, hw - v0};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] < 0) return false;
+      continue;
+    }
+    const double r = q[i] / p[i];
+    if (p[i] < 0) {
+      t0 = std::max(t0, r);
+    } else {
+      t1 = std::min(t1, r);
+    }
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
+  const Dims d = check(rq, out);
+  const double hl = 0.5 * rq.length, hw = 0.5 * rq.width;
+  detail::parallel_for(d.B * d.N, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t bn = begin; bn < end; ++bn) {
+      const int64_t b = bn / d.N;
+      float score = 1.0f;
+      int32_t first = -1;
+      double none_at_fault = 1.0;  // prod_m (1 - P(agent m at fault))
+      for (int64_t m = 0; m < d.M; ++m) {
+        const bool ignored = rq.ignored.data != nullptr && rq.ignored.data[b * d.M + m];
+        const auto type = static_cast<AgentType>(rq.agent_type.data[b * d.M + m]);
+        const float* extent = rq.agent_extent.data + (b * d.M + m) * 2;
+        double p_at_fault = 0;
+        for (int64_t k = 0; k < d.K; ++k) {
+          const int64_t mk = (b * d.M + m) * d.K + k;
+          int32_t* type_out = out.collision_type.data + (bn * d.M + m) * d.K + k;
+          const int32_t t = rq.agent_first_step.data[bn * d.M * d.K + m * d.K + k];
+          if (t < 0 || ignored) {
+            *type_out = static_cast<int32_t>(CollisionType::kNoCollision);
+            continue;
+          }
+          const float* ego = rq.states.data + (bn * d.T1 + t) * d.S;
+          const float* agent = rq.agents.data + (mk * d.T1 + t) * 3;
+          double agent_speed;
+          if (rq.agent_speed.data != nullptr) {
+            agent_speed = rq.agent_speed.data[mk * d.T1 + t];
+          } else {
+            const int64_t t0 = t + 1 < d.T1 ? t : std::max<int64_t>(t - 1, 0);
+            const int64_t t1 = std::min<int64_t>(t0 + 1, d.T1 - 1);
+            const float* p0 = rq.agents.data + (mk * d.T1 + t0) * 3;
+            const float* p1 = rq.agents.data + (mk * d.T1 + t1) * 3;
+            agent_speed = std::hypot(double(p1[0]) - p0[0], double(p1[1]) - p0[1]) / rq.dt;
+          }
+          const double c = std::cos(ego[2]), s = std::sin(ego[2]);
+          const double rear_x = ego[0] - rq.rear_axle_to_center * c;
+          const double rear_y = ego[1] - rq.rear_axle_to_center * s;
+          const double to_x = agent[0] - rear_x, to_y = agent[1] - rear_y;
+          const double angle = std::acos(std::clamp((c * to_x + s * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          CollisionType kind;
+          if (std::fabs(ego[3]) <= rq.stopped_speed) {
+            kind = CollisionType::kStoppedEgo;
+          } else if (type == AgentType::kObject || agent_speed <= rq.stopped_speed) {
+            kind = CollisionType::kStoppedTrack;
+          } else if (angle > rq.behind_angle) {
+            kind = CollisionType::kActiveRear;
+          } else if (segment_touches_box(ego[0] + hl * c - hw * s, ego[1] + hl * s + hw * c,
+                                         ego[0] + hl * c + hw * s, ego[1] + hl * s - hw * c, agent,
+                                         extent)) {
+            kind = CollisionType::kActiveFront;
+          } else {
+            kind = CollisionType::kActiveLateral;
+          }
+          *type_out = static_cast<int32_t>(kind);
+          const int32_t area = rq.areas.data[bn * d.T1 + t];
+          const bool at_fault =
+              kind == CollisionType::kStoppedTrack || kind == CollisionType::kActiveFront ||
+              (kind == CollisionType::kActiveLateral &&
+               (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0);
+          if (!at_fault) continue;
+          score = std::min(score, type == AgentType::kObject ? 0.5f : 0.0f);
+          first = first < 0 ? t : std::min(first, t);
+          if (rq.agent_prob.data != nullptr) p_at_fault += rq.agent_prob.data[mk];
+        }
+        none_at_fault *= 1.0 - std::min(p_at_fault, 1.0);
+      }
+      out.score.data[bn] = score;
+      out.first_step.data[bn] = first;
+      if (out.at_fault_prob.data != nullptr) out.at_fault_prob.data[bn] = static_cast<float>(1.0 - none_at_fault);
+    }
+  });
+}
+
+}  // namespace trajcore

@@ -1,0 +1,100 @@
+"""At-fault collisions: nuPlan's classification of the first collision of each candidate with each
+agent (mode), and the no-at-fault-collision score with its first step.
+
+The work happens in C++ (``trajcore/collision_metrics.hpp``); docs/scoring.md ("At-fault
+collisions") gives the rules and their sources.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from . import _core
+from .vehicle import VehicleParams
+
+
+class AgentType(enum.IntEnum):
+    """Agent classes of the (B, M) ``agent_type`` arrays."""
+
+    VEHICLE = 0
+    PEDESTRIAN = 1
+    BICYCLE = 2
+    #: Static objects (cones, barriers, generic objects): always "stopped", score 0.5.
+    OBJECT = 3
+
+
+class CollisionType(enum.IntEnum):
+    """nuPlan's collision types (same values), and NONE for agents a candidate never meets."""
+
+    NONE = -1
+    STOPPED_EGO = 0
+    STOPPED_TRACK = 1
+    ACTIVE_FRONT = 2
+    ACTIVE_REAR = 3
+    ACTIVE_LATERAL = 4
+
+
+@dataclass(frozen=True)
+class AtFaultResult:
+    #: (B, N) float32: 1, 0.5 (at fault with an object) or 0 (with a vehicle or VRU).
+    score: Any
+    #: (B, N) float32: probability of an at-fault collision (agents independent); None
+    #: without agent_prob.
+    at_fault_prob: Any
+    #: (B, N) int32: first at-fault collision step, -1 without one.
+    first_step: Any
+    #: (B, N, M, K) int32 :class:`CollisionType` of each agent mode's first collision.
+    collision_type: Any
+
+
+def at_fault_collisions(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    agent_first_step: Any,
+    *,
+    params: VehicleParams,
+    dt: float,
+    agent_prob: Any = None,
+    agent_speed: Any = None,
+    ignored: Any = None,
+    stopped_speed: float = 0.05,
+    behind_angle: float = math.radians(150.0),
+) -> AtFaultResult:
+    """Classify each candidate's first collision with each agent mode, as nuPlan does.
+
+    Args:
+        states: (B, N, T+1, S) candidate states (x, y, yaw, v first); B optional.
+        areas: (B, N, T+1) :func:`trajcore.ego_areas` of the states.
+        agents: (B, M, K, T+1, 3) agent box-centre poses per mode.
+        agent_extent: (B, M, 2); agent_type: (B, M) int32 :class:`AgentType`.
+        agent_first_step: (B, N, M, K) from :func:`trajcore.check_collisions`.
+        params: the ego vehicle (length, width, rear axle offset).
+        dt: step length (s), for agent speeds estimated from the poses.
+        agent_prob: (B, M, K) mode probabilities, for ``at_fault_prob``.
+        agent_speed: (B, M, K, T+1) agent speeds; default: |p(t+1) - p(t)| / dt.
+        ignored: (B, M) bool, agents already collided with (never counted again).
+    """
+    score, prob, first, kind = _core._at_fault_collisions(
+        states,
+        areas,
+        agents,
+        agent_extent,
+        agent_type,
+        agent_first_step,
+        agent_prob,
+        agent_speed,
+        ignored,
+        float(params.length),
+        float(params.width),
+        float(params.rear_axle_to_center),
+        float(dt),
+        float(stopped_speed),
+        float(behind_angle),
+    )
+    return AtFaultResult(score=score, at_fault_prob=prob, first_step=first, collision_type=kind)
