@@ -479,3 +479,28 @@ def test_cpp_at_fault_collisions_equal_python(consumer_build, tmp_path, rng):
         cpp = np.fromfile(tmp_path / f"{field}.bin", dtype)
         np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
     assert (py.collision_type >= 0).any() and (py.score < 1).any()
+
+
+@pytest.mark.slow
+def test_cpp_comfort_equals_python(consumer_build, tmp_path, rng):
+    """trajcore::comfort from C++ and trajcore.comfort agree bit for bit (PDM's defaults)."""
+    from test_comfort import random_drives
+
+    states = random_drives(rng, 200, 40)
+    states.tofile(tmp_path / "states.bin")
+    N, T1, S = states.shape
+    (tmp_path / "request.txt").write_text(f"{N} {T1} {S} 0.1")
+    run = subprocess.run(
+        [str(consumer_build / "comfort"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout + run.stderr
+    py = trajcore.comfort(states, 0.1, series=True)
+    for field, dtype in (
+        ("score", np.float32),
+        ("failed", np.int32),
+        ("first_step", np.int32),
+        ("series", np.float32),
+    ):
+        cpp = np.fromfile(tmp_path / f"{field}.bin", dtype)
+        np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
+    assert 0 < py.score.mean() < 1

@@ -43,6 +43,7 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_road_map(m);
   trajcore::bindings::bind_map_metrics(m);
   trajcore::bindings::bind_collision_metrics(m);
+  trajcore::bindings::bind_comfort(m);
   trajcore::bindings::bind_track(m);
   trajcore::bindings::bind_generators(m);
 }

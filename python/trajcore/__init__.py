@@ -25,6 +25,7 @@ from ._core import (
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
 from .collision_metrics import AgentType, AtFaultResult, CollisionType, at_fault_collisions
+from .comfort import ComfortBound, ComfortParams, ComfortResult, comfort
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .map_metrics import (
     ComplianceResult,
@@ -53,6 +54,9 @@ __all__ = [
     "CollisionResult",
     "CollisionType",
     "CollisionWorkspace",
+    "ComfortBound",
+    "ComfortParams",
+    "ComfortResult",
     "ComplianceResult",
     "DirectionResult",
     "EgoArea",
@@ -75,6 +79,7 @@ __all__ = [
     "built_with_cuda",
     "check_collisions",
     "cmake_prefix_path",
+    "comfort",
     "cuda_device_count",
     "cuda_status",
     "drivable_area_compliance",

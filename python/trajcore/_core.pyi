@@ -176,3 +176,6 @@ def _at_fault_collisions(
     stopped_speed: float,
     behind_angle: float,
 ) -> tuple[Any, Any, Any, Any]: ...
+def _comfort(
+    states: Any, dt: float, params: Any, with_series: bool
+) -> tuple[Any, Any, Any, Any]: ...

@@ -1,0 +1,31 @@
+// Savitzky-Golay filtering as scipy.signal.savgol_filter(mode="interp") computes it: a
+// least-squares polynomial over a sliding window, evaluated (or differentiated) at the window's
+// centre (half a sample right of it for even windows, as scipy's convolution aligns them); the
+// first and last window // 2 outputs come from the polynomials of the first and last windows.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace trajcore::detail {
+
+class SavitzkyGolay {
+ public:
+  // window >= poly + 1 and window <= the length of the series it filters; delta: sample spacing.
+  SavitzkyGolay(int32_t window, int32_t poly, int32_t deriv, double delta);
+  int32_t window() const { return window_; }
+  // out[i] for i in [0, n); x and out hold n values (n >= window), distinct buffers.
+  void apply(const double* x, int64_t n, double* out) const;
+
+ private:
+  // Weights of the window's samples for the value at `pos` (window coordinates).
+  std::vector<double> weights(double pos) const;
+
+  int32_t window_, poly_, deriv_;
+  double delta_;
+  std::vector<double> centre_;               // weights for the interior
+  std::vector<std::vector<double>> edges_;   // weights for positions 0 .. window // 2 - 1
+  std::vector<std::vector<double>> tails_;   // and window - window // 2 .. window - 1
+};
+
+}  // namespace trajcore::detail
