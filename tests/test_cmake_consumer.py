@@ -479,6 +479,17 @@ def test_cpp_at_fault_collisions_equal_python(consumer_build, tmp_path, rng):
         cpp = np.fromfile(tmp_path / f"{field}.bin", dtype)
         np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
     assert (py.collision_type >= 0).any() and (py.score < 1).any()
+    ttc = trajcore.time_to_collision(
+        s.ego, areas, s.agents, s.agent_extent, params=params, dt=0.1, agent_prob=s.agent_prob
+    )
+    for field, name, dtype in (
+        ("score", "ttc_score", np.float32),
+        ("violation_prob", "ttc_prob", np.float32),
+        ("first_step", "ttc_first_step", np.int32),
+    ):
+        cpp = np.fromfile(tmp_path / f"{name}.bin", dtype)
+        np.testing.assert_array_equal(cpp, getattr(ttc, field), err_msg=name)
+    assert 0 < ttc.score.mean() < 1
 
 
 @pytest.mark.slow

@@ -1,4 +1,8 @@
 // Python bindings of trajcore/collision_metrics.hpp: conversion and validation only.
+#include <pybind11/stl.h>
+
+#include <vector>
+
 #include "bindings.hpp"
 #include "boundary.hpp"
 #include "trajcore/collision_metrics.hpp"
@@ -70,9 +74,67 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
                         first.object, kind.object);
 }
 
+py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::handle agent_extent,
+                 py::handle agent_prob, py::handle agent_valid, py::handle ignored, float length,
+                 float width, float rear_axle_to_center, double dt,
+                 std::vector<int32_t> projection_steps, double stopped_speed, double ahead_angle,
+                 double behind_angle) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
+  Array ag = call.input_floats(agents, "agents");
+  Array ex = call.input_floats(agent_extent, "agent_extent");
+  TtcRequest rq;
+  rq.states = st.view<const float>();
+  rq.areas = ar.view<const int32_t>();
+  rq.agents = ag.view<const float>();
+  rq.agent_extent = ex.view<const float>();
+  Array pr, va, ig;
+  if (!agent_prob.is_none()) {
+    pr = call.input_floats(agent_prob, "agent_prob");
+    rq.agent_prob = pr.view<const float>();
+  }
+  if (!agent_valid.is_none()) {
+    va = call.input_bools(agent_valid, "agent_valid");
+    rq.agent_valid = va.view<const bool>();
+  }
+  if (!ignored.is_none()) {
+    ig = call.input_bools(ignored, "ignored");
+    rq.ignored = ig.view<const bool>();
+  }
+  rq.length = length;
+  rq.width = width;
+  rq.rear_axle_to_center = rear_axle_to_center;
+  rq.dt = dt;
+  rq.projection_steps = std::move(projection_steps);
+  rq.stopped_speed = stopped_speed;
+  rq.ahead_angle = ahead_angle;
+  rq.behind_angle = behind_angle;
+  const Shape per_candidate = st.shape.without_last().without_last();
+  Array score = call.output(py::none(), "score", per_candidate, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", per_candidate, DType::kInt32);
+  Array prob;
+  TtcOutputs out{score.view<float>(), {}, first.view<int32_t>()};
+  if (!agent_prob.is_none()) {
+    prob = call.output(py::none(), "violation_prob", per_candidate, DType::kFloat32);
+    out.violation_prob = prob.view<float>();
+  }
+  {
+    py::gil_scoped_release nogil;
+    time_to_collision(rq, out);
+  }
+  return py::make_tuple(score.object, agent_prob.is_none() ? py::none() : prob.object,
+                        first.object);
+}
+
 }  // namespace
 
 void bind_collision_metrics(py::module_& m) {
+  m.def("_time_to_collision", &ttc_py, py::arg("states"), py::arg("areas"), py::arg("agents"),
+        py::arg("agent_extent"), py::arg("agent_prob"), py::arg("agent_valid"),
+        py::arg("ignored"), py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"),
+        py::arg("dt"), py::arg("projection_steps"), py::arg("stopped_speed"),
+        py::arg("ahead_angle"), py::arg("behind_angle"));
   m.def("_at_fault_collisions", &at_fault_py, py::arg("states"), py::arg("areas"),
         py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"),
         py::arg("agent_first_step"), py::arg("agent_prob"), py::arg("agent_speed"),

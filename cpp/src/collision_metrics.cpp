@@ -7,6 +7,7 @@
 
 #include "parallel.hpp"
 #include "trajcore/error.hpp"
+#include "trajcore/collision.hpp"
 #include "trajcore/map_metrics.hpp"
 #include "validate.hpp"
 
@@ -216,6 +217,194 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
       out.score.data[bn] = score;
       out.first_step.data[bn] = first;
       if (out.at_fault_prob.data != nullptr) out.at_fault_prob.data[bn] = static_cast<float>(1.0 - none_at_fault);
+    }
+  });
+}
+
+}  // namespace trajcore
+
+namespace trajcore {
+namespace {
+
+// The ego states pushed `steps` steps ahead at their speeds, over the steps that have agents
+// that far ahead: (B, N, T+1-steps, 3); steps below stopped_speed go far away (never contact).
+std::vector<float> projected_ego(const TtcRequest& rq, int64_t B, int64_t N, int64_t T1, int64_t S,
+                                 int32_t steps) {
+  const int64_t T1p = T1 - steps;
+  std::vector<float> out(static_cast<size_t>(B * N * T1p * 3));
+  const double reach = steps * rq.dt;
+  for (int64_t bn = 0; bn < B * N; ++bn) {
+    for (int64_t t = 0; t < T1p; ++t) {
+      const float* st = rq.states.data + (bn * T1 + t) * S;
+      float* o = out.data() + (bn * T1p + t) * 3;
+      const double v = st[3];
+      if (std::fabs(v) < rq.stopped_speed) {
+        o[0] = o[1] = 1e9f;  // parked far outside any scene: no contact at this step
+        o[2] = 0;
+        continue;
+      }
+      o[0] = static_cast<float>(st[0] + std::cos(double(st[2])) * v * reach);
+      o[1] = static_cast<float>(st[1] + std::sin(double(st[2])) * v * reach);
+      o[2] = st[2];
+    }
+  }
+  return out;
+}
+
+// A copy of the trailing (T+1) axis of `a` from step `steps` on.
+template <class T>
+std::vector<T> later_steps(const T* a, int64_t outer, int64_t T1, int64_t inner, int32_t steps) {
+  const int64_t T1p = T1 - steps;
+  std::vector<T> out(static_cast<size_t>(outer * T1p * inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    std::copy(a + (o * T1 + steps) * inner, a + (o * T1 + T1) * inner,
+              out.begin() + o * T1p * inner);
+  }
+  return out;
+}
+
+}  // namespace
+
+void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
+  // Shape checks shared with at_fault_collisions (which needs first steps: zeros stand in).
+  const Shape& s = rq.states.shape;
+  if (rq.states.data == nullptr || (s.rank() != 3 && s.rank() != 4) || s.back() < 4) {
+    throw Error("states has shape " + s.str() + ", expected (B, N, T+1, S) with S >= 4");
+  }
+  const bool batched = s.rank() == 4;
+  const int64_t B = batched ? s[0] : 1, N = s[s.rank() - 3], T1 = s[s.rank() - 2], S = s.back();
+  const Shape& a = rq.agents.shape;
+  if (rq.agents.data == nullptr || a.rank() != (batched ? 5 : 4)) {
+    throw Error("agents has shape " + a.str() + ", expected " + (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
+  }
+  const int64_t M = a[a.rank() - 4], K = a[a.rank() - 3];
+  for (size_t i = 0; i < rq.projection_steps.size(); ++i) {
+    const int32_t p = rq.projection_steps[i];
+    if (p < 0 || (i > 0 && p <= rq.projection_steps[i - 1])) {
+      throw Error("projection_steps[" + std::to_string(i) + "] is " + std::to_string(p) +
+                  ", expected increasing steps >= 0");
+    }
+  }
+  if (rq.projection_steps.empty()) throw Error("projection_steps is empty, expected steps >= 0");
+  if (!(rq.stopped_speed >= 0)) {
+    throw Error("stopped_speed is " + detail::value_str(rq.stopped_speed) + ", expected >= 0");
+  }
+  std::vector<int32_t> zeros(static_cast<size_t>(B * N * M * K), -1);
+  Shape first_shape;
+  if (batched) first_shape.push_back(B);
+  for (int64_t v : {N, M, K}) first_shape.push_back(v);
+  {
+    // Validate everything once through the at-fault checks (same inputs, same messages).
+    AtFaultRequest probe;
+    probe.states = rq.states;
+    probe.areas = rq.areas;
+    probe.agents = rq.agents;
+    probe.agent_extent = rq.agent_extent;
+    std::vector<int32_t> types(static_cast<size_t>(B * M), 0);
+    Shape type_shape;
+    if (batched) type_shape.push_back(B);
+    type_shape.push_back(M);
+    probe.agent_type = {types.data(), type_shape, {}};
+    probe.agent_first_step = {zeros.data(), first_shape, {}};
+    probe.agent_prob = rq.agent_prob;
+    probe.ignored = rq.ignored;
+    probe.length = rq.length;
+    probe.width = rq.width;
+    probe.rear_axle_to_center = rq.rear_axle_to_center;
+    probe.dt = rq.dt;
+    Shape per_candidate = first_shape.without_last().without_last();
+    std::vector<float> score(static_cast<size_t>(B * N));
+    std::vector<int32_t> first(static_cast<size_t>(B * N)), kind(zeros.size());
+    check(probe, AtFaultOutputs{{score.data(), per_candidate, {}}, {}, {first.data(), per_candidate, {}},
+                                {kind.data(), first_shape, {}}});
+    const Shape per = per_candidate;
+    detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per, Device{});
+    detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device,
+                         "first_step", per, Device{});
+    if (out.violation_prob.data != nullptr) {
+      if (rq.agent_prob.data == nullptr) throw Error("violation_prob needs agent_prob, which is not given");
+      detail::check_output(out.violation_prob.shape, out.violation_prob.data,
+                           out.violation_prob.device, "violation_prob", per, Device{});
+    }
+  }
+  // First contact per (b, n, m, k): the earliest step, then the earliest projection.
+  std::vector<int32_t> event_step(zeros.size(), -1), event_projection(zeros.size(), -1);
+  CollisionWorkspace workspace;
+  const Shape& valid_shape = rq.agent_valid.shape;
+  const bool valid_per_step = rq.agent_valid.data != nullptr && valid_shape.rank() >= 2 &&
+                              valid_shape.back() == T1 &&
+                              valid_shape.rank() > (batched ? 2 : 1);
+  for (int32_t p : rq.projection_steps) {
+    if (p >= T1) break;
+    const int64_t T1p = T1 - p;
+    const std::vector<float> ego = projected_ego(rq, B, N, T1, S, p);
+    const std::vector<float> ag = later_steps(rq.agents.data, B * M * K, T1, 3, p);
+    Shape ego_shape, agent_shape;
+    if (batched) ego_shape.push_back(B), agent_shape.push_back(B);
+    for (int64_t v : {N, T1p, int64_t(3)}) ego_shape.push_back(v);
+    for (int64_t v : {M, K, T1p, int64_t(3)}) agent_shape.push_back(v);
+    const float extent[2] = {rq.length, rq.width};
+    CollisionRequest cr;
+    cr.ego = {ego.data(), ego_shape, {}};
+    cr.ego_extent = {extent, Shape{2}, {}};
+    cr.agents = {ag.data(), agent_shape, {}};
+    cr.agent_extent = rq.agent_extent;
+    cr.agent_prob = rq.agent_prob;
+    std::vector<char> valid;
+    if (rq.agent_valid.data != nullptr) {
+      if (valid_per_step) {
+        const int64_t outer = rq.agent_valid.numel() / T1;
+        valid = later_steps(reinterpret_cast<const char*>(rq.agent_valid.data), outer, T1, 1, p);
+        Shape vs = valid_shape;
+        vs[vs.rank() - 1] = T1p;
+        cr.agent_valid = {reinterpret_cast<const bool*>(valid.data()), vs, {}};
+      } else {
+        cr.agent_valid = rq.agent_valid;
+      }
+    }
+    cr.options.min_clearance = false;
+    CollisionResult result;
+    check_collisions(cr, result, workspace);
+    const int32_t* first = result.agent_first_step.data();
+    for (size_t i = 0; i < zeros.size(); ++i) {
+      if (first[i] >= 0 && (event_step[i] < 0 || first[i] < event_step[i])) {
+        event_step[i] = first[i];
+        event_projection[i] = p;
+      }
+    }
+  }
+  detail::parallel_for(B * N, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t bn = begin; bn < end; ++bn) {
+      const int64_t b = bn / N;
+      float score = 1.0f;
+      int32_t first = -1;
+      double none = 1.0;
+      for (int64_t m = 0; m < M; ++m) {
+        if (rq.ignored.data != nullptr && rq.ignored.data[b * M + m]) continue;
+        double p_violation = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          const size_t i = static_cast<size_t>((bn * M + m) * K + k);
+          const int32_t t = event_step[i];
+          if (t < 0) continue;
+          const float* ego = rq.states.data + (bn * T1 + t) * S;
+          const float* agent = rq.agents.data + (((b * M + m) * K + k) * T1 + t + event_projection[i]) * 3;
+          const double c = std::cos(ego[2]), sn = std::sin(ego[2]);
+          const double to_x = agent[0] - (ego[0] - rq.rear_axle_to_center * c);
+          const double to_y = agent[1] - (ego[1] - rq.rear_axle_to_center * sn);
+          const double angle = std::acos(std::clamp((c * to_x + sn * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          const int32_t area = rq.areas.data[bn * T1 + t];
+          const bool exposed = (area & (kEgoMultipleLanes | kEgoOffRoad | kEgoInIntersection)) != 0;
+          const bool violation = angle < rq.ahead_angle || (exposed && !(angle > rq.behind_angle));
+          if (!violation) continue;
+          score = 0.0f;
+          first = first < 0 ? t : std::min(first, t);
+          if (rq.agent_prob.data != nullptr) p_violation += rq.agent_prob.data[(b * M + m) * K + k];
+        }
+        none *= 1.0 - std::min(p_violation, 1.0);
+      }
+      out.score.data[bn] = score;
+      out.first_step.data[bn] = first;
+      if (out.violation_prob.data != nullptr) out.violation_prob.data[bn] = static_cast<float>(1.0 - none);
     }
   });
 }

@@ -24,7 +24,14 @@ from ._core import (
 )
 from .agents import propagate_agents
 from .collision import CollisionResult, check_collisions
-from .collision_metrics import AgentType, AtFaultResult, CollisionType, at_fault_collisions
+from .collision_metrics import (
+    AgentType,
+    AtFaultResult,
+    CollisionType,
+    TtcResult,
+    at_fault_collisions,
+    time_to_collision,
+)
 from .comfort import ComfortBound, ComfortParams, ComfortResult, comfort
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .map_metrics import (
@@ -70,6 +77,7 @@ __all__ = [
     "TrackResult",
     "TrackerParams",
     "TrailerParams",
+    "TtcResult",
     "VehicleParams",
     "__version__",
     "at_fault_collisions",
@@ -91,5 +99,6 @@ __all__ = [
     "propagate_agents",
     "rollout",
     "set_num_threads",
+    "time_to_collision",
     "track",
 ]

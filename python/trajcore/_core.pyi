@@ -179,3 +179,20 @@ def _at_fault_collisions(
 def _comfort(
     states: Any, dt: float, params: Any, with_series: bool
 ) -> tuple[Any, Any, Any, Any]: ...
+def _time_to_collision(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_prob: Any,
+    agent_valid: Any,
+    ignored: Any,
+    length: float,
+    width: float,
+    rear_axle_to_center: float,
+    dt: float,
+    projection_steps: list[int],
+    stopped_speed: float,
+    ahead_angle: float,
+    behind_angle: float,
+) -> tuple[Any, Any, Any]: ...

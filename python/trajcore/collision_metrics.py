@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,3 +99,59 @@ def at_fault_collisions(
         float(behind_angle),
     )
     return AtFaultResult(score=score, at_fault_prob=prob, first_step=first, collision_type=kind)
+
+
+@dataclass(frozen=True)
+class TtcResult:
+    #: (B, N) float32: 1, or 0 with a time-to-collision violation (worst mode).
+    score: Any
+    #: (B, N) float32: probability of a violation (agents independent); None without agent_prob.
+    violation_prob: Any
+    #: (B, N) int32: step of the first violation, -1 without one.
+    first_step: Any
+
+
+def time_to_collision(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    *,
+    params: VehicleParams,
+    dt: float,
+    agent_prob: Any = None,
+    agent_valid: Any = None,
+    ignored: Any = None,
+    projection_steps: Sequence[int] = (0, 3, 6, 9),
+    stopped_speed: float = 5e-3,
+    ahead_angle: float = math.radians(30.0),
+    behind_angle: float = math.radians(150.0),
+) -> TtcResult:
+    """PDM-Closed's / NAVSIM's time-to-collision metric.
+
+    At every step the ego box is pushed ahead along its heading at its speed by each of
+    ``projection_steps`` (PDM: 0, 3, 6, 9 steps, i.e. up to 0.9 s at 0.1 s) and checked against
+    the agents that many steps later. The first contact with an agent mode decides: a violation
+    when the agent is ahead (within ``ahead_angle``), or when the ego step is MULTIPLE_LANES,
+    OFF_ROAD or IN_INTERSECTION and the agent is not behind (beyond ``behind_angle``); otherwise
+    the agent is ignored from then on. Arguments as :func:`at_fault_collisions`, plus
+    ``agent_valid`` as :func:`trajcore.check_collisions`.
+    """
+    score, prob, first = _core._time_to_collision(
+        states,
+        areas,
+        agents,
+        agent_extent,
+        agent_prob,
+        agent_valid,
+        ignored,
+        float(params.length),
+        float(params.width),
+        float(params.rear_axle_to_center),
+        float(dt),
+        [int(p) for p in projection_steps],
+        float(stopped_speed),
+        float(ahead_angle),
+        float(behind_angle),
+    )
+    return TtcResult(score=score, violation_prob=prob, first_step=first)

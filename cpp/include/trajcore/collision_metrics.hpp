@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "trajcore/tensor.hpp"
 
@@ -65,5 +66,39 @@ struct AtFaultOutputs {
 };
 
 void at_fault_collisions(const AtFaultRequest& request, const AtFaultOutputs& out);
+
+// Time to collision, PDM-Closed's and NAVSIM's form (pdm_scorer.py, _calculate_ttc): at every
+// step t the ego box is pushed ahead along its heading at its speed by each of
+// projection_steps * dt and checked against the agents at step t + that many steps (pairs past the
+// horizon are not checked). Steps where the ego is slower than stopped_speed are skipped. As in
+// at_fault_collisions, only the first contact with an agent mode (steps in order, then
+// projections in order) decides: it is a violation when the agent's centre is ahead (within
+// ahead_angle of the heading, seen from the rear axle), or when the ego step is
+// kEgoMultipleLanes, kEgoOffRoad or kEgoInIntersection and the agent is not behind (beyond
+// behind_angle); otherwise the agent is ignored from then on.
+struct TtcRequest {
+  TensorView<const float> states;        // (B, N, T+1, S), S >= 4
+  TensorView<const int32_t> areas;       // (B, N, T+1) from ego_areas
+  TensorView<const float> agents;        // (B, M, K, T+1, 3)
+  TensorView<const float> agent_extent;  // (B, M, 2)
+  TensorView<const float> agent_prob;    // (B, M, K) optional (violation_prob needs it)
+  TensorView<const bool> agent_valid;    // as check_collisions; optional
+  TensorView<const bool> ignored;        // (B, M) optional
+  float length = 0, width = 0, rear_axle_to_center = 0;
+  double dt = 0.1;
+  // PDM: numpy.arange(0, int(1.0 * 10), 3), i.e. 0, 0.3, 0.6, 0.9 s at 0.1 s, whatever dt is.
+  std::vector<int32_t> projection_steps{0, 3, 6, 9};
+  double stopped_speed = 5e-3;                // m/s
+  double ahead_angle = 0.5235987755982988;    // rad (30 degrees)
+  double behind_angle = 2.6179938779914944;   // rad (150 degrees)
+};
+
+struct TtcOutputs {
+  TensorView<float> score;           // (B, N) 1, or 0 with a violation (worst mode)
+  TensorView<float> violation_prob;  // (B, N) optional: agents independent, as collision_prob
+  TensorView<int32_t> first_step;    // (B, N) step of the first violation, -1 without
+};
+
+void time_to_collision(const TtcRequest& request, const TtcOutputs& out);
 
 }  // namespace trajcore
