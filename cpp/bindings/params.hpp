@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bindings.hpp"
+#include "trajcore/comfort.hpp"
 #include "trajcore/track.hpp"
 #include "trajcore/vehicle.hpp"
 
@@ -10,5 +11,6 @@ namespace trajcore::bindings {
 
 VehicleParams vehicle_params_from_py(py::handle obj);  // a trajcore.VehicleParams
 TrackerParams tracker_params_from_py(py::handle obj);  // a trajcore.TrackerParams
+ComfortParams comfort_params_from_py(py::handle obj);  // a trajcore.ComfortParams
 
 }  // namespace trajcore::bindings

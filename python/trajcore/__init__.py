@@ -45,6 +45,7 @@ from .map_metrics import (
 from .reference_line import ReferenceLine
 from .road_map import Lane, LaneLocation, RoadMap
 from .rollout import RolloutResult, Saturation, rollout
+from .scoring import ScoreResult, ScoringProfile, score
 from .track import TrackerParams, TrackResult, track
 from .vehicle import TrailerParams, VehicleParams
 
@@ -74,6 +75,8 @@ __all__ = [
     "RoadMap",
     "RolloutResult",
     "Saturation",
+    "ScoreResult",
+    "ScoringProfile",
     "TrackResult",
     "TrackerParams",
     "TrailerParams",
@@ -98,6 +101,7 @@ __all__ = [
     "pdm_proposals",
     "propagate_agents",
     "rollout",
+    "score",
     "set_num_threads",
     "time_to_collision",
     "track",

@@ -196,3 +196,23 @@ def _time_to_collision(
     ahead_angle: float,
     behind_angle: float,
 ) -> tuple[Any, Any, Any]: ...
+def _score(
+    states: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    agent_prob: Any,
+    agent_valid: Any,
+    ignored: Any,
+    progress_reference: Any,
+    length: float,
+    width: float,
+    rear_axle_to_center: float,
+    dt: float,
+    road_map: _RoadMap,
+    route_lanes: list[int],
+    centerline: _ReferenceLine,
+    profile: Any,
+    comfort_params: Any,
+) -> dict[str, Any]: ...
+def _validate_scoring_profile(profile: Any) -> None: ...

@@ -1,0 +1,168 @@
+"""Scoring: candidates' metrics combined by a named profile (PDM-Closed, NAVSIM PDMS, trajcore's
+multimodal default), every sub-score and first-infraction step kept.
+
+The work happens in C++ (``trajcore/scoring.hpp``); docs/scoring.md ("Scoring and profiles")
+gives the formula, the profiles and their sources.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _core
+from .comfort import ComfortParams
+from .reference_line import ReferenceLine
+from .road_map import RoadMap
+from .vehicle import VehicleParams
+
+
+@dataclass(frozen=True)
+class ScoringProfile:
+    """Gates, weights and metric switches of :func:`score` (the C++ ScoringProfile)."""
+
+    name: str = "pdm_closed"
+    gate_collision: bool = True
+    gate_drivable_area: bool = True
+    gate_driving_direction: bool = True
+    weight_progress: float = 5.0
+    weight_ttc: float = 5.0
+    weight_comfort: float = 2.0
+    #: A box corner farther than this from the drivable area is off road (m).
+    drivable_tolerance: float = 0.0
+    direction_rule: Literal["lane_progress", "off_route"] = "off_route"
+    direction_window: int = 0
+    direction_skip_intersections: bool = False
+    direction_compliance_threshold: float = 2.0
+    direction_violation_threshold: float = 6.0
+    #: Progress is normalised by the scene's best gated progress when that exceeds this (m).
+    progress_threshold: float = 0.1
+    clip_progress: bool = False
+    collision_stopped_speed: float = 0.05
+    ttc_projection_steps: tuple[int, ...] = (0, 3, 6, 9)
+    ttc_stopped_speed: float = 5e-3
+    #: Collision and TTC sub-scores from the modes' probabilities instead of the worst mode.
+    use_probabilities: bool = False
+    comfort: ComfortParams = field(default_factory=ComfortParams)
+
+    def __post_init__(self) -> None:
+        _core._validate_scoring_profile(self)
+
+    @staticmethod
+    def named(name: str) -> ScoringProfile:
+        """The profile ``name``: "pdm_closed", "navsim_pdms" or "trajcore_default"."""
+        if name == "pdm_closed":
+            return ScoringProfile()
+        if name == "navsim_pdms":
+            return ScoringProfile(
+                name=name, gate_driving_direction=False, progress_threshold=5.0, clip_progress=True
+            )
+        if name == "trajcore_default":
+            return ScoringProfile(
+                name=name,
+                use_probabilities=True,
+                clip_progress=True,
+                comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),
+            )
+        raise ValueError(
+            f"profile is {name!r}, expected one of 'pdm_closed', 'navsim_pdms', 'trajcore_default'"
+        )
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Results of :func:`score`; (B, N) per candidate unless noted."""
+
+    total: Any
+    no_collision: Any
+    drivable_area: Any
+    driving_direction: Any
+    #: Normalised progress, and the raw advance along the centreline (m).
+    progress: Any
+    progress_m: Any
+    ttc: Any
+    comfort: Any
+    #: First-infraction steps, -1 without one.
+    collision_step: Any
+    drivable_area_step: Any
+    driving_direction_step: Any
+    ttc_step: Any
+    comfort_step: Any
+    #: (B, N, T+1) :class:`trajcore.EgoArea` bits.
+    areas: Any
+    #: (B, N, M, K) :class:`trajcore.CollisionType` of each agent mode's first contact.
+    collision_type: Any
+    #: :class:`trajcore.ComfortBound` bits of the comfort bounds broken.
+    comfort_failed: Any
+
+
+def score(
+    states: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    *,
+    params: VehicleParams,
+    dt: float,
+    road_map: RoadMap,
+    centerline: ReferenceLine,
+    route_lanes: Sequence[int] | None = None,
+    agent_prob: Any = None,
+    agent_valid: Any = None,
+    ignored: Any = None,
+    progress_reference: Any = None,
+    profile: str | ScoringProfile = "pdm_closed",
+    **overrides: Any,
+) -> ScoreResult:
+    """Score candidate trajectories with a named profile.
+
+    Args:
+        states: (B, N, T+1, S) candidate states (x, y, yaw, v, a, ...); B optional.
+        agents: (B, M, K, T+1, 3) agent box-centre poses per mode; agent_extent (B, M, 2);
+            agent_type (B, M) int32 :class:`trajcore.AgentType`.
+        params: the ego vehicle; dt: step length (s).
+        road_map, route_lanes: the map and the lanes of the route (None: every lane).
+        centerline: the route's centreline, along which progress is measured.
+        agent_prob, agent_valid: as :func:`trajcore.check_collisions`; ignored: (B, M) agents
+            already collided with.
+        progress_reference: (B) a reference's gated progress (m) that joins each scene's
+            progress normaliser (NAVSIM scores a submission against PDM-Closed's).
+        profile: a name ("pdm_closed", "navsim_pdms", "trajcore_default") or a
+            :class:`ScoringProfile`; ``overrides`` replace its fields.
+    """
+    chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
+    if overrides:
+        unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(ScoringProfile)})
+        if unknown:
+            raise ValueError(f"unknown profile fields {unknown}, expected ScoringProfile fields")
+        chosen = dataclasses.replace(chosen, **overrides)
+    if isinstance(progress_reference, (int, float, np.number)):
+        progress_reference = np.array(progress_reference, np.float32)
+    arrays = _core._score(
+        states,
+        agents,
+        agent_extent,
+        agent_type,
+        agent_prob,
+        agent_valid,
+        ignored,
+        progress_reference,
+        float(params.length),
+        float(params.width),
+        float(params.rear_axle_to_center),
+        float(dt),
+        road_map._map,
+        [int(i) for i in route_lanes or ()],
+        centerline._line,
+        chosen,
+        chosen.comfort,
+    )
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(states, torch.Tensor):
+        arrays = {k: torch.from_numpy(v).to(states.device) for k, v in arrays.items()}
+    return ScoreResult(**arrays)
