@@ -5,12 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The C++ tests need GoogleTest and Eigen from Debian; install them when we can.
-if ! [ -e /usr/include/gtest/gtest.h ] || ! [ -e /usr/include/eigen3/Eigen/Core ]; then
+# The C++ tests need GoogleTest, Eigen and nlohmann-json from Debian; install them when we can.
+if ! [ -e /usr/include/gtest/gtest.h ] || ! [ -e /usr/include/eigen3/Eigen/Core ] \
+  || ! [ -e /usr/include/nlohmann/json.hpp ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq libgtest-dev libeigen3-dev >/dev/null
+    apt-get update -qq && apt-get install -y -qq libgtest-dev libeigen3-dev nlohmann-json3-dev >/dev/null
   else
-    echo "run_all.sh: the C++ tests need libgtest-dev and libeigen3-dev (apt-get install as root)" >&2
+    echo "run_all.sh: the C++ tests need libgtest-dev, libeigen3-dev and nlohmann-json3-dev" \
+      "(apt-get install as root)" >&2
     exit 1
   fi
 fi
