@@ -228,10 +228,10 @@ namespace {
 
 // The ego states pushed `steps` steps ahead at their speeds, over the steps that have agents
 // that far ahead: (B, N, T+1-steps, 3); steps below stopped_speed go far away (never contact).
-std::vector<float> projected_ego(const TtcRequest& rq, int64_t B, int64_t N, int64_t T1, int64_t S,
-                                 int32_t steps) {
+void projected_ego(const TtcRequest& rq, int64_t B, int64_t N, int64_t T1, int64_t S,
+                   int32_t steps, std::vector<float>& out) {
   const int64_t T1p = T1 - steps;
-  std::vector<float> out(static_cast<size_t>(B * N * T1p * 3));
+  out.resize(static_cast<size_t>(B * N * T1p * 3));
   const double reach = steps * rq.dt;
   for (int64_t bn = 0; bn < B * N; ++bn) {
     for (int64_t t = 0; t < T1p; ++t) {
@@ -248,20 +248,28 @@ std::vector<float> projected_ego(const TtcRequest& rq, int64_t B, int64_t N, int
       o[2] = st[2];
     }
   }
-  return out;
 }
 
 // A copy of the trailing (T+1) axis of `a` from step `steps` on.
 template <class T>
-std::vector<T> later_steps(const T* a, int64_t outer, int64_t T1, int64_t inner, int32_t steps) {
+void later_steps(const T* a, int64_t outer, int64_t T1, int64_t inner, int32_t steps,
+                 std::vector<T>& out) {
   const int64_t T1p = T1 - steps;
-  std::vector<T> out(static_cast<size_t>(outer * T1p * inner));
+  out.resize(static_cast<size_t>(outer * T1p * inner));
   for (int64_t o = 0; o < outer; ++o) {
     std::copy(a + (o * T1 + steps) * inner, a + (o * T1 + T1) * inner,
               out.begin() + o * T1p * inner);
   }
-  return out;
 }
+
+// Buffers of time_to_collision, kept per thread so that warm calls do not allocate.
+struct TtcBuffers {
+  std::vector<int32_t> none, types, first, kind, event_step, event_projection;
+  std::vector<float> score, ego, agents;
+  std::vector<char> valid;
+  CollisionWorkspace workspace;
+  CollisionResult contacts;
+};
 
 }  // namespace
 
@@ -289,7 +297,9 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   if (!(rq.stopped_speed >= 0)) {
     throw Error("stopped_speed is " + detail::value_str(rq.stopped_speed) + ", expected >= 0");
   }
-  std::vector<int32_t> zeros(static_cast<size_t>(B * N * M * K), -1);
+  thread_local TtcBuffers buf;
+  std::vector<int32_t>& zeros = buf.none;
+  zeros.assign(static_cast<size_t>(B * N * M * K), -1);
   Shape first_shape;
   if (batched) first_shape.push_back(B);
   for (int64_t v : {N, M, K}) first_shape.push_back(v);
@@ -300,7 +310,8 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     probe.areas = rq.areas;
     probe.agents = rq.agents;
     probe.agent_extent = rq.agent_extent;
-    std::vector<int32_t> types(static_cast<size_t>(B * M), 0);
+    std::vector<int32_t>& types = buf.types;
+    types.assign(static_cast<size_t>(B * M), 0);
     Shape type_shape;
     if (batched) type_shape.push_back(B);
     type_shape.push_back(M);
@@ -313,8 +324,12 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     probe.rear_axle_to_center = rq.rear_axle_to_center;
     probe.dt = rq.dt;
     Shape per_candidate = first_shape.without_last().without_last();
-    std::vector<float> score(static_cast<size_t>(B * N));
-    std::vector<int32_t> first(static_cast<size_t>(B * N)), kind(zeros.size());
+    std::vector<float>& score = buf.score;
+    std::vector<int32_t>& first = buf.first;
+    std::vector<int32_t>& kind = buf.kind;
+    score.resize(static_cast<size_t>(B * N));
+    first.resize(static_cast<size_t>(B * N));
+    kind.resize(zeros.size());
     check(probe, AtFaultOutputs{{score.data(), per_candidate, {}}, {}, {first.data(), per_candidate, {}},
                                 {kind.data(), first_shape, {}}});
     const Shape per = per_candidate;
@@ -328,8 +343,10 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     }
   }
   // First contact per (b, n, m, k): the earliest step, then the earliest projection.
-  std::vector<int32_t> event_step(zeros.size(), -1), event_projection(zeros.size(), -1);
-  CollisionWorkspace workspace;
+  std::vector<int32_t>& event_step = buf.event_step;
+  std::vector<int32_t>& event_projection = buf.event_projection;
+  event_step.assign(zeros.size(), -1);
+  event_projection.assign(zeros.size(), -1);
   const Shape& valid_shape = rq.agent_valid.shape;
   const bool valid_per_step = rq.agent_valid.data != nullptr && valid_shape.rank() >= 2 &&
                               valid_shape.back() == T1 &&
@@ -337,8 +354,10 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   for (int32_t p : rq.projection_steps) {
     if (p >= T1) break;
     const int64_t T1p = T1 - p;
-    const std::vector<float> ego = projected_ego(rq, B, N, T1, S, p);
-    const std::vector<float> ag = later_steps(rq.agents.data, B * M * K, T1, 3, p);
+    std::vector<float>& ego = buf.ego;
+    std::vector<float>& ag = buf.agents;
+    projected_ego(rq, B, N, T1, S, p, ego);
+    later_steps(rq.agents.data, B * M * K, T1, 3, p, ag);
     Shape ego_shape, agent_shape;
     if (batched) ego_shape.push_back(B), agent_shape.push_back(B);
     for (int64_t v : {N, T1p, int64_t(3)}) ego_shape.push_back(v);
@@ -350,11 +369,11 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     cr.agents = {ag.data(), agent_shape, {}};
     cr.agent_extent = rq.agent_extent;
     cr.agent_prob = rq.agent_prob;
-    std::vector<char> valid;
+    std::vector<char>& valid = buf.valid;
     if (rq.agent_valid.data != nullptr) {
       if (valid_per_step) {
         const int64_t outer = rq.agent_valid.numel() / T1;
-        valid = later_steps(reinterpret_cast<const char*>(rq.agent_valid.data), outer, T1, 1, p);
+        later_steps(reinterpret_cast<const char*>(rq.agent_valid.data), outer, T1, 1, p, valid);
         Shape vs = valid_shape;
         vs[vs.rank() - 1] = T1p;
         cr.agent_valid = {reinterpret_cast<const bool*>(valid.data()), vs, {}};
@@ -363,9 +382,8 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
       }
     }
     cr.options.min_clearance = false;
-    CollisionResult result;
-    check_collisions(cr, result, workspace);
-    const int32_t* first = result.agent_first_step.data();
+    check_collisions(cr, buf.contacts, buf.workspace);
+    const int32_t* first = buf.contacts.agent_first_step.data();
     for (size_t i = 0; i < zeros.size(); ++i) {
       if (first[i] >= 0 && (event_step[i] < 0 || first[i] < event_step[i])) {
         event_step[i] = first[i];

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,17 @@ int32_t effective_window(int32_t window, int64_t steps) {
   return window == 0 || window > steps ? static_cast<int32_t>(steps) : window;
 }
 
-detail::SavitzkyGolay make_filter(const char* name, int32_t window, int32_t poly, int32_t deriv,
-                                  double dt, int64_t steps) {
+// The filters built so far on this thread, by their parameters: a planning loop reuses the same
+// few, so warm calls do not allocate. A deque keeps references stable while it grows.
+struct CachedFilter {
+  int32_t window, poly, deriv;
+  double dt;
+  detail::SavitzkyGolay filter;
+};
+thread_local std::deque<CachedFilter> filter_cache;
+
+const detail::SavitzkyGolay& make_filter(const char* name, int32_t window, int32_t poly,
+                                         int32_t deriv, double dt, int64_t steps) {
   if (window < 0) {
     throw Error(std::string(name) + " is " + std::to_string(window) +
                 ", expected >= 0 steps (0: the whole horizon)");
@@ -33,7 +43,11 @@ detail::SavitzkyGolay make_filter(const char* name, int32_t window, int32_t poly
                 std::to_string(steps) + " states, expected more than the polynomial order " +
                 std::to_string(poly));
   }
-  return detail::SavitzkyGolay(w, poly, deriv, dt);
+  for (const CachedFilter& c : filter_cache) {
+    if (c.window == w && c.poly == poly && c.deriv == deriv && c.dt == dt) return c.filter;
+  }
+  filter_cache.push_back(CachedFilter{w, poly, deriv, dt, detail::SavitzkyGolay(w, poly, deriv, dt)});
+  return filter_cache.back().filter;
 }
 
 // numpy.round(x, decimals): rint(x * 10^decimals) / 10^decimals.
@@ -73,16 +87,21 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
                   ", expected a finite value");
     }
   }
-  const auto lon = make_filter("lon_accel_window", p.lon_accel_window, 2, 0, dt, steps);
-  const auto smooth = make_filter("jerk_smoothing_window", p.jerk_smoothing_window, 2, 0, dt, steps);
-  const auto jerk = make_filter("jerk_window", p.jerk_window, 2, 1, dt, steps);
-  const auto yaw_rate = make_filter("yaw_rate_window", p.yaw_rate_window, 2, 1, dt, steps);
-  const auto yaw_accel = make_filter("yaw_accel_window", p.yaw_accel_window, 3, 2, dt, steps);
+  // The worker threads read these filters from this thread's cache, which does not change while
+  // they run. It is emptied between calls once it holds many (only when parameters keep changing).
+  if (filter_cache.size() > 60) filter_cache.clear();
+  const auto& lon = make_filter("lon_accel_window", p.lon_accel_window, 2, 0, dt, steps);
+  const auto& smooth = make_filter("jerk_smoothing_window", p.jerk_smoothing_window, 2, 0, dt, steps);
+  const auto& jerk = make_filter("jerk_window", p.jerk_window, 2, 1, dt, steps);
+  const auto& yaw_rate = make_filter("yaw_rate_window", p.yaw_rate_window, 2, 1, dt, steps);
+  const auto& yaw_accel = make_filter("yaw_accel_window", p.yaw_accel_window, 3, 2, dt, steps);
 
   detail::parallel_for(rows, kGrain, [&](int64_t begin, int64_t end) {
     const size_t n = static_cast<size_t>(steps);
-    std::vector<double> a(n), v(n), lat(n), yaw(n), tmp(n), series(n), rate(n);
-    std::vector<int32_t> bad(n);
+    thread_local std::vector<double> a, v, lat, yaw, tmp, series, rate;  // warm calls: no allocation
+    thread_local std::vector<int32_t> bad;
+    for (auto* buffer : {&a, &v, &lat, &yaw, &tmp, &series, &rate}) buffer->resize(n);
+    bad.resize(n);
     for (int64_t r = begin; r < end; ++r) {
       const float* st = states.data + r * steps * fields;
       for (size_t t = 0; t < n; ++t) {

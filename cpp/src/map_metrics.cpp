@@ -122,7 +122,11 @@ void ego_areas(const EgoAreaRequest& rq, TensorView<int32_t> areas) {
     throw Error("drivable_tolerance is " + detail::value_str(rq.drivable_tolerance) +
                 ", expected >= 0 metres");
   }
-  std::vector<char> on_route;
+  // Kept per thread so that warm calls do not allocate; the workers below read the calling
+  // thread's copy through this reference (naming the thread_local there would give their own).
+  thread_local std::vector<char> route_storage;
+  std::vector<char>& on_route = route_storage;
+  on_route.clear();
   if (!rq.route_lanes.empty()) {
     on_route.assign(static_cast<size_t>(map.lane_count()), 0);
     for (size_t i = 0; i < rq.route_lanes.size(); ++i) {
@@ -186,7 +190,8 @@ void driving_direction_compliance(const DrivingDirectionRequest& rq,
                       "first_step", per_step);
 
   detail::parallel_for(t.rows, kGrain, [&](int64_t begin, int64_t end) {
-    std::vector<double> wrong(static_cast<size_t>(t.steps));  // wrong-way metres per step
+    thread_local std::vector<double> wrong;  // wrong-way metres per step
+    wrong.resize(static_cast<size_t>(t.steps));
     for (int64_t r = begin; r < end; ++r) {
       const float* st = rq.states.data + r * t.steps * t.fields;
       if (rq.rule == DirectionRule::kLaneProgress) {

@@ -66,7 +66,22 @@ void validate(const ScoringProfile& p) {
   }
 }
 
+namespace {
+
+// Buffers and sub-requests of score, kept per thread so that warm calls do not allocate.
+struct ScoreBuffers {
+  std::vector<float> wrong_way, uniform, at_fault_prob, ttc_prob;
+  std::vector<double> gates, gated;
+  EgoAreaRequest areas;
+  TtcRequest ttc;
+  CollisionWorkspace workspace;
+  CollisionResult contacts;
+};
+
+}  // namespace
+
 void score(const ScoreRequest& rq, ScoreResult& out) {
+  thread_local ScoreBuffers buf;
   validate(rq.profile);
   const ScoringProfile& pr = rq.profile;
   if (rq.road_map == nullptr) throw Error("road_map is null, expected a RoadMap");
@@ -82,7 +97,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
 
   // Map metrics.
   resize(out.areas, per_step);
-  EgoAreaRequest area_rq;
+  EgoAreaRequest& area_rq = buf.areas;  // assigning reuses route_lanes' capacity
   area_rq.states = rq.states;
   area_rq.length = rq.length;
   area_rq.width = rq.width;
@@ -109,7 +124,8 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   ddc.skip_intersections = pr.direction_skip_intersections;
   ddc.compliance_threshold = pr.direction_compliance_threshold;
   ddc.violation_threshold = pr.direction_violation_threshold;
-  std::vector<float> wrong_way(static_cast<size_t>(B * N));
+  std::vector<float>& wrong_way = buf.wrong_way;
+  wrong_way.resize(static_cast<size_t>(B * N));
   driving_direction_compliance(ddc, {out.driving_direction.view(), {wrong_way.data(), per_candidate, {}},
                                      out.driving_direction_step.view()});
 
@@ -123,13 +139,12 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   cr.agent_prob = rq.agent_prob;
   cr.agent_valid = rq.agent_valid;
   cr.options.min_clearance = false;
-  CollisionWorkspace workspace;
-  CollisionResult contacts;
-  check_collisions(cr, contacts, workspace);
+  CollisionResult& contacts = buf.contacts;
+  check_collisions(cr, contacts, buf.workspace);
   const Shape& a = rq.agents.shape;
   const int64_t M = a[a.rank() - 4], K = a[a.rank() - 3];
   // Mode probabilities for the probabilistic sub-scores: given, or uniform over the modes.
-  std::vector<float> uniform;
+  std::vector<float>& uniform = buf.uniform;
   TensorView<const float> prob = rq.agent_prob;
   if (prob.data == nullptr) {
     // (At least one element: a scene without agents still needs a non-null view.)
@@ -145,7 +160,10 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   types.push_back(M);
   types.push_back(K);
   resize(out.collision_type, types);
-  std::vector<float> at_fault_prob(static_cast<size_t>(B * N)), ttc_prob(static_cast<size_t>(B * N));
+  std::vector<float>& at_fault_prob = buf.at_fault_prob;
+  std::vector<float>& ttc_prob = buf.ttc_prob;
+  at_fault_prob.resize(static_cast<size_t>(B * N));
+  ttc_prob.resize(static_cast<size_t>(B * N));
   AtFaultRequest af;
   af.states = rq.states;
   af.areas = areas;
@@ -162,7 +180,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   af.stopped_speed = pr.collision_stopped_speed;
   at_fault_collisions(af, {out.no_collision.view(), {at_fault_prob.data(), per_candidate, {}},
                            out.collision_step.view(), out.collision_type.view()});
-  TtcRequest ttc;
+  TtcRequest& ttc = buf.ttc;  // assigning reuses projection_steps' capacity
   ttc.states = rq.states;
   ttc.areas = areas;
   ttc.agents = rq.agents;
@@ -204,7 +222,10 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   const float* states = rq.states.data;
   const double wsum = pr.weight_progress + pr.weight_ttc + pr.weight_comfort;
   for (int64_t b = 0; b < B; ++b) {
-    std::vector<double> gates(static_cast<size_t>(N)), gated(static_cast<size_t>(N));
+    std::vector<double>& gates = buf.gates;
+    std::vector<double>& gated = buf.gated;
+    gates.resize(static_cast<size_t>(N));
+    gated.resize(static_cast<size_t>(N));
     double best = rq.progress_reference.data != nullptr ? rq.progress_reference.data[b]
                                                         : -std::numeric_limits<double>::infinity();
     for (int64_t n = 0; n < N; ++n) {

@@ -1,0 +1,96 @@
+// score(): a warm scoring call performs no heap allocation (the planner's loop depends on it),
+// and the result's memory is reused.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "allocation_counter.hpp"
+#include "trajcore/scoring.hpp"
+#include "trajcore/threading.hpp"
+
+namespace {
+
+using trajcore::Shape;
+
+// A three-lane highway, N candidates at varied speeds and lanes, M agents with K modes.
+struct HighwayScene {
+  std::vector<std::vector<double>> lines;
+  std::vector<double> centre{-300.0, 3.7, 600.0, 3.7};
+  std::vector<float> states, agents, extent, prob;
+  std::vector<int32_t> types;
+  int64_t N, M, K, T1 = 41;
+
+  HighwayScene(int64_t n, int64_t m, int64_t k) : N(n), M(m), K(k) {
+    for (double y : {0.0, 3.7, 7.4}) {
+      for (double off : {0.0, 1.85, -1.85}) lines.push_back({-300.0, y + off, 600.0, y + off});
+    }
+    for (int64_t i = 0; i < N; ++i) {
+      const double y = 3.7 * (i % 3), v = 4.0 + (i % 7) * 2.0, a = -1.0 + (i % 5) * 0.5;
+      for (int64_t t = 0; t < T1; ++t) {
+        const double s = 0.1 * t;
+        states.insert(states.end(), {float(v * s + 0.5 * a * s * s), float(y + 0.02 * (i % 4) * t), 0.f,
+                                     float(std::max(v + a * s, 0.0)), float(a), 0.f});
+      }
+    }
+    for (int64_t j = 0; j < M; ++j) {
+      for (int64_t mode = 0; mode < K; ++mode) {
+        for (int64_t t = 0; t < T1; ++t) {
+          agents.insert(agents.end(), {float(10.0 + 7.0 * j + (6.0 + mode) * 0.1 * t), float(3.7 * (j % 3)), 0.f});
+        }
+        prob.push_back(1.0f / float(K));
+      }
+      extent.insert(extent.end(), {4.6f, 1.9f});
+      types.push_back(int32_t(j % 4));
+    }
+  }
+};
+
+TEST(Score, WarmCallsDoNotAllocate) {
+  const HighwayScene s(120, 12, 3);
+  trajcore::RoadMapSpec spec;
+  for (int lane = 0; lane < 3; ++lane) {
+    trajcore::LaneSpec l;
+    l.centerline = {s.lines[3 * lane].data(), Shape{2, 2}, {}};
+    l.left = {s.lines[3 * lane + 1].data(), Shape{2, 2}, {}};
+    l.right = {s.lines[3 * lane + 2].data(), Shape{2, 2}, {}};
+    spec.lanes.push_back(l);
+  }
+  const trajcore::RoadMap map(spec);
+  const trajcore::ReferenceLine line({s.centre.data(), Shape{2, 2}, {}}, {0.5, 0.0});
+  trajcore::ScoreRequest rq;
+  rq.states = {s.states.data(), Shape{s.N, s.T1, 6}, {}};
+  rq.agents = {s.agents.data(), Shape{s.M, s.K, s.T1, 3}, {}};
+  rq.agent_extent = {s.extent.data(), Shape{s.M, 2}, {}};
+  rq.agent_prob = {s.prob.data(), Shape{s.M, s.K}, {}};
+  rq.agent_type = {s.types.data(), Shape{s.M}, {}};
+  rq.length = 5.176f;
+  rq.width = 2.297f;
+  rq.rear_axle_to_center = 1.461f;
+  rq.road_map = &map;
+  rq.route_lanes = {1};
+  rq.centerline = &line;
+  const int threads = trajcore::get_num_threads();
+  trajcore::set_num_threads(1);  // one thread: its buffers are certainly warm after one call
+  for (const char* name : {"pdm_closed", "navsim_pdms", "trajcore_default"}) {
+    rq.profile = trajcore::ScoringProfile::named(name);
+    trajcore::ScoreResult r;
+    trajcore::score(rq, r);
+    const float* total = r.total.data();
+    const long before = trajcore::testing::allocations.load();
+    for (int i = 0; i < 3; ++i) trajcore::score(rq, r);
+    EXPECT_EQ(trajcore::testing::allocations.load() - before, 0) << name;
+    EXPECT_EQ(r.total.data(), total);
+    // The scene exercises the metrics: some candidates collide, some score well.
+    int collided = 0, good = 0;
+    for (int64_t i = 0; i < s.N; ++i) {
+      collided += r.collision_step.data()[i] >= 0;
+      good += r.total.data()[i] > 0.5f;
+    }
+    EXPECT_GT(collided, 0) << name;
+    EXPECT_GT(good, 0) << name;
+  }
+  trajcore::set_num_threads(threads);
+}
+
+}  // namespace
