@@ -574,3 +574,29 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         cpp = np.fromfile(tmp_path / f"{field}.bin", np.int32)
         np.testing.assert_array_equal(cpp, getattr(py, field), err_msg=field)
     assert 0 < (py.total > 0).mean() < 1
+
+
+@pytest.mark.slow
+def test_cpp_planner_equals_python(consumer_build, tmp_path):
+    """A whole planning cycle from C++ (trajcore::Planner) and from Python (trajcore.Planner):
+    the same candidates, scores, reasons and choice, bit for bit."""
+    from test_planner import stopped_car_scene
+
+    scene = stopped_car_scene()
+    for name in ("ego_state", "agents", "agent_extent", "agent_type"):
+        np.ascontiguousarray(getattr(scene, name)).tofile(
+            tmp_path / f"{'ego' if name == 'ego_state' else name}.bin"
+        )
+    M, K, T1 = scene.agents.shape[:3]
+    (tmp_path / "request.txt").write_text(f"{M} {K} {T1} 64")
+    run = subprocess.run(
+        [str(consumer_build / "planner"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout + run.stderr
+    py = trajcore.Planner(chunk=64).plan(scene)
+    assert int(np.fromfile(tmp_path / "chosen.bin", np.int32)[0]) == py.chosen
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "total.bin", np.float32), py.scores.total)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "reasons.bin", np.int32), py.reasons)
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "states.bin", np.float32), py.candidates.states.ravel()
+    )

@@ -17,6 +17,7 @@ void bind_map_metrics(py::module_& m);
 void bind_collision_metrics(py::module_& m);
 void bind_comfort(py::module_& m);
 void bind_scoring(py::module_& m);
+void bind_planner(py::module_& m);
 void bind_track(py::module_& m);
 void bind_generators(py::module_& m);
 

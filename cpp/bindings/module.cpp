@@ -45,6 +45,7 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_collision_metrics(m);
   trajcore::bindings::bind_comfort(m);
   trajcore::bindings::bind_scoring(m);
+  trajcore::bindings::bind_planner(m);
   trajcore::bindings::bind_track(m);
   trajcore::bindings::bind_generators(m);
 }

@@ -1,8 +1,11 @@
 // Conversion of the parameter dataclasses (see params.hpp).
 #include "params.hpp"
 
+#include <pybind11/stl.h>
+
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "trajcore/error.hpp"
 
@@ -110,6 +113,40 @@ ComfortParams comfort_params_from_py(py::handle obj) {
     throw Error("comfort.lateral_acceleration is '" + lateral +
                 "', expected 'zero' or 'speed_times_yaw_rate'");
   }
+  return p;
+}
+
+// The fields of a Python trajcore.ScoringProfile (its comfort field included).
+ScoringProfile scoring_profile_from_py(py::handle obj) {
+  ScoringProfile p;
+  auto get = [&](const char* name) { return obj.attr(name); };
+  p.name = get("name").cast<std::string>();
+  p.gate_collision = get("gate_collision").cast<bool>();
+  p.gate_drivable_area = get("gate_drivable_area").cast<bool>();
+  p.gate_driving_direction = get("gate_driving_direction").cast<bool>();
+  p.weight_progress = get("weight_progress").cast<double>();
+  p.weight_ttc = get("weight_ttc").cast<double>();
+  p.weight_comfort = get("weight_comfort").cast<double>();
+  p.drivable_tolerance = get("drivable_tolerance").cast<double>();
+  const std::string rule = get("direction_rule").cast<std::string>();
+  if (rule == "lane_progress") {
+    p.direction_rule = DirectionRule::kLaneProgress;
+  } else if (rule == "off_route") {
+    p.direction_rule = DirectionRule::kOffRouteDistance;
+  } else {
+    throw Error("profile.direction_rule is '" + rule + "', expected 'lane_progress' or 'off_route'");
+  }
+  p.direction_window = get("direction_window").cast<int32_t>();
+  p.direction_skip_intersections = get("direction_skip_intersections").cast<bool>();
+  p.direction_compliance_threshold = get("direction_compliance_threshold").cast<double>();
+  p.direction_violation_threshold = get("direction_violation_threshold").cast<double>();
+  p.progress_threshold = get("progress_threshold").cast<double>();
+  p.clip_progress = get("clip_progress").cast<bool>();
+  p.collision_stopped_speed = get("collision_stopped_speed").cast<double>();
+  p.ttc_projection_steps = get("ttc_projection_steps").cast<std::vector<int32_t>>();
+  p.ttc_stopped_speed = get("ttc_stopped_speed").cast<double>();
+  p.use_probabilities = get("use_probabilities").cast<bool>();
+  p.comfort = comfort_params_from_py(get("comfort"));
   return p;
 }
 

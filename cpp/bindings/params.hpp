@@ -4,6 +4,7 @@
 
 #include "bindings.hpp"
 #include "trajcore/comfort.hpp"
+#include "trajcore/scoring.hpp"
 #include "trajcore/track.hpp"
 #include "trajcore/vehicle.hpp"
 
@@ -12,5 +13,6 @@ namespace trajcore::bindings {
 VehicleParams vehicle_params_from_py(py::handle obj);  // a trajcore.VehicleParams
 TrackerParams tracker_params_from_py(py::handle obj);  // a trajcore.TrackerParams
 ComfortParams comfort_params_from_py(py::handle obj);  // a trajcore.ComfortParams
+ScoringProfile scoring_profile_from_py(py::handle obj);  // a trajcore.ScoringProfile
 
 }  // namespace trajcore::bindings

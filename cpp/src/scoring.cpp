@@ -71,7 +71,6 @@ namespace {
 // Buffers and sub-requests of score, kept per thread so that warm calls do not allocate.
 struct ScoreBuffers {
   std::vector<float> wrong_way, uniform, at_fault_prob, ttc_prob;
-  std::vector<double> gates, gated;
   EgoAreaRequest areas;
   TtcRequest ttc;
   CollisionWorkspace workspace;
@@ -220,20 +219,34 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     return std::clamp(sx, 0.0, length);
   };
   const float* states = rq.states.data;
+  for (int64_t i = 0; i < B * N; ++i) {
+    const float* first = states + (i * T1) * S;
+    const float* last = states + (i * T1 + T1 - 1) * S;
+    out.progress_m.data()[i] = static_cast<float>(station(last) - station(first));
+  }
+  aggregate_scores(pr, rq.progress_reference, out);
+}
+
+void aggregate_scores(const ScoringProfile& pr, TensorView<const float> progress_reference,
+                      ScoreResult& out, int64_t scored) {
+  const Shape& shape = out.total.shape();
+  if (!out.total.defined() || shape.rank() < 1) {
+    throw Error("aggregate_scores needs a result whose metrics have run (total is undefined)");
+  }
+  const int64_t N = shape[shape.rank() - 1], B = shape.numel() / std::max<int64_t>(N, 1);
+  const int64_t count = scored < 0 ? N : std::min(scored, N);
+  thread_local std::vector<double> gates_storage, gated_storage;
+  std::vector<double>& gates = gates_storage;
+  std::vector<double>& gated = gated_storage;
+  gates.resize(static_cast<size_t>(N));
+  gated.resize(static_cast<size_t>(N));
   const double wsum = pr.weight_progress + pr.weight_ttc + pr.weight_comfort;
   for (int64_t b = 0; b < B; ++b) {
-    std::vector<double>& gates = buf.gates;
-    std::vector<double>& gated = buf.gated;
-    gates.resize(static_cast<size_t>(N));
-    gated.resize(static_cast<size_t>(N));
-    double best = rq.progress_reference.data != nullptr ? rq.progress_reference.data[b]
-                                                        : -std::numeric_limits<double>::infinity();
-    for (int64_t n = 0; n < N; ++n) {
+    double best = progress_reference.data != nullptr ? progress_reference.data[b]
+                                                     : -std::numeric_limits<double>::infinity();
+    for (int64_t n = 0; n < count; ++n) {
       const int64_t i = b * N + n;
-      const float* first = states + (i * T1) * S;
-      const float* last = states + (i * T1 + T1 - 1) * S;
-      const double raw = station(last) - station(first);
-      out.progress_m.data()[i] = static_cast<float>(raw);
+      const double raw = out.progress_m.data()[i];
       double g = 1.0;
       if (pr.gate_collision) g *= out.no_collision.data()[i];
       if (pr.gate_drivable_area) g *= out.drivable_area.data()[i];
@@ -242,7 +255,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
       gated[n] = (pr.clip_progress ? std::max(raw, 0.0) : raw) * g;
       best = std::max(best, gated[n]);
     }
-    for (int64_t n = 0; n < N; ++n) {
+    for (int64_t n = 0; n < count; ++n) {
       const int64_t i = b * N + n;
       double progress;
       if (best > pr.progress_threshold) {

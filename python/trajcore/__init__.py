@@ -42,6 +42,7 @@ from .map_metrics import (
     driving_direction_compliance,
     ego_areas,
 )
+from .planner import LatticeSettings, Planner, PlanReason, PlanResult, PlanScene, PlanTimings
 from .reference_line import ReferenceLine
 from .road_map import Lane, LaneLocation, RoadMap
 from .rollout import RolloutResult, Saturation, rollout
@@ -71,6 +72,12 @@ __all__ = [
     "IdmParams",
     "Lane",
     "LaneLocation",
+    "LatticeSettings",
+    "PlanReason",
+    "PlanResult",
+    "PlanScene",
+    "PlanTimings",
+    "Planner",
     "ReferenceLine",
     "RoadMap",
     "RolloutResult",

@@ -213,6 +213,35 @@ def _score(
     route_lanes: list[int],
     centerline: _ReferenceLine,
     profile: Any,
-    comfort_params: Any,
 ) -> dict[str, Any]: ...
 def _validate_scoring_profile(profile: Any) -> None: ...
+
+class _Planner:
+    def __init__(
+        self,
+        vehicle: Any,
+        tracker: Any,
+        profile: Any,
+        lateral_offsets: list[float],
+        target_speeds: list[float],
+        durations: list[float],
+        steps: int,
+        dt: float,
+        chunk: int,
+    ) -> None: ...
+    @property
+    def candidate_count(self) -> int: ...
+    def plan(
+        self,
+        ego_state: Any,
+        agents: Any,
+        agent_extent: Any,
+        agent_type: Any,
+        agent_prob: Any,
+        agent_valid: Any,
+        ignored: Any,
+        route_lanes: Any,
+        road_map: _RoadMap,
+        reference_line: _ReferenceLine,
+        deadline_ms: float,
+    ) -> dict[str, Any]: ...

@@ -160,7 +160,6 @@ def score(
         [int(i) for i in route_lanes or ()],
         centerline._line,
         chosen,
-        chosen.comfort,
     )
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(states, torch.Tensor):

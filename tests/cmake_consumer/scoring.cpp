@@ -1,5 +1,4 @@
-// score from C++ on the three-lane highway of tests/test_scoring.py (lanes at y = 0, 3.7, 7.4 from
-// x = -300 to 600, 3.7 m wide, 30 m/s; centreline y = 3.7). Usage: scoring <dir> <profile>.
+// score from C++ on the three-lane highway of highway.hpp. Usage: scoring <dir> <profile>.
 // <dir>/request.txt holds "N T1 S M K length width rear_axle_to_center dt"; raw files
 // states.bin (N, T1, S), agents.bin (M, K, T1, 3), agent_extent.bin (M, 2), agent_prob.bin
 // (M, K) float32, agent_type.bin (M) int32. Writes total.bin and one file per sub-score.
@@ -10,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "highway.hpp"
 #include "raw_files.hpp"
 
 int main(int argc, char** argv) {
@@ -29,29 +29,14 @@ int main(int argc, char** argv) {
   const auto prob = read_file<float>(dir + "/agent_prob.bin", M * K);
   const auto type = read_file<int32_t>(dir + "/agent_type.bin", M);
   try {
-    std::vector<std::vector<double>> lines;
-    trajcore::RoadMapSpec spec;
-    for (double y : {0.0, 3.7, 7.4}) {
-      for (double off : {0.0, 1.85, -1.85}) lines.push_back({-300.0, y + off, 600.0, y + off});
-    }
-    for (int lane = 0; lane < 3; ++lane) {
-      trajcore::LaneSpec l;
-      l.centerline = {lines[3 * lane].data(), Shape{2, 2}, {}};
-      l.left = {lines[3 * lane + 1].data(), Shape{2, 2}, {}};
-      l.right = {lines[3 * lane + 2].data(), Shape{2, 2}, {}};
-      l.speed_limit = 30.0;
-      spec.lanes.push_back(l);
-    }
-    const trajcore::RoadMap map(spec);
-    const std::vector<double> centre = {-300.0, 3.7, 600.0, 3.7};
-    const trajcore::ReferenceLine line({centre.data(), Shape{2, 2}, {}}, {0.5, 0.0});
+    const Highway highway;
     rq.states = {states.data(), Shape{N, T1, S}, {}};
     rq.agents = {agents.data(), Shape{M, K, T1, 3}, {}};
     rq.agent_extent = {extent.data(), Shape{M, 2}, {}};
     rq.agent_prob = {prob.data(), Shape{M, K}, {}};
     rq.agent_type = {type.data(), Shape{M}, {}};
-    rq.road_map = &map;
-    rq.centerline = &line;
+    rq.road_map = highway.map.get();
+    rq.centerline = highway.line.get();
     rq.profile = trajcore::ScoringProfile::named(argv[2]);
     trajcore::ScoreResult r;
     trajcore::score(rq, r);

@@ -1,0 +1,113 @@
+// Python bindings of trajcore/planner.hpp: conversion and validation only. The result lives in
+// the C++ Planner; plan() returns numpy copies of it.
+#include <pybind11/stl.h>
+
+#include <limits>
+#include <vector>
+
+#include "bindings.hpp"
+#include "boundary.hpp"
+#include "numpy_copy.hpp"
+#include "params.hpp"
+#include "trajcore/error.hpp"
+#include "trajcore/planner.hpp"
+
+namespace trajcore::bindings {
+namespace {
+
+Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
+                     std::vector<double> offsets, std::vector<double> speeds,
+                     std::vector<double> durations, int64_t steps, double dt, int64_t chunk) {
+  PlannerConfig c;
+  c.vehicle = vehicle_params_from_py(vehicle);
+  c.tracker = tracker_params_from_py(tracker);
+  c.profile = scoring_profile_from_py(profile);
+  c.lattice.lateral_offsets = std::move(offsets);
+  c.lattice.target_speeds = std::move(speeds);
+  c.lattice.durations = std::move(durations);
+  c.steps = steps;
+  c.dt = dt;
+  c.chunk = chunk;
+  return Planner(std::move(c));
+}
+
+py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents,
+                 py::handle agent_extent, py::handle agent_type, py::handle agent_prob,
+                 py::handle agent_valid, py::handle ignored, py::handle route_lanes,
+                 const RoadMap& road_map, const ReferenceLine& reference_line,
+                 double deadline_ms) {
+  Call call;
+  Array ego = call.input_floats(ego_state, "ego_state");
+  Array ag = call.input_floats(agents, "agents");
+  Array ex = call.input_floats(agent_extent, "agent_extent");
+  Array ty = call.input_ints(agent_type, "agent_type", "AgentType values");
+  PlanScene scene;
+  scene.ego_state = ego.view<const float>();
+  scene.agents = ag.view<const float>();
+  scene.agent_extent = ex.view<const float>();
+  scene.agent_type = ty.view<const int32_t>();
+  Array pr, va, ig, rl;
+  if (!agent_prob.is_none()) {
+    pr = call.input_floats(agent_prob, "agent_prob");
+    scene.agent_prob = pr.view<const float>();
+  }
+  if (!agent_valid.is_none()) {
+    va = call.input_bools(agent_valid, "agent_valid");
+    scene.agent_valid = va.view<const bool>();
+  }
+  if (!ignored.is_none()) {
+    ig = call.input_bools(ignored, "ignored");
+    scene.ignored = ig.view<const bool>();
+  }
+  if (!route_lanes.is_none()) {
+    rl = call.input_ints(route_lanes, "route_lanes", "lane indices");
+    scene.route_lanes = rl.view<const int32_t>();
+  }
+  scene.road_map = &road_map;
+  scene.reference_line = &reference_line;
+  const PlanResult* r;
+  {
+    py::gil_scoped_release nogil;
+    r = &planner.plan(scene, deadline_ms);
+  }
+  py::dict d;
+  d["chosen"] = r->chosen;
+  d["deadline_reached"] = r->deadline_reached;
+  d["scored"] = r->scored;
+  d["scores"] = score_result_dict(r->scores);
+  d["reasons"] = to_numpy(r->reasons);
+  py::dict c;
+  c["states"] = to_numpy(r->candidates.states);
+  c["saturation"] = to_numpy(r->candidates.saturation);
+  c["controls"] = to_numpy(r->candidates.controls);
+  c["trailer"] = r->candidates.trailer.defined() ? py::object(to_numpy(r->candidates.trailer))
+                                                   : py::object(py::none());
+  c["references"] = to_numpy(r->candidates.references);
+  c["offsets"] = to_numpy(r->candidates.offsets);
+  c["target_speeds"] = to_numpy(r->candidates.target_speeds);
+  c["durations"] = to_numpy(r->candidates.durations);
+  d["candidates"] = c;
+  py::dict t;
+  t["generate_ms"] = r->timings.generate_ms;
+  t["score_ms"] = r->timings.score_ms;
+  t["select_ms"] = r->timings.select_ms;
+  t["total_ms"] = r->timings.total_ms;
+  d["timings"] = t;
+  return d;
+}
+
+}  // namespace
+
+void bind_planner(py::module_& m) {
+  py::class_<Planner>(m, "_Planner")
+      .def(py::init(&make_planner), py::arg("vehicle"), py::arg("tracker"), py::arg("profile"),
+           py::arg("lateral_offsets"), py::arg("target_speeds"), py::arg("durations"),
+           py::arg("steps"), py::arg("dt"), py::arg("chunk"))
+      .def_property_readonly("candidate_count", &Planner::candidate_count)
+      .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
+           py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"),
+           py::arg("ignored"), py::arg("route_lanes"), py::arg("road_map"),
+           py::arg("reference_line"), py::arg("deadline_ms"));
+}
+
+}  // namespace trajcore::bindings

@@ -1,0 +1,108 @@
+// Planner: one planning cycle, generate -> track -> check -> score -> select, as a vehicle stack
+// runs it ten times a second. docs/planner.md.
+//
+// plan(scene) generates the Frenet lattice of the configuration along the scene's reference line
+// from the ego state (trajcore/generators.hpp, tracked by the configured controller), scores the
+// candidates with the configured profile (trajcore/scoring.hpp) in chunks of `chunk`
+// candidates, and picks the highest total (the lowest index among equals). With a deadline, it
+// stops scoring once the deadline has passed after a chunk, aggregates what it scored and picks
+// among those, flagging deadline_reached. Every candidate gets the reason it was not chosen.
+//
+// After the first cycle (the warm-up) a cycle performs no heap allocation as long as the sizes
+// stay the same: the result, candidates and scoring buffers are reused (cpp/tests/test_planner.cpp
+// proves it with a counting allocator). The result is valid until the next plan().
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "trajcore/generators.hpp"
+#include "trajcore/scoring.hpp"
+#include "trajcore/tensor.hpp"
+#include "trajcore/track.hpp"
+#include "trajcore/vehicle.hpp"
+
+namespace trajcore {
+
+struct LatticeSettings {
+  std::vector<double> lateral_offsets{-3.5, -1.75, 0.0, 1.75, 3.5};  // m, left positive
+  std::vector<double> target_speeds{0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5};  // m/s
+  std::vector<double> durations{2.0, 3.0, 4.0, 5.0};                              // s
+};
+
+struct PlannerConfig {
+  VehicleParams vehicle = VehicleParams::passenger_car();
+  TrackerParams tracker;
+  ScoringProfile profile;  // pdm_closed
+  LatticeSettings lattice;
+  int64_t steps = 40;  // T
+  double dt = 0.1;
+  int64_t chunk = 256;  // candidates scored between deadline checks (> 0)
+};
+
+// Throws trajcore::Error naming the first field out of range.
+void validate(const PlannerConfig& config);
+
+// One scene, as the vehicle sees it. Layouts as score (B = 1, without the scene dimension).
+struct PlanScene {
+  TensorView<const float> ego_state;       // (6)
+  TensorView<const float> agents;          // (M, K, T+1, 3)
+  TensorView<const float> agent_extent;    // (M, 2)
+  TensorView<const int32_t> agent_type;    // (M)
+  TensorView<const float> agent_prob;      // (M, K) optional
+  TensorView<const bool> agent_valid;      // optional, as check_collisions
+  TensorView<const bool> ignored;          // (M) optional
+  TensorView<const int32_t> route_lanes;   // (L) optional: empty means every lane
+  const RoadMap* road_map = nullptr;
+  const ReferenceLine* reference_line = nullptr;  // lattice reference and progress centreline
+};
+
+// Why a candidate was not chosen: the first sub-score that held it back, in this order.
+enum class PlanReason : int32_t {
+  kChosen = 0,
+  kCollision = 1,        // at-fault collision (no_collision < 1)
+  kOffRoad = 2,          // drivable area
+  kWrongWay = 3,         // driving direction
+  kTimeToCollision = 4,
+  kUncomfortable = 5,
+  kLowerScore = 6,       // nothing failed, another candidate scored higher
+  kNotScored = 7,        // the deadline came first
+};
+
+struct PlanTimings {
+  double generate_ms = 0;  // lattice and tracking
+  double score_ms = 0;     // collision checks, metrics, aggregation
+  double select_ms = 0;
+  double total_ms = 0;
+};
+
+struct PlanResult {
+  int32_t chosen = -1;  // candidate index
+  bool deadline_reached = false;
+  int64_t scored = 0;   // candidates scored (all of them without a deadline)
+  TensorView<const float> trajectory;  // (T+1, 6) the chosen candidate's states
+  CandidateSet candidates;
+  ScoreResult scores;
+  Tensor<int32_t> reasons;  // (N) PlanReason
+  PlanTimings timings;
+};
+
+class Planner {
+ public:
+  explicit Planner(PlannerConfig config);
+  const PlannerConfig& config() const { return config_; }
+  int64_t candidate_count() const;
+  // deadline_ms: wall-clock budget from the call (infinity: score everything).
+  const PlanResult& plan(const PlanScene& scene,
+                         double deadline_ms = std::numeric_limits<double>::infinity());
+
+ private:
+  PlannerConfig config_;
+  FrenetLatticeRequest lattice_;
+  ScoreRequest score_;
+  ScoreResult chunk_;
+  PlanResult result_;
+};
+
+}  // namespace trajcore

@@ -1,0 +1,190 @@
+// Planner: generate, score in chunks against a deadline, aggregate, select, explain.
+#include "trajcore/planner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "trajcore/error.hpp"
+#include "validate.hpp"
+
+namespace trajcore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Rows [row0, row0 + rows of `part`) of `whole`, both with the same trailing dimensions.
+template <class T>
+void copy_rows(const Tensor<T>& part, Tensor<T>& whole, int64_t row0, int64_t rows) {
+  if (rows == 0) return;
+  const int64_t inner = part.numel() / rows;
+  std::memcpy(whole.data() + row0 * inner, part.data(), sizeof(T) * size_t(rows * inner));
+}
+
+template <class T>
+void size_like(Tensor<T>& whole, const Tensor<T>& part, int64_t total_rows) {
+  Shape shape = part.shape();
+  shape[0] = total_rows;
+  if (!whole.defined() || whole.shape() != shape) whole.resize(shape);
+}
+
+PlanReason reason_of(const ScoreResult& s, int64_t i) {
+  if (s.no_collision.data()[i] < 1.0f) return PlanReason::kCollision;
+  if (s.drivable_area.data()[i] < 1.0f) return PlanReason::kOffRoad;
+  if (s.driving_direction.data()[i] < 1.0f) return PlanReason::kWrongWay;
+  if (s.ttc.data()[i] < 1.0f) return PlanReason::kTimeToCollision;
+  if (s.comfort.data()[i] < 1.0f) return PlanReason::kUncomfortable;
+  return PlanReason::kLowerScore;
+}
+
+}  // namespace
+
+void validate(const PlannerConfig& c) {
+  validate(c.vehicle);
+  validate(c.tracker);
+  validate(c.profile);
+  if (c.steps < 1) throw Error("steps is " + std::to_string(c.steps) + ", expected at least 1");
+  if (!(c.dt > 0) || !std::isfinite(c.dt)) {
+    throw Error("dt is " + detail::value_str(c.dt) + ", expected > 0 seconds");
+  }
+  if (c.chunk < 1) throw Error("chunk is " + std::to_string(c.chunk) + ", expected at least 1");
+  for (const auto* list : {&c.lattice.lateral_offsets, &c.lattice.target_speeds, &c.lattice.durations}) {
+    if (list->empty()) {
+      const char* name = list == &c.lattice.lateral_offsets ? "lattice.lateral_offsets"
+                         : list == &c.lattice.target_speeds ? "lattice.target_speeds"
+                                                            : "lattice.durations";
+      throw Error(std::string(name) + " is empty, expected at least one value");
+    }
+  }
+}
+
+Planner::Planner(PlannerConfig config) : config_(std::move(config)) {
+  validate(config_);
+  lattice_.lateral_offsets = config_.lattice.lateral_offsets;
+  lattice_.target_speeds = config_.lattice.target_speeds;
+  lattice_.durations = config_.lattice.durations;
+  lattice_.steps = config_.steps;
+  lattice_.dt = config_.dt;
+  lattice_.params = config_.vehicle;
+  lattice_.tracker = config_.tracker;
+  score_.length = config_.vehicle.length;
+  score_.width = config_.vehicle.width;
+  score_.rear_axle_to_center = config_.vehicle.rear_axle_to_center;
+  score_.dt = config_.dt;
+  score_.profile = config_.profile;
+}
+
+int64_t Planner::candidate_count() const {
+  return int64_t(config_.lattice.lateral_offsets.size() * config_.lattice.target_speeds.size() *
+                 config_.lattice.durations.size());
+}
+
+const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
+  const Clock::time_point start = Clock::now();
+  if (scene.road_map == nullptr) throw Error("scene.road_map is null, expected a RoadMap");
+  if (scene.reference_line == nullptr) {
+    throw Error("scene.reference_line is null, expected a ReferenceLine");
+  }
+  if (scene.ego_state.shape != Shape{6}) {
+    throw Error("scene.ego_state has shape " + scene.ego_state.shape.str() +
+                ", expected (6,) = x, y, yaw, v, a, steer");
+  }
+  if (std::isnan(deadline_ms) || deadline_ms < 0) {
+    throw Error("deadline_ms is " + detail::value_str(deadline_ms) + ", expected >= 0");
+  }
+  PlanResult& r = result_;
+  r.deadline_reached = false;
+  r.chosen = -1;
+  r.scored = 0;
+
+  // Generate and track.
+  lattice_.ego_state = scene.ego_state;
+  lattice_.reference_line = scene.reference_line;
+  frenet_lattice(lattice_, r.candidates);
+  const Clock::time_point generated = Clock::now();
+  r.timings.generate_ms = std::chrono::duration<double, std::milli>(generated - start).count();
+
+  // Score in chunks.
+  const int64_t N = r.candidates.states.shape()[0], T1 = config_.steps + 1;
+  score_.agents = scene.agents;
+  score_.agent_extent = scene.agent_extent;
+  score_.agent_type = scene.agent_type;
+  score_.agent_prob = scene.agent_prob;
+  score_.agent_valid = scene.agent_valid;
+  score_.ignored = scene.ignored;
+  score_.road_map = scene.road_map;
+  score_.centerline = scene.reference_line;
+  if (scene.route_lanes.data != nullptr) {
+    score_.route_lanes.assign(scene.route_lanes.data, scene.route_lanes.data + scene.route_lanes.numel());
+  } else {
+    score_.route_lanes.clear();
+  }
+  ScoreResult& all = r.scores;
+  for (int64_t n0 = 0; n0 < N; n0 += config_.chunk) {
+    if (n0 > 0 && ms_since(start) > deadline_ms) {
+      r.deadline_reached = true;
+      break;
+    }
+    const int64_t rows = std::min(config_.chunk, N - n0);
+    score_.states = {r.candidates.states.data() + n0 * T1 * 6, Shape{rows, T1, 6}, {}};
+    score(score_, chunk_);
+    auto both = [&](auto member) {
+      auto& part = chunk_.*member;
+      auto& whole = all.*member;
+      size_like(whole, part, N);
+      copy_rows(part, whole, n0, rows);
+    };
+    both(&ScoreResult::total);
+    both(&ScoreResult::no_collision);
+    both(&ScoreResult::drivable_area);
+    both(&ScoreResult::driving_direction);
+    both(&ScoreResult::progress);
+    both(&ScoreResult::progress_m);
+    both(&ScoreResult::ttc);
+    both(&ScoreResult::comfort);
+    both(&ScoreResult::collision_step);
+    both(&ScoreResult::drivable_area_step);
+    both(&ScoreResult::driving_direction_step);
+    both(&ScoreResult::ttc_step);
+    both(&ScoreResult::comfort_step);
+    both(&ScoreResult::areas);
+    both(&ScoreResult::collision_type);
+    both(&ScoreResult::comfort_failed);
+    r.scored = n0 + rows;
+  }
+  aggregate_scores(config_.profile, {}, all, r.scored);
+  for (int64_t i = r.scored; i < N; ++i) {
+    all.total.data()[i] = std::numeric_limits<float>::quiet_NaN();  // not scored
+  }
+  const Clock::time_point scored = Clock::now();
+  r.timings.score_ms = std::chrono::duration<double, std::milli>(scored - generated).count();
+
+  // Select and explain.
+  if (!r.reasons.defined() || r.reasons.shape() != Shape{N}) r.reasons.resize(Shape{N});
+  float best = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < r.scored; ++i) {
+    if (all.total.data()[i] > best) {
+      best = all.total.data()[i];
+      r.chosen = static_cast<int32_t>(i);
+    }
+  }
+  for (int64_t i = 0; i < N; ++i) {
+    r.reasons.data()[i] = static_cast<int32_t>(
+        i >= r.scored ? PlanReason::kNotScored
+        : i == r.chosen ? PlanReason::kChosen
+                        : reason_of(all, i));
+  }
+  r.trajectory = {r.candidates.states.data() + int64_t(std::max(r.chosen, 0)) * T1 * 6,
+                  Shape{T1, 6}, {}};
+  r.timings.select_ms = ms_since(scored);
+  r.timings.total_ms = ms_since(start);
+  return r;
+}
+
+}  // namespace trajcore

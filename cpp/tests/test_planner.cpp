@@ -1,0 +1,130 @@
+// Planner: a warm planning cycle performs no heap allocation; it avoids a stopped car; a
+// deadline stops scoring after the first chunk and says so.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "allocation_counter.hpp"
+#include "trajcore/error.hpp"
+#include "trajcore/planner.hpp"
+#include "trajcore/threading.hpp"
+
+namespace {
+
+using trajcore::PlanReason;
+using trajcore::Shape;
+
+struct Highway {
+  std::vector<std::vector<double>> lines;
+  std::vector<double> centre{-300.0, 3.7, 600.0, 3.7};
+  std::unique_ptr<trajcore::RoadMap> map;
+  std::unique_ptr<trajcore::ReferenceLine> line;
+  std::vector<float> ego{0.f, 3.7f, 0.f, 10.f, 0.f, 0.f};
+  std::vector<float> agents, extent{4.6f, 1.9f};
+  std::vector<int32_t> types{0};
+
+  explicit Highway(int64_t T1) {
+    trajcore::RoadMapSpec spec;
+    for (double y : {0.0, 3.7, 7.4}) {
+      for (double off : {0.0, 1.85, -1.85}) lines.push_back({-300.0, y + off, 600.0, y + off});
+    }
+    for (int lane = 0; lane < 3; ++lane) {
+      trajcore::LaneSpec l;
+      l.centerline = {lines[3 * lane].data(), Shape{2, 2}, {}};
+      l.left = {lines[3 * lane + 1].data(), Shape{2, 2}, {}};
+      l.right = {lines[3 * lane + 2].data(), Shape{2, 2}, {}};
+      l.speed_limit = 30.0;
+      spec.lanes.push_back(l);
+    }
+    map = std::make_unique<trajcore::RoadMap>(spec);
+    line = std::make_unique<trajcore::ReferenceLine>(
+        trajcore::TensorView<const double>{centre.data(), Shape{2, 2}, {}},
+        trajcore::ReferenceLineOptions{0.5, 0.0});
+    for (int64_t t = 0; t < T1; ++t) agents.insert(agents.end(), {30.f, 3.7f, 0.f});  // stopped
+  }
+
+  trajcore::PlanScene scene(int64_t T1) const {
+    trajcore::PlanScene s;
+    s.ego_state = {ego.data(), Shape{6}, {}};
+    s.agents = {agents.data(), Shape{1, 1, T1, 3}, {}};
+    s.agent_extent = {extent.data(), Shape{1, 2}, {}};
+    s.agent_type = {types.data(), Shape{1}, {}};
+    s.road_map = map.get();
+    s.reference_line = line.get();
+    return s;
+  }
+};
+
+TEST(Planner, AvoidsAStoppedCarAndExplainsTheRest) {
+  trajcore::Planner planner(trajcore::PlannerConfig{});
+  const Highway h(41);
+  const trajcore::PlanResult& r = planner.plan(h.scene(41));
+  ASSERT_EQ(r.scored, planner.candidate_count());
+  ASSERT_GE(r.chosen, 0);
+  EXPECT_FALSE(r.deadline_reached);
+  EXPECT_EQ(r.reasons.data()[r.chosen], int32_t(PlanReason::kChosen));
+  EXPECT_EQ(r.scores.no_collision.data()[r.chosen], 1.0f);
+  EXPECT_GT(r.scores.total.data()[r.chosen], 0.5f);
+  // Keeping the lane at 10 m/s or more for the whole horizon runs into the car.
+  int collisions = 0;
+  for (int64_t i = 0; i < planner.candidate_count(); ++i) {
+    const bool keeps_lane_fast = r.candidates.offsets.data()[i] == 0.0f &&
+                                 r.candidates.target_speeds.data()[i] >= 10.0f;
+    if (keeps_lane_fast) {
+      EXPECT_EQ(r.reasons.data()[i], int32_t(PlanReason::kCollision)) << i;
+      ++collisions;
+    }
+    EXPECT_LE(r.scores.total.data()[i], r.scores.total.data()[r.chosen]);
+  }
+  EXPECT_GT(collisions, 0);
+  // The trajectory is the chosen candidate's states.
+  EXPECT_EQ(r.trajectory.data, r.candidates.states.data() + r.chosen * 41 * 6);
+  EXPECT_GT(r.timings.total_ms, 0.0);
+}
+
+TEST(Planner, WarmCyclesDoNotAllocate) {
+  const int threads = trajcore::get_num_threads();
+  trajcore::set_num_threads(1);  // one thread: its buffers are certainly warm after one cycle
+  trajcore::PlannerConfig config;
+  config.chunk = 64;
+  trajcore::Planner planner(config);
+  const Highway h(41);
+  const trajcore::PlanScene scene = h.scene(41);
+  planner.plan(scene);
+  const long before = trajcore::testing::allocations.load();
+  for (int i = 0; i < 5; ++i) planner.plan(scene);
+  EXPECT_EQ(trajcore::testing::allocations.load() - before, 0);
+  trajcore::set_num_threads(threads);
+}
+
+TEST(Planner, DeadlineStopsAfterTheFirstChunk) {
+  trajcore::PlannerConfig config;
+  config.chunk = 32;
+  trajcore::Planner planner(config);
+  const Highway h(41);
+  const trajcore::PlanResult& r = planner.plan(h.scene(41), 0.0);
+  EXPECT_TRUE(r.deadline_reached);
+  EXPECT_EQ(r.scored, 32);
+  EXPECT_LT(r.chosen, 32);
+  for (int64_t i = 32; i < planner.candidate_count(); ++i) {
+    EXPECT_EQ(r.reasons.data()[i], int32_t(PlanReason::kNotScored));
+  }
+}
+
+TEST(Planner, RejectsBadConfigurationsAndScenes) {
+  trajcore::PlannerConfig config;
+  config.chunk = 0;
+  EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
+  config = {};
+  config.lattice.durations.clear();
+  EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
+  trajcore::Planner planner(trajcore::PlannerConfig{});
+  const Highway h(41);
+  trajcore::PlanScene scene = h.scene(41);
+  scene.road_map = nullptr;
+  EXPECT_THROW(planner.plan(scene), trajcore::Error);
+  EXPECT_THROW(planner.plan(h.scene(41), -1.0), trajcore::Error);
+}
+
+}  // namespace

@@ -1,0 +1,168 @@
+"""The planner: one planning cycle, generate -> track -> check -> score -> select.
+
+The work happens in C++ (``trajcore::Planner``, trajcore/planner.hpp), which keeps its buffers
+between cycles; ``plan`` returns numpy copies of its result. docs/planner.md describes the cycle,
+the deadline and the reasons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from .generators import Candidates
+from .reference_line import ReferenceLine
+from .road_map import RoadMap
+from .scoring import ScoreResult, ScoringProfile
+from .track import TrackerParams
+from .vehicle import VehicleParams
+
+
+@dataclass(frozen=True)
+class LatticeSettings:
+    """The Frenet lattice the planner generates: every offset x speed x duration."""
+
+    lateral_offsets: Sequence[float] = (-3.5, -1.75, 0.0, 1.75, 3.5)
+    target_speeds: Sequence[float] = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5)
+    durations: Sequence[float] = (2.0, 3.0, 4.0, 5.0)
+
+
+@dataclass(frozen=True)
+class PlanScene:
+    """One scene as the vehicle sees it (no scene dimension): the ego state (6,), agents
+    (M, K, T+1, 3) over the planner's horizon, their extents (M, 2) and types (M,) int32, the
+    map, the route's lanes (None: every lane) and the reference line the lattice follows and
+    progress is measured along."""
+
+    ego_state: Any
+    agents: Any
+    agent_extent: Any
+    agent_type: Any
+    road_map: RoadMap
+    reference_line: ReferenceLine
+    agent_prob: Any = None
+    agent_valid: Any = None
+    ignored: Any = None
+    route_lanes: Sequence[int] | None = None
+
+
+class PlanReason(enum.IntEnum):
+    """Why each candidate was not chosen: the first sub-score that held it back."""
+
+    CHOSEN = 0
+    COLLISION = 1
+    OFF_ROAD = 2
+    WRONG_WAY = 3
+    TIME_TO_COLLISION = 4
+    UNCOMFORTABLE = 5
+    LOWER_SCORE = 6
+    NOT_SCORED = 7
+
+
+@dataclass(frozen=True)
+class PlanTimings:
+    generate_ms: float
+    score_ms: float
+    select_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    #: Index of the chosen candidate.
+    chosen: int
+    #: (T+1, 6) its states.
+    trajectory: Any
+    #: Whether the deadline stopped scoring early (then only ``scored`` candidates competed).
+    deadline_reached: bool
+    scored: int
+    candidates: Candidates
+    scores: ScoreResult
+    #: (N,) int32 :class:`PlanReason` of every candidate.
+    reasons: Any
+    timings: PlanTimings
+
+
+class Planner:
+    """A planning loop's state: configuration and the C++ planner with its reused buffers.
+
+    Args:
+        vehicle: the ego (default: ``VehicleParams.passenger_car()``).
+        profile: a scoring profile name or :class:`ScoringProfile`; ``profile_overrides``
+            replace its fields.
+        lattice: the candidates to generate (default :class:`LatticeSettings`).
+        tracker: how candidates are tracked (default: nuPlan's LQR).
+        steps, dt: horizon (T) and step length (s).
+        chunk: candidates scored between deadline checks.
+    """
+
+    def __init__(
+        self,
+        vehicle: VehicleParams | None = None,
+        profile: str | ScoringProfile = "pdm_closed",
+        lattice: LatticeSettings | None = None,
+        tracker: TrackerParams | None = None,
+        *,
+        steps: int = 40,
+        dt: float = 0.1,
+        chunk: int = 256,
+        **profile_overrides: Any,
+    ) -> None:
+        chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
+        if profile_overrides:
+            chosen = dataclasses.replace(chosen, **profile_overrides)
+        self.vehicle = vehicle or VehicleParams.passenger_car()
+        self.profile = chosen
+        self.lattice = lattice or LatticeSettings()
+        self.tracker = tracker or TrackerParams()
+        self.steps, self.dt = int(steps), float(dt)
+        self._planner = _core._Planner(
+            self.vehicle,
+            self.tracker,
+            chosen,
+            [float(v) for v in self.lattice.lateral_offsets],
+            [float(v) for v in self.lattice.target_speeds],
+            [float(v) for v in self.lattice.durations],
+            self.steps,
+            self.dt,
+            int(chunk),
+        )
+
+    @property
+    def candidate_count(self) -> int:
+        return int(self._planner.candidate_count)
+
+    def plan(self, scene: PlanScene, deadline_ms: float | None = None) -> PlanResult:
+        """One planning cycle; ``deadline_ms`` bounds the time spent scoring (best so far)."""
+        route = None if scene.route_lanes is None else np.asarray(scene.route_lanes, np.int32)
+        d = self._planner.plan(
+            scene.ego_state,
+            scene.agents,
+            scene.agent_extent,
+            scene.agent_type,
+            scene.agent_prob,
+            scene.agent_valid,
+            scene.ignored,
+            route,
+            scene.road_map._map,
+            scene.reference_line._line,
+            math.inf if deadline_ms is None else float(deadline_ms),
+        )
+        candidates = Candidates(**d["candidates"])
+        return PlanResult(
+            chosen=int(d["chosen"]),
+            trajectory=candidates.states[d["chosen"]],
+            deadline_reached=bool(d["deadline_reached"]),
+            scored=int(d["scored"]),
+            candidates=candidates,
+            scores=ScoreResult(**d["scores"]),
+            reasons=d["reasons"],
+            timings=PlanTimings(**d["timings"]),
+        )

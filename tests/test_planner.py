@@ -1,0 +1,122 @@
+"""Planner: a whole cycle equals generate (frenet_lattice) then score() on the same inputs, picks
+the best, explains the rest, honours a deadline, is deterministic; errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trajcore
+from test_scoring import highway_map
+from trajcore import LatticeSettings, Planner, PlanReason, PlanScene, VehicleParams
+
+CAR = VehicleParams.passenger_car()
+
+
+def stopped_car_scene(T: int = 40) -> PlanScene:
+    road, centre = highway_map()
+    agents = np.zeros((2, 1, T + 1, 3), np.float32)
+    agents[0, 0, :, :2] = [30.0, 3.7]  # stopped in the ego's lane
+    agents[1, 0, :, 0] = 15.0 + 8.0 * 0.1 * np.arange(T + 1)  # slower car in the right lane
+    return PlanScene(
+        ego_state=np.array([0, 3.7, 0, 10, 0, 0], np.float32),
+        agents=agents,
+        agent_extent=np.array([[4.6, 1.9], [4.6, 1.9]], np.float32),
+        agent_type=np.array([0, 0], np.int32),
+        road_map=road,
+        reference_line=centre,
+    )
+
+
+def test_a_cycle_is_generate_then_score_then_the_best() -> None:
+    planner = Planner()
+    scene = stopped_car_scene()
+    r = planner.plan(scene)
+    assert r.scored == planner.candidate_count == 160 and not r.deadline_reached
+    s = planner.lattice
+    lattice = trajcore.frenet_lattice(
+        scene.ego_state,
+        scene.reference_line,
+        s.lateral_offsets,
+        s.target_speeds,
+        s.durations,
+        40,
+        0.1,
+    )
+    np.testing.assert_array_equal(r.candidates.states, lattice.states)
+    scores = trajcore.score(
+        lattice.states,
+        scene.agents,
+        scene.agent_extent,
+        scene.agent_type,
+        params=CAR,
+        dt=0.1,
+        road_map=scene.road_map,
+        centerline=scene.reference_line,
+    )
+    for field in ("total", "no_collision", "drivable_area", "ttc", "comfort", "progress"):
+        np.testing.assert_allclose(getattr(r.scores, field), getattr(scores, field), atol=1e-6)
+    assert r.chosen == int(np.argmax(scores.total))
+    np.testing.assert_array_equal(r.trajectory, lattice.states[r.chosen])
+    # Reasons: the chosen one, and for the others the first sub-score below 1.
+    assert r.reasons[r.chosen] == PlanReason.CHOSEN
+    for i in np.flatnonzero(r.reasons == PlanReason.COLLISION):
+        assert scores.no_collision[i] < 1
+    lower = r.reasons == PlanReason.LOWER_SCORE
+    for field in ("no_collision", "drivable_area", "driving_direction", "ttc", "comfort"):
+        assert (getattr(scores, field)[lower] == 1).all()
+    # Keeping the lane at 10 m/s or faster hits the stopped car; the plan does not.
+    fast_in_lane = (lattice.offsets == 0) & (lattice.target_speeds >= 10)
+    assert (r.reasons[fast_in_lane] == PlanReason.COLLISION).all()
+    assert scores.no_collision[r.chosen] == 1 and scores.total[r.chosen] > 0.5
+    assert set(np.unique(r.reasons)) >= {PlanReason.CHOSEN, PlanReason.COLLISION}
+    assert r.timings.total_ms >= r.timings.generate_ms > 0
+
+
+def test_deadline_keeps_the_best_so_far() -> None:
+    planner = Planner(chunk=48)
+    r = planner.plan(stopped_car_scene(), deadline_ms=0.0)
+    assert r.deadline_reached and r.scored == 48
+    assert r.chosen < 48
+    assert (r.reasons[48:] == PlanReason.NOT_SCORED).all()
+    assert np.isnan(r.scores.total[48:]).all()
+    assert r.scores.total[r.chosen] == np.max(r.scores.total[:48])
+
+
+def test_identical_for_any_thread_count() -> None:
+    before = trajcore.get_num_threads()
+    try:
+        runs = []
+        for threads in (1, 2, 4):
+            trajcore.set_num_threads(threads)
+            runs.append(Planner().plan(stopped_car_scene()))
+    finally:
+        trajcore.set_num_threads(before)
+    for r in runs[1:]:
+        assert r.chosen == runs[0].chosen
+        np.testing.assert_array_equal(r.scores.total, runs[0].scores.total)
+        np.testing.assert_array_equal(r.candidates.states, runs[0].candidates.states)
+
+
+def test_profiles_and_settings_reach_the_cycle() -> None:
+    small = LatticeSettings(lateral_offsets=(0.0, 3.7), target_speeds=(5.0, 10.0), durations=(3.0,))
+    planner = Planner(profile="navsim_pdms", lattice=small, weight_comfort=0.0)
+    assert planner.candidate_count == 4 and planner.profile.weight_comfort == 0.0
+    r = planner.plan(stopped_car_scene())
+    assert r.candidates.states.shape == (4, 41, 6)
+    # The left lane (3.7 m) at 10 m/s is free and fastest.
+    assert (r.candidates.offsets[r.chosen], r.candidates.target_speeds[r.chosen]) == (3.7, 10.0)
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="chunk is 0"):
+        Planner(chunk=0)
+    with pytest.raises(ValueError, match=r"lattice\.durations is empty"):
+        Planner(lattice=LatticeSettings(durations=()))
+    with pytest.raises(ValueError, match="profile is 'fast'"):
+        Planner(profile="fast")
+    scene = stopped_car_scene()
+    with pytest.raises(ValueError, match=r"scene\.ego_state has shape \(5,\)"):
+        Planner().plan(PlanScene(**{**scene.__dict__, "ego_state": np.zeros(5, np.float32)}))
+    with pytest.raises(ValueError, match="deadline_ms is -1"):
+        Planner().plan(scene, deadline_ms=-1.0)
