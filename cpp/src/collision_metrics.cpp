@@ -228,23 +228,40 @@ namespace {
 
 // The ego states pushed `steps` steps ahead at their speeds, over the steps that have agents
 // that far ahead: (B, N, T+1-steps, 3); steps below stopped_speed go far away (never contact).
-void projected_ego(const TtcRequest& rq, int64_t B, int64_t N, int64_t T1, int64_t S,
-                   int32_t steps, std::vector<float>& out) {
+// Each step's velocity vector (v cos yaw, v sin yaw), once for all projections: (B * N * T+1, 2),
+// parallel over candidates.
+void step_velocities(const TtcRequest& rq, int64_t rows, int64_t T1, int64_t S,
+                     std::vector<double>& out) {
+  out.resize(static_cast<size_t>(rows * T1 * 2));
+  detail::parallel_for(rows, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin * T1; i < end * T1; ++i) {
+      const float* st = rq.states.data + i * S;
+      const double v = st[3], yaw = st[2];
+      out[2 * i] = std::cos(yaw) * v;
+      out[2 * i + 1] = std::sin(yaw) * v;
+    }
+  });
+}
+
+// The ego states pushed `steps` steps ahead at their speeds, over the steps that have agents
+// that far ahead: (B, N, T+1-steps, 3); steps below stopped_speed go far away (never contact).
+void projected_ego(const TtcRequest& rq, const std::vector<double>& velocity, int64_t rows,
+                   int64_t T1, int64_t S, int32_t steps, std::vector<float>& out) {
   const int64_t T1p = T1 - steps;
-  out.resize(static_cast<size_t>(B * N * T1p * 3));
+  out.resize(static_cast<size_t>(rows * T1p * 3));
   const double reach = steps * rq.dt;
-  for (int64_t bn = 0; bn < B * N; ++bn) {
+  for (int64_t bn = 0; bn < rows; ++bn) {
     for (int64_t t = 0; t < T1p; ++t) {
-      const float* st = rq.states.data + (bn * T1 + t) * S;
+      const int64_t i = bn * T1 + t;
+      const float* st = rq.states.data + i * S;
       float* o = out.data() + (bn * T1p + t) * 3;
-      const double v = st[3];
-      if (std::fabs(v) < rq.stopped_speed) {
+      if (std::fabs(double(st[3])) < rq.stopped_speed) {
         o[0] = o[1] = 1e9f;  // parked far outside any scene: no contact at this step
         o[2] = 0;
         continue;
       }
-      o[0] = static_cast<float>(st[0] + std::cos(double(st[2])) * v * reach);
-      o[1] = static_cast<float>(st[1] + std::sin(double(st[2])) * v * reach);
+      o[0] = static_cast<float>(st[0] + velocity[2 * i] * reach);
+      o[1] = static_cast<float>(st[1] + velocity[2 * i + 1] * reach);
       o[2] = st[2];
     }
   }
@@ -266,6 +283,7 @@ void later_steps(const T* a, int64_t outer, int64_t T1, int64_t inner, int32_t s
 struct TtcBuffers {
   std::vector<int32_t> none, types, first, kind, event_step, event_projection;
   std::vector<float> score, ego, agents;
+  std::vector<double> velocity;
   std::vector<char> valid;
   CollisionWorkspace workspace;
   CollisionResult contacts;
@@ -347,6 +365,7 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   std::vector<int32_t>& event_projection = buf.event_projection;
   event_step.assign(zeros.size(), -1);
   event_projection.assign(zeros.size(), -1);
+  step_velocities(rq, B * N, T1, S, buf.velocity);
   const Shape& valid_shape = rq.agent_valid.shape;
   const bool valid_per_step = rq.agent_valid.data != nullptr && valid_shape.rank() >= 2 &&
                               valid_shape.back() == T1 &&
@@ -356,7 +375,7 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     const int64_t T1p = T1 - p;
     std::vector<float>& ego = buf.ego;
     std::vector<float>& ag = buf.agents;
-    projected_ego(rq, B, N, T1, S, p, ego);
+    projected_ego(rq, buf.velocity, B * N, T1, S, p, ego);
     later_steps(rq.agents.data, B * M * K, T1, 3, p, ag);
     Shape ego_shape, agent_shape;
     if (batched) ego_shape.push_back(B), agent_shape.push_back(B);

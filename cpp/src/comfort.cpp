@@ -38,7 +38,7 @@ const detail::SavitzkyGolay& make_filter(const char* name, int32_t window, int32
                 ", expected >= 0 steps (0: the whole horizon)");
   }
   const int32_t w = effective_window(window, steps);
-  if (w <= poly) {
+  if (w <= poly || poly > 7) {
     throw Error(std::string(name) + " gives a window of " + std::to_string(w) + " steps over " +
                 std::to_string(steps) + " states, expected more than the polynomial order " +
                 std::to_string(poly));

@@ -186,10 +186,22 @@ void ReferenceLine::project(double qx, double qy, double* s_out, double* d_out) 
   if (f0 < 0) consider(f0);  // behind the start: on the straight extension
   const double fe = along(length_);
   if (fe > 0) consider(length_ + fe);
-  double fa = f0;
+  // A foot in [s_i, s_i+1] lies on the line, so its |d| (its distance to the query) is at least
+  // the distance to the nearer of the two samples minus the step; the nearest sample bounds the
+  // best |d| from above (the nearest point of the line is a foot or an end). Only intervals
+  // within that bound are searched (a few), without trigonometry for the others.
+  auto dist2 = [&](int64_t i) {
+    const double dx = qx - x_[i], dy = qy - y_[i];
+    return dx * dx + dy * dy;
+  };
+  double nearest2 = std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i) nearest2 = std::min(nearest2, dist2(i));
+  const double reach = std::sqrt(nearest2) + step_ + 1e-9, reach2 = reach * reach;
   for (int64_t i = 0; i + 1 < n; ++i) {
+    if (std::min(dist2(i), dist2(i + 1)) > reach2) continue;
     const double sa = step_ * static_cast<double>(i);
     const double sb = i + 2 == n ? length_ : step_ * static_cast<double>(i + 1);
+    const double fa = i == 0 ? f0 : along(sa);
     const double fb = i + 2 == n ? fe : along(sb);
     if (fa >= 0 && fb < 0) {
       double lo = sa, hi = sb, flo = fa, fhi = fb;
@@ -208,7 +220,6 @@ void ReferenceLine::project(double qx, double qy, double* s_out, double* d_out) 
       }
       consider(0.5 * (lo + hi));
     }
-    fa = fb;
   }
   *s_out = best_s;
   *d_out = best_d;

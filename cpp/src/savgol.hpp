@@ -11,21 +11,22 @@ namespace trajcore::detail {
 
 class SavitzkyGolay {
  public:
-  // window >= poly + 1 and window <= the length of the series it filters; delta: sample spacing.
+  // window >= poly + 1 and window <= the length of the series it filters; poly <= 7; delta:
+  // sample spacing.
   SavitzkyGolay(int32_t window, int32_t poly, int32_t deriv, double delta);
   int32_t window() const { return window_; }
   // out[i] for i in [0, n); x and out hold n values (n >= window), distinct buffers.
   void apply(const double* x, int64_t n, double* out) const;
 
  private:
-  // Weights of the window's samples for the value at `pos` (window coordinates).
-  std::vector<double> weights(double pos) const;
+  void derivative_basis(double pos, std::vector<double>& out) const;
 
   int32_t window_, poly_, deriv_;
   double delta_;
-  std::vector<double> centre_;               // weights for the interior
-  std::vector<std::vector<double>> edges_;   // weights for positions 0 .. window // 2 - 1
-  std::vector<std::vector<double>> tails_;   // and window - window // 2 .. window - 1
+  double scale_ = 1, centre_fit_ = 0;        // the fit's coordinate u = (j - centre) / scale
+  double chain_ = 1;                         // du/dt to the power deriv
+  std::vector<std::vector<double>> rows_;    // (poly + 1, window) fit coefficients per sample
+  std::vector<double> centre_;               // weights of the interior outputs
 };
 
 }  // namespace trajcore::detail

@@ -9,6 +9,7 @@
 
 #include "trajcore/collision.hpp"
 #include "trajcore/collision_metrics.hpp"
+#include "parallel.hpp"
 #include "trajcore/error.hpp"
 #include "validate.hpp"
 
@@ -219,11 +220,14 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     return std::clamp(sx, 0.0, length);
   };
   const float* states = rq.states.data;
-  for (int64_t i = 0; i < B * N; ++i) {
-    const float* first = states + (i * T1) * S;
-    const float* last = states + (i * T1 + T1 - 1) * S;
-    out.progress_m.data()[i] = static_cast<float>(station(last) - station(first));
-  }
+  float* progress_m = out.progress_m.data();
+  detail::parallel_for(B * N, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const float* first = states + (i * T1) * S;
+      const float* last = states + (i * T1 + T1 - 1) * S;
+      progress_m[i] = static_cast<float>(station(last) - station(first));
+    }
+  });
   aggregate_scores(pr, rq.progress_reference, out);
 }
 
