@@ -75,11 +75,12 @@ int32_t areas_at(const RoadMap& map, const EgoAreaRequest& rq, const std::vector
   int32_t lanes[4][kMaxLanesPerPoint];
   int32_t counts[4];
   for (int k = 0; k < 4; ++k) {
-    if (map.drivable_area_distance(corner[k][0], corner[k][1]) > rq.drivable_tolerance) {
-      flags |= kEgoOffRoad;
-    }
     counts[k] = std::min(map.lanes_containing(corner[k][0], corner[k][1], lanes[k], kMaxLanesPerPoint),
                          kMaxLanesPerPoint);
+    // When the drivable area is the lanes' union, a corner in a lane is on it: no second query.
+    const bool on_road = (map.drivable_area_is_lanes() && counts[k] > 0) ||
+                         map.near_drivable_area(corner[k][0], corner[k][1], rq.drivable_tolerance);
+    if (!on_road) flags |= kEgoOffRoad;
   }
   // Multiple lanes: two distinct lanes hold corners, and no lane holds all four.
   int32_t first = -1;

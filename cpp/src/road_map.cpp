@@ -6,10 +6,16 @@
 #include <string>
 
 #include "parallel.hpp"
+#include "polygon_grid.hpp"
 #include "trajcore/error.hpp"
 #include "validate.hpp"
 
 namespace trajcore {
+
+struct RoadMap::Index {
+  detail::PolygonGrid drivable, lanes;
+};
+
 namespace {
 
 constexpr double kDuplicate = 1e-6;  // consecutive vertices closer than this are one (m)
@@ -102,22 +108,6 @@ void check_simple_polygon(const Points& p, const std::string& name) {
   if (std::fabs(area) < 1e-9) throw Error(name + " has zero area, expected a polygon");
 }
 
-// Crossing-number test; points on the boundary may go either way (their distance is 0).
-template <class Polygon>
-bool polygon_contains(const Polygon& poly, double x, double y) {
-  if (x < poly.min_x || x > poly.max_x || y < poly.min_y || y > poly.max_y) return false;
-  bool inside = false;
-  const size_t n = poly.x.size();
-  for (size_t i = 0, j = n - 1; i < n; j = i++) {
-    const double yi = poly.y[i], yj = poly.y[j];
-    if ((yi > y) != (yj > y)) {
-      const double x_cross = poly.x[j] + (y - yj) / (yi - yj) * (poly.x[i] - poly.x[j]);
-      if (x < x_cross) inside = !inside;
-    }
-  }
-  return inside;
-}
-
 template <class Polygon>
 Polygon make_polygon(const Points& p) {
   Polygon poly;
@@ -147,6 +137,7 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
     throw Error("the road map has no lanes and no drivable_areas, expected at least one of them");
   }
   cell_ = spec.cell_size;
+  drivable_is_lanes_ = spec.drivable_areas.empty();
   const int32_t n_lanes = static_cast<int32_t>(spec.lanes.size());
   std::vector<Points> drivable_points;
   for (int32_t i = 0; i < n_lanes; ++i) {
@@ -277,28 +268,32 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
           *x0 = std::min(g.ax, g.bx), *x1 = std::max(g.ax, g.bx);
           *y0 = std::min(g.ay, g.by), *y1 = std::max(g.ay, g.by);
         });
-  build(&cell_drivable_, static_cast<int64_t>(drivable_.size()),
-        [&](int64_t p, double* x0, double* y0, double* x1, double* y1) {
-          const Polygon& g = drivable_[p];
-          *x0 = g.min_x, *y0 = g.min_y, *x1 = g.max_x, *y1 = g.max_y;
-        });
-  build(&cell_lanes_, static_cast<int64_t>(lanes_.size()),
-        [&](int64_t l, double* x0, double* y0, double* x1, double* y1) {
-          const Polygon& g = lanes_[l].polygon;
-          *x0 = g.min_x, *y0 = g.min_y, *x1 = g.max_x, *y1 = g.max_y;
-        });
-  // A cell no edge reaches lies wholly inside or wholly outside the drivable area.
+  // The polygon indexes, then the cells without edges: wholly inside or outside.
+  auto index = std::make_shared<Index>();
+  const detail::GridGeometry geometry{origin_x_, origin_y_, cell_, nx_, ny_};
+  auto views = [](auto polygon_of, size_t count) {
+    std::vector<detail::PolygonView> out;
+    for (size_t i = 0; i < count; ++i) {
+      const Polygon& p = polygon_of(i);
+      out.push_back({p.x.data(), p.y.data(), static_cast<int64_t>(p.x.size()), p.min_x, p.min_y,
+                     p.max_x, p.max_y});
+    }
+    return out;
+  };
+  index->drivable.build(geometry, views([&](size_t i) -> const Polygon& { return drivable_[i]; },
+                                        drivable_.size()));
+  index->lanes.build(geometry, views([&](size_t i) -> const Polygon& { return lanes_[i].polygon; },
+                                     lanes_.size()));
   cell_state_.assign(static_cast<size_t>(cells), CellState::kBoundary);
   for (int64_t c = 0; c < cells; ++c) {
     if (cell_edges_.begin[c + 1] != cell_edges_.begin[c]) continue;
     const double cx = origin_x_ + (static_cast<double>(c % nx_) + 0.5) * cell_;
     const double cy = origin_y_ + (static_cast<double>(c / nx_) + 0.5) * cell_;
     bool inside = false;
-    for (int64_t k = cell_drivable_.begin[c]; k < cell_drivable_.begin[c + 1] && !inside; ++k) {
-      inside = polygon_contains(drivable_[cell_drivable_.items[k]], cx, cy);
-    }
+    index->drivable.containing(c, cx, cy, [&](int32_t) { return !(inside = true); });
     cell_state_[c] = inside ? CellState::kInside : CellState::kOutside;
   }
+  index_ = std::move(index);
 }
 
 double RoadMap::speed_limit(int64_t lane) const {
@@ -325,16 +320,12 @@ bool RoadMap::in_intersection(int64_t lane) const {
 }
 
 int32_t RoadMap::lanes_containing(double x, double y, int32_t* lanes, int32_t capacity) const {
-  const int64_t cell = cell_of(x, y);
-  if (cell < 0) return 0;
   int32_t count = 0;
-  // Cell lists hold lanes in increasing index order (they are filled lane by lane).
-  for (int64_t k = cell_lanes_.begin[cell]; k < cell_lanes_.begin[cell + 1]; ++k) {
-    const int32_t id = cell_lanes_.items[k];
-    if (!polygon_contains(lanes_[id].polygon, x, y)) continue;
+  index_->lanes.containing(cell_of(x, y), x, y, [&](int32_t id) {
     if (count < capacity) lanes[count] = id;
     ++count;
-  }
+    return true;
+  });
   return count;
 }
 
@@ -349,13 +340,13 @@ int64_t RoadMap::cell_of(double x, double y) const {
 bool RoadMap::inside_drivable(double x, double y, int64_t cell) const {
   if (cell < 0) return false;
   if (cell_state_[cell] != CellState::kBoundary) return cell_state_[cell] == CellState::kInside;
-  for (int64_t k = cell_drivable_.begin[cell]; k < cell_drivable_.begin[cell + 1]; ++k) {
-    if (polygon_contains(drivable_[cell_drivable_.items[k]], x, y)) return true;
-  }
-  return false;
+  bool inside = false;
+  index_->drivable.containing(cell, x, y, [&](int32_t) { return !(inside = true); });
+  return inside;
 }
 
-double RoadMap::nearest_edge_distance(double x, double y) const {
+double RoadMap::nearest_edge_distance(double x, double y, double limit) const {
+  const bool bounded = limit < std::numeric_limits<double>::infinity();
   double best = std::numeric_limits<double>::infinity();
   const int64_t cell = cell_of(x, y);
   if (cell < 0) {  // off the grid: every edge
@@ -374,6 +365,7 @@ double RoadMap::nearest_edge_distance(double x, double y) const {
           for (int64_t k = cell_edges_.begin[c]; k < cell_edges_.begin[c + 1]; ++k) {
             const Edge& e = edges_[cell_edges_.items[k]];
             best = std::min(best, segment_distance(x, y, e.ax, e.ay, e.bx, e.by));
+            if (bounded && best <= limit) return best;
           }
         }
         if (ring == 0) break;
@@ -381,6 +373,7 @@ double RoadMap::nearest_edge_distance(double x, double y) const {
     }
     // Edges not yet seen lie in cells at least `ring` whole cells away.
     if (best <= static_cast<double>(ring) * cell_) break;
+    if (bounded && static_cast<double>(ring) * cell_ > limit) return best;
   }
   return best;
 }
@@ -390,15 +383,19 @@ double RoadMap::drivable_area_distance(double x, double y) const {
   return nearest_edge_distance(x, y);
 }
 
+bool RoadMap::near_drivable_area(double x, double y, double tolerance) const {
+  if (inside_drivable(x, y, cell_of(x, y))) return true;
+  if (!(tolerance > 0)) return false;  // outside, and no tolerance
+  return nearest_edge_distance(x, y, tolerance) <= tolerance;
+}
+
 RoadMap::LaneLocation RoadMap::locate_lane(double x, double y, double yaw) const {
   LaneLocation best;
   const int64_t cell = cell_of(x, y);
   if (cell < 0) return best;
   double best_turn = std::numeric_limits<double>::infinity();
-  for (int64_t k = cell_lanes_.begin[cell]; k < cell_lanes_.begin[cell + 1]; ++k) {
-    const int32_t id = cell_lanes_.items[k];
+  index_->lanes.containing(cell, x, y, [&](int32_t id) {
     const Lane& lane = lanes_[id];
-    if (!polygon_contains(lane.polygon, x, y)) continue;
     ++best.lane_count;
     // Projection on the centreline polyline: the nearest point of the nearest segment. The
     // heading there is the segment's, or at a vertex the bisector of its two segments.
@@ -443,7 +440,8 @@ RoadMap::LaneLocation RoadMap::locate_lane(double x, double y, double yaw) const
       best.s = s;
       best.d = d;
     }
-  }
+    return true;
+  });
   return best;
 }
 

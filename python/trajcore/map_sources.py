@@ -95,6 +95,10 @@ def _commonroad_intersection_lanelets(lanelet_network: Any) -> set[int]:
     inside: set[int] = set()
     for intersection in getattr(lanelet_network, "intersections", ()):
         for incoming in intersection.incomings:
-            for turn in ("outgoing_left", "outgoing_right", "outgoing_straight"):
-                inside.update(getattr(incoming, turn, None) or ())
+            # commonroad-io 2025+ names them outgoing_*, earlier releases successors_*.
+            for turn in ("left", "right", "straight"):
+                lanes = getattr(incoming, f"outgoing_{turn}", None)
+                if lanes is None:
+                    lanes = getattr(incoming, f"successors_{turn}", None)
+                inside.update(lanes or ())
     return inside

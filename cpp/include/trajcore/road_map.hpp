@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "trajcore/tensor.hpp"
@@ -65,12 +66,16 @@ class RoadMap {
   // Arc length of a lane's centreline (m).
   double lane_length(int64_t lane) const;
   bool in_intersection(int64_t lane) const;
+  // Whether the drivable area is the union of the lanes (no drivable-area polygons were given).
+  bool drivable_area_is_lanes() const { return drivable_is_lanes_; }
 
   void drivable_area_distance(TensorView<const float> points, TensorView<float> out) const;
   void locate_lanes(TensorView<const float> poses, const LaneQueryOutputs& out) const;
 
   // Single queries (the batched ones call these).
   double drivable_area_distance(double x, double y) const;
+  // Whether drivable_area_distance(x, y) <= tolerance, searching no farther than needed.
+  bool near_drivable_area(double x, double y, double tolerance) const;
   struct LaneLocation {
     int32_t lane = -1;
     int32_t lane_count = 0;
@@ -109,15 +114,23 @@ class RoadMap {
 
   int64_t cell_of(double x, double y) const;  // -1 outside the grid
   bool inside_drivable(double x, double y, int64_t cell) const;
-  double nearest_edge_distance(double x, double y) const;
+  // The distance to the nearest drivable-area edge. With `limit`, the search answers only
+  // whether it is within `limit`: it returns some distance <= limit as soon as it finds one, and
+  // infinity once no edge can be that near.
+  double nearest_edge_distance(double x, double y,
+                               double limit = std::numeric_limits<double>::infinity()) const;
 
   std::vector<Lane> lanes_;
   std::vector<Polygon> drivable_;
   std::vector<Edge> edges_;
   double origin_x_ = 0, origin_y_ = 0, cell_ = 4.0;
+  bool drivable_is_lanes_ = false;
   int64_t nx_ = 0, ny_ = 0;
-  CellLists cell_edges_, cell_drivable_, cell_lanes_;
+  CellLists cell_edges_;
   std::vector<CellState> cell_state_;
+  // Point-in-polygon indexes of the drivable-area and lane polygons (cpp/src/polygon_grid.hpp).
+  struct Index;
+  std::shared_ptr<const Index> index_;
 };
 
 }  // namespace trajcore
