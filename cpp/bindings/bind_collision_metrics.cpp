@@ -31,19 +31,12 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
   rq.agent_extent = ex.view<const float>();
   rq.agent_type = ty.view<const int32_t>();
   rq.agent_first_step = fs.view<const int32_t>();
-  Array pr, sp, ig;
-  if (!agent_prob.is_none()) {
-    pr = call.input_floats(agent_prob, "agent_prob");
-    rq.agent_prob = pr.view<const float>();
-  }
-  if (!agent_speed.is_none()) {
-    sp = call.input_floats(agent_speed, "agent_speed");
-    rq.agent_speed = sp.view<const float>();
-  }
-  if (!ignored.is_none()) {
-    ig = call.input_bools(ignored, "ignored");
-    rq.ignored = ig.view<const bool>();
-  }
+  Array pr = call.optional_floats(agent_prob, "agent_prob");
+  Array sp = call.optional_floats(agent_speed, "agent_speed");
+  Array ig = call.optional_bools(ignored, "ignored");
+  rq.agent_prob = pr.view<const float>();
+  rq.agent_speed = sp.view<const float>();
+  rq.ignored = ig.view<const bool>();
   rq.length = length;
   rq.width = width;
   rq.rear_axle_to_center = rear_axle_to_center;
@@ -89,19 +82,12 @@ py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::han
   rq.areas = ar.view<const int32_t>();
   rq.agents = ag.view<const float>();
   rq.agent_extent = ex.view<const float>();
-  Array pr, va, ig;
-  if (!agent_prob.is_none()) {
-    pr = call.input_floats(agent_prob, "agent_prob");
-    rq.agent_prob = pr.view<const float>();
-  }
-  if (!agent_valid.is_none()) {
-    va = call.input_bools(agent_valid, "agent_valid");
-    rq.agent_valid = va.view<const bool>();
-  }
-  if (!ignored.is_none()) {
-    ig = call.input_bools(ignored, "ignored");
-    rq.ignored = ig.view<const bool>();
-  }
+  Array pr = call.optional_floats(agent_prob, "agent_prob");
+  Array va = call.optional_bools(agent_valid, "agent_valid");
+  Array ig = call.optional_bools(ignored, "ignored");
+  rq.agent_prob = pr.view<const float>();
+  rq.agent_valid = va.view<const bool>();
+  rq.ignored = ig.view<const bool>();
   rq.length = length;
   rq.width = width;
   rq.rear_axle_to_center = rear_axle_to_center;

@@ -46,19 +46,13 @@ py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents,
   scene.agents = ag.view<const float>();
   scene.agent_extent = ex.view<const float>();
   scene.agent_type = ty.view<const int32_t>();
-  Array pr, va, ig, rl;
-  if (!agent_prob.is_none()) {
-    pr = call.input_floats(agent_prob, "agent_prob");
-    scene.agent_prob = pr.view<const float>();
-  }
-  if (!agent_valid.is_none()) {
-    va = call.input_bools(agent_valid, "agent_valid");
-    scene.agent_valid = va.view<const bool>();
-  }
-  if (!ignored.is_none()) {
-    ig = call.input_bools(ignored, "ignored");
-    scene.ignored = ig.view<const bool>();
-  }
+  Array pr = call.optional_floats(agent_prob, "agent_prob");
+  Array va = call.optional_bools(agent_valid, "agent_valid");
+  Array ig = call.optional_bools(ignored, "ignored");
+  scene.agent_prob = pr.view<const float>();
+  scene.agent_valid = va.view<const bool>();
+  scene.ignored = ig.view<const bool>();
+  Array rl;
   if (!route_lanes.is_none()) {
     rl = call.input_ints(route_lanes, "route_lanes", "lane indices");
     scene.route_lanes = rl.view<const int32_t>();

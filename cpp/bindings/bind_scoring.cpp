@@ -31,23 +31,14 @@ py::dict score_py(py::handle states, py::handle agents, py::handle agent_extent,
   rq.agents = ag.view<const float>();
   rq.agent_extent = ex.view<const float>();
   rq.agent_type = ty.view<const int32_t>();
-  Array pr, va, ig, ref;
-  if (!agent_prob.is_none()) {
-    pr = call.input_floats(agent_prob, "agent_prob");
-    rq.agent_prob = pr.view<const float>();
-  }
-  if (!agent_valid.is_none()) {
-    va = call.input_bools(agent_valid, "agent_valid");
-    rq.agent_valid = va.view<const bool>();
-  }
-  if (!ignored.is_none()) {
-    ig = call.input_bools(ignored, "ignored");
-    rq.ignored = ig.view<const bool>();
-  }
-  if (!progress_reference.is_none()) {
-    ref = call.input_floats(progress_reference, "progress_reference");
-    rq.progress_reference = ref.view<const float>();
-  }
+  Array pr = call.optional_floats(agent_prob, "agent_prob");
+  Array va = call.optional_bools(agent_valid, "agent_valid");
+  Array ig = call.optional_bools(ignored, "ignored");
+  Array ref = call.optional_floats(progress_reference, "progress_reference");
+  rq.agent_prob = pr.view<const float>();
+  rq.agent_valid = va.view<const bool>();
+  rq.ignored = ig.view<const bool>();
+  rq.progress_reference = ref.view<const float>();
   rq.length = length;
   rq.width = width;
   rq.rear_axle_to_center = rear_axle_to_center;

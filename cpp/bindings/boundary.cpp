@@ -286,6 +286,14 @@ Array Call::input_bools(py::handle obj, const char* name) {
   return a;
 }
 
+Array Call::optional_floats(py::handle obj, const char* name) {
+  return obj.is_none() ? Array() : input_floats(obj, name);
+}
+
+Array Call::optional_bools(py::handle obj, const char* name) {
+  return obj.is_none() ? Array() : input_bools(obj, name);
+}
+
 Array Call::output(py::handle out, const char* name, const Shape& shape, DType dtype) {
   if (out.is_none()) {
     py::list dims;

@@ -71,6 +71,10 @@ class Call {
   // A bool input (masks); other dtypes are a TypeError.
   Array input_bools(py::handle obj, const char* name);
 
+  // Optional inputs: None gives an empty Array, whose views have data == nullptr.
+  Array optional_floats(py::handle obj, const char* name);
+  Array optional_bools(py::handle obj, const char* name);
+
   // `out` given: checked to be a writable, C-contiguous array of `dtype` (its shape and device are
   // checked by the C++ core). `out` None: a new array of `shape` and `dtype` from the library and
   // on the device of the first input.

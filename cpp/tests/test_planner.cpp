@@ -2,10 +2,10 @@
 // deadline stops scoring after the first chunk and says so.
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "highway_map.hpp"
 #include "trajcore/error.hpp"
 #include "trajcore/planner.hpp"
 #include "trajcore/threading.hpp"
@@ -15,33 +15,14 @@ namespace {
 using trajcore::PlanReason;
 using trajcore::Shape;
 
-struct Highway {
-  std::vector<std::vector<double>> lines;
-  std::vector<double> centre{-300.0, 3.7, 600.0, 3.7};
-  std::unique_ptr<trajcore::RoadMap> map;
-  std::unique_ptr<trajcore::ReferenceLine> line;
+// The highway with the ego in the middle lane at 10 m/s and a car stopped 30 m ahead of it.
+struct Highway : HighwayMap {
   std::vector<float> ego{0.f, 3.7f, 0.f, 10.f, 0.f, 0.f};
   std::vector<float> agents, extent{4.6f, 1.9f};
   std::vector<int32_t> types{0};
 
   explicit Highway(int64_t T1) {
-    trajcore::RoadMapSpec spec;
-    for (double y : {0.0, 3.7, 7.4}) {
-      for (double off : {0.0, 1.85, -1.85}) lines.push_back({-300.0, y + off, 600.0, y + off});
-    }
-    for (int lane = 0; lane < 3; ++lane) {
-      trajcore::LaneSpec l;
-      l.centerline = {lines[3 * lane].data(), Shape{2, 2}, {}};
-      l.left = {lines[3 * lane + 1].data(), Shape{2, 2}, {}};
-      l.right = {lines[3 * lane + 2].data(), Shape{2, 2}, {}};
-      l.speed_limit = 30.0;
-      spec.lanes.push_back(l);
-    }
-    map = std::make_unique<trajcore::RoadMap>(spec);
-    line = std::make_unique<trajcore::ReferenceLine>(
-        trajcore::TensorView<const double>{centre.data(), Shape{2, 2}, {}},
-        trajcore::ReferenceLineOptions{0.5, 0.0});
-    for (int64_t t = 0; t < T1; ++t) agents.insert(agents.end(), {30.f, 3.7f, 0.f});  // stopped
+    for (int64_t t = 0; t < T1; ++t) agents.insert(agents.end(), {30.f, 3.7f, 0.f});
   }
 
   trajcore::PlanScene scene(int64_t T1) const {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "highway_map.hpp"
 #include "trajcore/scoring.hpp"
 #include "trajcore/threading.hpp"
 
@@ -13,18 +14,13 @@ namespace {
 
 using trajcore::Shape;
 
-// A three-lane highway, N candidates at varied speeds and lanes, M agents with K modes.
+// N candidates at varied speeds and lanes of the highway, M agents with K modes.
 struct HighwayScene {
-  std::vector<std::vector<double>> lines;
-  std::vector<double> centre{-300.0, 3.7, 600.0, 3.7};
   std::vector<float> states, agents, extent, prob;
   std::vector<int32_t> types;
   int64_t N, M, K, T1 = 41;
 
   HighwayScene(int64_t n, int64_t m, int64_t k) : N(n), M(m), K(k) {
-    for (double y : {0.0, 3.7, 7.4}) {
-      for (double off : {0.0, 1.85, -1.85}) lines.push_back({-300.0, y + off, 600.0, y + off});
-    }
     for (int64_t i = 0; i < N; ++i) {
       const double y = 3.7 * (i % 3), v = 4.0 + (i % 7) * 2.0, a = -1.0 + (i % 5) * 0.5;
       for (int64_t t = 0; t < T1; ++t) {
@@ -48,16 +44,7 @@ struct HighwayScene {
 
 TEST(Score, WarmCallsDoNotAllocate) {
   const HighwayScene s(120, 12, 3);
-  trajcore::RoadMapSpec spec;
-  for (int lane = 0; lane < 3; ++lane) {
-    trajcore::LaneSpec l;
-    l.centerline = {s.lines[3 * lane].data(), Shape{2, 2}, {}};
-    l.left = {s.lines[3 * lane + 1].data(), Shape{2, 2}, {}};
-    l.right = {s.lines[3 * lane + 2].data(), Shape{2, 2}, {}};
-    spec.lanes.push_back(l);
-  }
-  const trajcore::RoadMap map(spec);
-  const trajcore::ReferenceLine line({s.centre.data(), Shape{2, 2}, {}}, {0.5, 0.0});
+  const HighwayMap highway;
   trajcore::ScoreRequest rq;
   rq.states = {s.states.data(), Shape{s.N, s.T1, 6}, {}};
   rq.agents = {s.agents.data(), Shape{s.M, s.K, s.T1, 3}, {}};
@@ -67,9 +54,9 @@ TEST(Score, WarmCallsDoNotAllocate) {
   rq.length = 5.176f;
   rq.width = 2.297f;
   rq.rear_axle_to_center = 1.461f;
-  rq.road_map = &map;
+  rq.road_map = highway.map.get();
   rq.route_lanes = {1};
-  rq.centerline = &line;
+  rq.centerline = highway.line.get();
   const int threads = trajcore::get_num_threads();
   trajcore::set_num_threads(1);  // one thread: its buffers are certainly warm after one call
   for (const char* name : {"pdm_closed", "navsim_pdms", "trajcore_default"}) {
