@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "score_aggregate.hpp"
 #include "trajcore/error.hpp"
 #include "validate.hpp"
 

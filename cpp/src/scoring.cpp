@@ -10,6 +10,7 @@
 #include "trajcore/collision.hpp"
 #include "trajcore/collision_metrics.hpp"
 #include "parallel.hpp"
+#include "score_aggregate.hpp"
 #include "trajcore/error.hpp"
 #include "validate.hpp"
 

@@ -102,10 +102,4 @@ struct ScoreResult {
 
 void score(const ScoreRequest& request, ScoreResult& result);
 
-// The aggregation step of score on its own: progress (normalised) and total recomputed from the
-// sub-scores and progress_m in `result`, over the first `scored` candidates of each scene (all
-// with -1). The planner scores candidates in chunks and aggregates what it scored.
-void aggregate_scores(const ScoringProfile& profile, TensorView<const float> progress_reference,
-                      ScoreResult& result, int64_t scored = -1);
-
 }  // namespace trajcore
