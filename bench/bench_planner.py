@@ -4,15 +4,15 @@ planner on the same scene in the same run.
     python bench/bench_planner.py [--cycles C] [--peer-cycles P] [--json PATH]
 
 Scene: the NGSIM Lankershim Boulevard scenario USA_Lanker-2_24_T-1 (CommonRoad, from
-../shared/data): its lanelet map as a RoadMap, the route planner's reference path from the
-planning problem's start as the reference line, the ego at the planning problem's initial state,
-and the 64 recorded vehicles nearest to it with K=6 predicted modes each (the logged future at
-0.8, 0.9, 1.0, 1.1 and 1.2 times its pace and a constant-velocity mode; steps past a track's end
-are invalid). trajcore: N=1024 lattice candidates (8 offsets x 16 speeds x 8 durations), T=80,
-pdm_closed; each cycle generates, tracks, checks, scores and selects. p50 and p99 over C cycles
-of the C++ cycle time (PlanResult.timings.total_ms) and of the Python call. Peer:
-commonroad-reactive-planner's plan() on the same scenario and reference path (its own sampling,
-6 s horizon, its collision checker against the recorded obstacles), P cycles.
+../shared/data): its lanelet map as a RoadMap on a 1 m grid, the route planner's reference path
+from the planning problem's start as the reference line, the ego at the planning problem's
+initial state, and the 64 recorded vehicles nearest to it with K=6 predicted modes each (the
+logged future at 0.8, 0.9, 1.0, 1.1 and 1.2 times its pace and a constant-velocity mode; steps
+past a track's end are invalid). trajcore: N=1024 lattice candidates (8 offsets x 16 speeds x 8
+durations), T=80, pdm_closed; each cycle generates, tracks, checks, scores and selects. p50 and
+p99 over C cycles of the C++ cycle time (PlanResult.timings.total_ms) and of the Python call.
+Peer: commonroad-reactive-planner's plan() on the same scenario and reference path (its own
+sampling, 6 s horizon, its collision checker against the recorded obstacles), P cycles.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def load_scene():  # type: ignore[no-untyped-def]
     path = next(shared_data().glob(f"commonroad_ngsim/**/{SCENARIO}"))
     scenario, problems = CommonRoadFileReader(str(path)).open()
     problem = next(iter(problems.planning_problem_dict.values()))
-    road = road_map_from_commonroad(scenario.lanelet_network)
+    road = road_map_from_commonroad(scenario.lanelet_network, cell_size=1.0)
     line = trajcore.ReferenceLine(reference_path(scenario, problem))
     s0 = problem.initial_state
     ego = np.array([*s0.position, s0.orientation, s0.velocity, 0.0, 0.0], np.float32)

@@ -4,6 +4,32 @@
 #include <cmath>
 
 namespace trajcore::detail {
+namespace {
+
+// Whether segment a-b meets the rectangle [x0, x1] x [y0, y1] (Liang-Barsky clipping).
+bool segment_meets_box(double ax, double ay, double bx, double by, double x0, double y0,
+                       double x1, double y1) {
+  double t0 = 0, t1 = 1;
+  const double dx = bx - ax, dy = by - ay;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {ax - x0, x1 - ax, ay - y0, y1 - ay};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] < 0) return false;
+      continue;
+    }
+    const double r = q[i] / p[i];
+    if (p[i] < 0) {
+      t0 = std::max(t0, r);
+    } else {
+      t1 = std::min(t1, r);
+    }
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 void PolygonGrid::build(const GridGeometry& grid, const std::vector<PolygonView>& polygons) {
   grid_ = grid;
@@ -26,8 +52,17 @@ void PolygonGrid::build(const GridGeometry& grid, const std::vector<PolygonView>
       const int64_t i1 = clamp_index((std::max(e.ax, e.bx) - grid.origin_x) / grid.cell, grid.nx);
       const int64_t j0 = clamp_index((std::min(e.ay, e.by) - grid.origin_y) / grid.cell, grid.ny);
       const int64_t j1 = clamp_index((std::max(e.ay, e.by) - grid.origin_y) / grid.cell, grid.ny);
+      // The cells the edge really passes through (a small margin keeps edges on cell borders
+      // in both neighbours).
+      const double margin = 1e-9 * grid.cell;
       for (int64_t cj = j0; cj <= j1; ++cj) {
         for (int64_t ci = i0; ci <= i1; ++ci) {
+          const double x0 = grid.origin_x + double(ci) * grid.cell - margin;
+          const double y0 = grid.origin_y + double(cj) * grid.cell - margin;
+          if (!segment_meets_box(e.ax, e.ay, e.bx, e.by, x0, y0, x0 + grid.cell + 2 * margin,
+                                 y0 + grid.cell + 2 * margin)) {
+            continue;
+          }
           const int64_t c = cj * grid.nx + ci;
           if (local[c].empty()) touched.push_back(c);
           local[c].push_back(e);

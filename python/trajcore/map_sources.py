@@ -30,7 +30,7 @@ def road_map_from_argoverse2(
     *,
     lane_types: Collection[str] = ARGOVERSE2_VEHICLE_LANES,
     drivable_areas: bool = True,
-    cell_size: float = 4.0,
+    cell_size: float = 2.0,
 ) -> RoadMap:
     """The lane segments of ``lane_types`` (successors kept where they are of those types too)
     and, with ``drivable_areas``, the map's drivable-area polygons (else the lanes' union).
@@ -52,7 +52,7 @@ def road_map_from_argoverse2(
     return RoadMap(lanes, areas if drivable_areas else (), cell_size=cell_size)
 
 
-def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 4.0) -> RoadMap:
+def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 2.0) -> RoadMap:
     """Every lanelet as a lane (centre, left and right vertices, successors); the drivable area
     is their union. Speed limits come from the lanelets' MAX_SPEED traffic signs where present;
     the lanelets an intersection's incomings lead into (across it) are in_intersection."""

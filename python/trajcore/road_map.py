@@ -66,7 +66,7 @@ class RoadMap:
         lanes: Sequence[Lane],
         drivable_areas: Sequence[Any] = (),
         *,
-        cell_size: float = 4.0,
+        cell_size: float = 2.0,
     ) -> None:
         self.lanes = tuple(lanes)
         self._map = _core._RoadMap(

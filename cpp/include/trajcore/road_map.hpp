@@ -46,7 +46,7 @@ struct LaneSpec {
 struct RoadMapSpec {
   std::vector<LaneSpec> lanes;
   std::vector<TensorView<const double>> drivable_areas;  // (V, 2) simple polygons, any winding
-  double cell_size = 4.0;                                 // grid cell (m, > 0)
+  double cell_size = 2.0;  // grid cell (m, > 0): smaller is faster to query, larger to build
 };
 
 struct LaneQueryOutputs {
@@ -123,7 +123,7 @@ class RoadMap {
   std::vector<Lane> lanes_;
   std::vector<Polygon> drivable_;
   std::vector<Edge> edges_;
-  double origin_x_ = 0, origin_y_ = 0, cell_ = 4.0;
+  double origin_x_ = 0, origin_y_ = 0, cell_ = 2.0;
   bool drivable_is_lanes_ = false;
   int64_t nx_ = 0, ny_ = 0;
   CellLists cell_edges_;
