@@ -250,21 +250,23 @@ void projected_ego(const TtcRequest& rq, const std::vector<double>& velocity, in
   const int64_t T1p = T1 - steps;
   out.resize(static_cast<size_t>(rows * T1p * 3));
   const double reach = steps * rq.dt;
-  for (int64_t bn = 0; bn < rows; ++bn) {
-    for (int64_t t = 0; t < T1p; ++t) {
-      const int64_t i = bn * T1 + t;
-      const float* st = rq.states.data + i * S;
-      float* o = out.data() + (bn * T1p + t) * 3;
-      if (std::fabs(double(st[3])) < rq.stopped_speed) {
-        o[0] = o[1] = 1e9f;  // parked far outside any scene: no contact at this step
-        o[2] = 0;
-        continue;
+  detail::parallel_for(rows, kGrain * 8, [&](int64_t begin, int64_t end) {
+    for (int64_t bn = begin; bn < end; ++bn) {
+      for (int64_t t = 0; t < T1p; ++t) {
+        const int64_t i = bn * T1 + t;
+        const float* st = rq.states.data + i * S;
+        float* o = out.data() + (bn * T1p + t) * 3;
+        if (std::fabs(double(st[3])) < rq.stopped_speed) {
+          o[0] = o[1] = 1e9f;  // parked far outside any scene: no contact at this step
+          o[2] = 0;
+          continue;
+        }
+        o[0] = static_cast<float>(st[0] + velocity[2 * i] * reach);
+        o[1] = static_cast<float>(st[1] + velocity[2 * i + 1] * reach);
+        o[2] = st[2];
       }
-      o[0] = static_cast<float>(st[0] + velocity[2 * i] * reach);
-      o[1] = static_cast<float>(st[1] + velocity[2 * i + 1] * reach);
-      o[2] = st[2];
     }
-  }
+  });
 }
 
 // A copy of the trailing (T+1) axis of `a` from step `steps` on.
@@ -403,12 +405,15 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     cr.options.min_clearance = false;
     check_collisions(cr, buf.contacts, buf.workspace);
     const int32_t* first = buf.contacts.agent_first_step.data();
-    for (size_t i = 0; i < zeros.size(); ++i) {
-      if (first[i] >= 0 && (event_step[i] < 0 || first[i] < event_step[i])) {
-        event_step[i] = first[i];
-        event_projection[i] = p;
+    const int64_t per_row = M * K;
+    detail::parallel_for(B * N, kGrain * 8, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin * per_row; i < end * per_row; ++i) {
+        if (first[i] >= 0 && (event_step[i] < 0 || first[i] < event_step[i])) {
+          event_step[i] = first[i];
+          event_projection[i] = p;
+        }
       }
-    }
+    });
   }
   detail::parallel_for(B * N, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t bn = begin; bn < end; ++bn) {
