@@ -34,6 +34,7 @@ def test_demo_command():
     assert "M pairs/s" in done.stdout and "coming next" in done.stdout
     assert "collision check: 64 candidates x 16 agents x 6 modes x 81 steps" in done.stdout
     assert "drivable candidates: Frenet lattice of 56 maneuvers x 80 steps" in done.stdout
+    assert "planning cycle (generate, track, check, score" in done.stdout
 
 
 def test_demo_collision_summary_matches_the_engine():
@@ -68,6 +69,13 @@ def test_demo_drivable_candidates_match_the_engine():
     assert g.collision_free == int((r.collision_prob == 0).sum())
     assert g.best_prob == float(r.collision_prob.min())
     assert (g.best_offset, g.best_speed) == (lattice.offsets[g.best], lattice.target_speeds[g.best])
+
+
+def test_demo_planning_cycle_is_the_planners_choice():
+    p = demo.planning_cycle(n_agents=16)
+    assert p.candidates == 160 and sum(p.reasons.values()) == 160
+    assert p.reasons["chosen"] == 1 and p.cycle_ms > 0
+    assert 0 < p.total <= 1
 
 
 def test_info_command():

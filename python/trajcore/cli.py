@@ -12,7 +12,7 @@ from rich.table import Table
 from . import _core, demo
 
 COMING = (
-    "map metrics and the nuPlan / NAVSIM / PDM scoring profiles, the real-time Planner",
+    "the nuPlan CLS and NAVSIM EPDMS scoring profiles",
     "the prediction model, closed-loop replay on real logs and the animated demo",
 )
 
@@ -61,6 +61,15 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
         f"every mode; best {g.best}: offset {g.best_offset:+.2f} m, {g.best_speed:.1f} m/s in "
         f"{g.best_duration:.1f} s, collision probability {g.best_prob:.3f}, "
         f"min clearance {g.best_clearance:+.2f} m"
+    )
+    p = demo.planning_cycle(args.agents)
+    reasons = ", ".join(
+        f"{count} {reason.replace('_', ' ')}" for reason, count in p.reasons.items()
+    )
+    console.print(
+        f"planning cycle (generate, track, check, score with PDM-Closed's rules, select): "
+        f"{p.candidates} candidates in {p.cycle_ms:.1f} ms, median of 5; chosen {p.chosen}: "
+        f"offset {p.offset:+.2f} m at {p.target_speed:.1f} m/s, score {p.total:.3f}; {reasons}"
     )
     console.print("coming next: " + "; ".join(COMING) + ".")
     return 0

@@ -1,6 +1,6 @@
 """The built-in demo: a highway snapshot checked with trajcore's box geometry, a full collision
-query (candidates against multimodal predictions) on the synthetic highway scene, and drivable
-candidates generated, tracked and checked on the same scene.
+query (candidates against multimodal predictions) on the synthetic highway scene, drivable
+candidates generated, tracked and checked on the same scene, and a whole planning cycle there.
 
 This grows with each capability (prediction, candidates, rollout, scoring).
 """
@@ -16,7 +16,9 @@ from numpy.typing import NDArray
 from . import _core
 from .collision import check_collisions
 from .generators import Candidates, frenet_lattice
+from .planner import Planner, PlanReason, PlanScene
 from .reference_line import ReferenceLine
+from .road_map import Lane, RoadMap
 from .synthetic import highway_scene
 
 LANE_WIDTH = 3.7
@@ -183,4 +185,57 @@ def drivable_candidates(
         best_duration=float(lattice.durations[best]),
         best_prob=float(r.collision_prob[best]),
         best_clearance=float(r.min_clearance[best]),
+    )
+
+
+@dataclass(frozen=True)
+class PlanDemo:
+    candidates: int
+    chosen: int
+    offset: float
+    target_speed: float
+    total: float
+    reasons: dict[str, int]  # PlanReason name -> count
+    cycle_ms: float  # median of 5 cycles
+
+
+def planning_cycle(n_agents: int = 64, seed: int = 0) -> PlanDemo:
+    """One planning cycle of trajcore.Planner (PDM-Closed scoring) on the synthetic highway: its
+    three lanes as a RoadMap, the middle one as the reference line, the scene's agents."""
+    s = highway_scene(1, n_agents, n_modes=6, steps=80, seed=seed)
+    lanes = [
+        Lane(
+            np.array([[-500.0, y], [1000.0, y]]),
+            np.array([[-500.0, y + LANE_WIDTH / 2], [1000.0, y + LANE_WIDTH / 2]]),
+            np.array([[-500.0, y - LANE_WIDTH / 2], [1000.0, y - LANE_WIDTH / 2]]),
+            30.0,
+        )
+        for y in (0.0, LANE_WIDTH, 2 * LANE_WIDTH)
+    ]
+    lane_y = float(s.ego[0, 0, 1])
+    scene = PlanScene(
+        ego_state=s.ego[0, 0],
+        agents=s.agents,
+        agent_extent=s.agent_extent,
+        agent_type=np.zeros(len(s.agent_extent), np.int32),
+        agent_prob=s.agent_prob,
+        agent_valid=s.agent_valid,
+        road_map=RoadMap(lanes),
+        reference_line=ReferenceLine(np.array([[-500.0, lane_y], [1000.0, lane_y]]), smoothing=0.0),
+    )
+    planner = Planner(steps=80, dt=s.dt)
+    planner.plan(scene)  # warm-up
+    cycles = [planner.plan(scene) for _ in range(5)]
+    r = cycles[-1]
+    counts = np.bincount(np.asarray(r.reasons), minlength=len(PlanReason))
+    return PlanDemo(
+        candidates=planner.candidate_count,
+        chosen=r.chosen,
+        offset=float(r.candidates.offsets[r.chosen]),
+        target_speed=float(r.candidates.target_speeds[r.chosen]),
+        total=float(r.scores.total[r.chosen]),
+        reasons={
+            reason.name.lower(): int(counts[reason]) for reason in PlanReason if counts[reason]
+        },
+        cycle_ms=float(np.median([c.timings.total_ms for c in cycles])),
     )
