@@ -315,23 +315,38 @@ def test_cpp_pdm_proposals_equal_python(consumer_build, tmp_path, rng, preset):
     assert np.asarray(free.references)[..., 3].sum() > np.asarray(py.references)[..., 3].sum()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("drivable_areas", [True, False])
-def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_areas):
-    """trajcore::RoadMap from C++ and trajcore.RoadMap from Python agree bit for bit on the real
-    Argoverse 2 map (with its drivable-area polygons, or the lanes' union)."""
-    from real_lanes import argoverse_map_path
-    from trajcore.map_sources import road_map_from_argoverse2
-
-    road = road_map_from_argoverse2(argoverse_map_path(), drivable_areas=drivable_areas)
+def real_map(source: str) -> tuple[trajcore.RoadMap, list[np.ndarray]]:
+    """A real RoadMap and its drivable-area polygons: Argoverse 2 with its drivable areas
+    ("av2_areas") or as the lanes' union ("av2"), or NGSIM Lankershim (CommonRoad, speed limits,
+    intersections)."""
     import json
 
+    from real_lanes import argoverse_map_path, commonroad_scenario_path
+    from trajcore.map_sources import road_map_from_argoverse2, road_map_from_commonroad
+
+    if source == "lanker":
+        from commonroad.common.file_reader import CommonRoadFileReader
+
+        path = commonroad_scenario_path("USA_Lanker-2_23_T-1.xml")
+        scene, _ = CommonRoadFileReader(str(path)).open()
+        return road_map_from_commonroad(scene.lanelet_network), []
+    with_areas = source == "av2_areas"
+    road = road_map_from_argoverse2(argoverse_map_path(), drivable_areas=with_areas)
     data = json.loads(argoverse_map_path().read_text())
     areas = [
         np.array([[p["x"], p["y"]] for p in a["area_boundary"]], np.float64)
         for a in data["drivable_areas"].values()
     ]
-    areas = areas if drivable_areas else []
+    return road, areas if with_areas else []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["av2_areas", "av2", "lanker"])
+def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, source):
+    """trajcore::RoadMap and the map metrics from C++ agree bit for bit with their Python twins on
+    real maps (Argoverse 2 with its drivable-area polygons or the lanes' union; NGSIM Lankershim
+    with speed limits and intersections)."""
+    road, areas = real_map(source)
     lines, polylines = [], []
     for lane in road.lanes:
         parts = [np.asarray(p, np.float64) for p in (lane.centerline, lane.left, lane.right)]
@@ -367,11 +382,12 @@ def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_area
     )
     # Map metrics on random-walk candidates through the map.
     N, T1 = 40, 31
-    states = np.zeros((N, T1, 3), np.float32)
+    states = np.zeros((N, T1, 4), np.float32)  # x, y, yaw, v
     states[..., :2] = vertices[rng.integers(0, len(vertices), (N, 1))] + np.cumsum(
         rng.normal(0, 0.6, (N, T1, 2)), 1
     )
     states[..., 2] = rng.uniform(-np.pi, np.pi, (N, 1))
+    states[..., 3] = rng.uniform(2, 14, (N, 1)) + rng.uniform(0, 4, (N, T1))
     states.tofile(tmp_path / "states.bin")
     route = list(range(0, road.lane_count, 2))
     (tmp_path / "metrics.txt").write_text(
@@ -399,6 +415,14 @@ def test_cpp_road_map_equals_python(consumer_build, tmp_path, rng, drivable_area
             cpp = np.fromfile(tmp_path / f"ddc_{name}{suffix}.bin", dtype)
             np.testing.assert_array_equal(cpp, getattr(ddc, field), err_msg=f"{name} {field}")
     assert 0 < (areas != 0).mean() < 1
+    speed = trajcore.speed_limit_compliance(states, road)
+    for field, name, dtype in (
+        ("score", "speed_score", np.float32),
+        ("max_overspeed", "speed_over", np.float32),
+        ("first_step", "speed_first", np.int32),
+    ):
+        cpp = np.fromfile(tmp_path / f"{name}.bin", dtype)
+        np.testing.assert_array_equal(cpp, getattr(speed, field), err_msg=name)
     distance = road.drivable_area_distance(np.ascontiguousarray(poses[:, :2]))
     loc = road.locate_lanes(poses)
     np.testing.assert_array_equal(np.fromfile(tmp_path / "distance.bin", np.float32), distance)

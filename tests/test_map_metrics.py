@@ -202,3 +202,82 @@ def test_errors() -> None:
         trajcore.driving_direction_compliance(st, areas=np.zeros(20, np.int32), rule="off_route")
     with pytest.raises(ValueError, match="rule is 'nuplan'"):
         trajcore.driving_direction_compliance(st, road_map=road, rule="nuplan")  # type: ignore[arg-type]
+
+
+def test_speed_limit_compliance_by_hand() -> None:
+    road = two_way_road()  # both lanes limited to 15 m/s
+    st = np.stack([drive(10, -1.75, 0.0, 17.0, 40), drive(10, -1.75, 0.0, 16.0, 40)])
+    st[1, 21:, 3] = 14.0  # 1 m/s over for steps 0..20, then under
+    r = trajcore.speed_limit_compliance(st, road)
+    # nuPlan: 1 - sum(overspeed) / (2.23 m/s x T), T = 40 steps.
+    np.testing.assert_allclose(r.score, [1 - 82 / (2.23 * 40), 1 - 21 / (2.23 * 40)], atol=1e-5)
+    np.testing.assert_array_equal(r.first_step, [0, 0])
+    np.testing.assert_allclose(r.max_overspeed, [2.0, 1.0], atol=1e-5)
+    loose = trajcore.speed_limit_compliance(st, road, max_overspeed=100.0)
+    assert loose.score[0] == pytest.approx(1 - 82 / (100 * 40), abs=1e-6)
+
+
+def test_speed_limit_in_an_intersection_takes_the_largest_neighbour() -> None:
+    # Lane 0 (10 m/s) -> connector 1 (in an intersection, no limit) -> lane 2 (20 m/s), along x.
+    def lane(x0: float, x1: float, limit: float, successors=(), crossing=False) -> Lane:
+        c = np.array([[x0, 0.0], [x1, 0.0]])
+        half = np.array([0.0, 1.75])
+        return Lane(c, c + half, c - half, limit, successors, crossing)
+
+    road = RoadMap(
+        [lane(0, 50, 10.0, (1,)), lane(50, 70, math.nan, (2,), True), lane(70, 200, 20.0)]
+    )
+    assert road.predecessors(1) == [0] and road.successors(1) == [2]
+    st = np.zeros((3, 2, 6), np.float32)
+    st[:, :, 0] = [[20, 20], [60, 60], [60, 60]]
+    st[:, :, 3] = [[12, 12], [15, 15], [25, 25]]
+    r = trajcore.speed_limit_compliance(st, road)
+    np.testing.assert_allclose(r.max_overspeed, [2.0, 0.0, 5.0], atol=1e-5)
+    # A lane without a limit does not count.
+    unknown = RoadMap([lane(0, 50, math.nan)])
+    assert trajcore.speed_limit_compliance(st[:1], unknown).score[0] == 1
+
+
+def test_speed_limit_compliance_on_a_real_map(rng: np.random.Generator) -> None:
+    from commonroad.common.file_reader import CommonRoadFileReader
+
+    from real_lanes import commonroad_scenario_path
+    from trajcore.map_sources import road_map_from_commonroad
+
+    scene, _ = CommonRoadFileReader(str(commonroad_scenario_path("USA_Lanker-2_23_T-1.xml"))).open()
+    road = road_map_from_commonroad(scene.lanelet_network)
+    limits = np.array([lane.speed_limit for lane in road.lanes])
+    crossing = np.array([lane.in_intersection for lane in road.lanes])
+    predecessors = [
+        [i for i, lane in enumerate(road.lanes) if k in lane.successors]
+        for k in range(road.lane_count)
+    ]
+    vertices = np.concatenate([np.asarray(lane.centerline) for lane in road.lanes])
+    n, steps = 60, 30
+    states = np.zeros((n, steps + 1, 6), np.float32)
+    states[..., :2] = vertices[rng.integers(0, len(vertices), (n, 1))] + np.cumsum(
+        rng.normal(0, 0.8, (n, steps + 1, 2)), 1
+    )
+    states[..., 2] = rng.uniform(-np.pi, np.pi, (n, 1))
+    states[..., 3] = rng.uniform(2, 14, (n, 1)) + rng.uniform(0, 4, (n, steps + 1))
+    r = trajcore.speed_limit_compliance(states, road)
+    loc = road.locate_lanes(np.ascontiguousarray(states[..., :3]))
+    want = np.zeros(n)
+    for i in range(n):
+        total = 0.0
+        for k in range(steps + 1):
+            lane = loc.lane[i, k]
+            if lane < 0:
+                continue
+            limit = limits[lane]
+            if crossing[lane]:
+                around = predecessors[lane] + list(road.lanes[lane].successors)
+                if not around or np.isnan(limits[around]).any():
+                    continue
+                limit = limits[around].max()
+            if np.isnan(limit):
+                continue
+            total += max(float(states[i, k, 3]) - limit, 0.0)
+        want[i] = max(0.0, 1 - total / (2.23 * steps))
+    np.testing.assert_allclose(r.score, want, atol=1e-5)
+    assert 0 < (want < 1).mean() < 1

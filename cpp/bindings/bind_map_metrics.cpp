@@ -77,9 +77,26 @@ py::tuple ddc_py(py::handle states, py::handle areas, const RoadMap* map, int32_
   return py::make_tuple(score.object, wrong.object, first.object);
 }
 
+py::tuple speed_limit_py(py::handle states, const RoadMap& map, double max_overspeed) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  const Shape lead = st.shape.rank() >= 2 ? st.shape.without_last().without_last() : Shape{};
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  Array worst = call.output(py::none(), "max_overspeed", lead, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", lead, DType::kInt32);
+  {
+    py::gil_scoped_release nogil;
+    speed_limit_compliance(st.view<const float>(), map, max_overspeed,
+                           {score.view<float>(), worst.view<float>(), first.view<int32_t>()});
+  }
+  return py::make_tuple(score.object, worst.object, first.object);
+}
+
 }  // namespace
 
 void bind_map_metrics(py::module_& m) {
+  m.def("_speed_limit_compliance", &speed_limit_py, py::arg("states"), py::arg("road_map"),
+        py::arg("max_overspeed"));
   m.def("_ego_areas", &ego_areas_py, py::arg("states"), py::arg("length"), py::arg("width"),
         py::arg("road_map"), py::arg("route_lanes"), py::arg("drivable_tolerance"));
   m.def("_drivable_area_compliance", &dac_py, py::arg("areas"));

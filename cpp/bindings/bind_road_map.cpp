@@ -84,6 +84,7 @@ void bind_road_map(py::module_& m) {
       .def_property_readonly("lane_count", &RoadMap::lane_count)
       .def("speed_limit", &RoadMap::speed_limit, py::arg("lane"))
       .def("successors", &RoadMap::successors, py::arg("lane"))
+      .def("predecessors", &RoadMap::predecessors, py::arg("lane"))
       .def("lane_length", &RoadMap::lane_length, py::arg("lane"))
       .def("in_intersection", &RoadMap::in_intersection, py::arg("lane"))
       .def("drivable_area_distance", &distance_py, py::arg("points"), py::arg("out"))

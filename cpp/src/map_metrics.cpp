@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "parallel.hpp"
@@ -252,6 +253,62 @@ void driving_direction_compliance(const DrivingDirectionRequest& rq,
       out.score.data[r] = worst < rq.compliance_threshold ? 1.0f
                           : worst < rq.violation_threshold ? 0.5f
                                                            : 0.0f;
+    }
+  });
+}
+
+void speed_limit_compliance(TensorView<const float> states, const RoadMap& map,
+                            double max_overspeed, const SpeedLimitOutputs& out) {
+  const Trajectories t = check_states(states);
+  if (t.fields < 4) {
+    throw Error("states has shape " + states.shape.str() + ", expected (..., T+1, S) with S >= 4 (v)");
+  }
+  if (!(max_overspeed >= 0) || !std::isfinite(max_overspeed)) {
+    throw Error("max_overspeed is " + detail::value_str(max_overspeed) + ", expected >= 0 m/s");
+  }
+  const Shape per_step = states.shape.without_last();
+  check_per_candidate(out.score.shape, out.score.data, out.score.device, "score", per_step);
+  check_per_candidate(out.max_overspeed.shape, out.max_overspeed.data, out.max_overspeed.device,
+                      "max_overspeed", per_step);
+  check_per_candidate(out.first_step.shape, out.first_step.data, out.first_step.device,
+                      "first_step", per_step);
+  // nuPlan's tolerance for a zero threshold.
+  const double threshold = std::max(max_overspeed, 1e-3);
+  const int64_t T = t.steps - 1;
+  detail::parallel_for(t.rows, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      double total = 0, worst = 0;
+      int32_t first = -1;
+      for (int64_t k = 0; k < t.steps; ++k) {
+        const float* p = states.data + (r * t.steps + k) * t.fields;
+        const RoadMap::LaneLocation loc = map.locate_lane(p[0], p[1], p[2]);
+        if (loc.lane < 0) continue;
+        double limit = map.speed_limit(loc.lane);
+        if (map.in_intersection(loc.lane)) {
+          limit = -std::numeric_limits<double>::infinity();
+          bool known = true, any = false;
+          for (const auto* around : {&map.predecessors(loc.lane), &map.successors(loc.lane)}) {
+            for (int32_t lane : *around) {
+              const double l = map.speed_limit(lane);
+              known &= !std::isnan(l);
+              limit = std::max(limit, l);
+              any = true;
+            }
+          }
+          if (!any || !known) continue;
+        }
+        if (std::isnan(limit)) continue;
+        const double over = double(p[3]) - limit;
+        if (over > 0) {
+          total += over;
+          worst = std::max(worst, over);
+          if (first < 0) first = static_cast<int32_t>(k);
+        }
+      }
+      const double loss = T > 0 ? total / (threshold * double(T)) : 0.0;
+      out.score.data[r] = static_cast<float>(T > 0 ? std::max(0.0, 1.0 - loss) : 1.0);
+      out.max_overspeed.data[r] = static_cast<float>(worst);
+      out.first_step.data[r] = first;
     }
   });
 }

@@ -191,6 +191,9 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
     lanes_.push_back(std::move(lane));
     if (spec.drivable_areas.empty()) drivable_points.push_back(std::move(outline));
   }
+  for (int32_t i = 0; i < n_lanes; ++i) {
+    for (int32_t next : lanes_[i].successors) lanes_[next].predecessors.push_back(i);
+  }
   for (size_t i = 0; i < spec.drivable_areas.size(); ++i) {
     const std::string name = "drivable_areas[" + std::to_string(i) + "]";
     Points p = distinct_points(spec.drivable_areas[i], name);
@@ -302,6 +305,11 @@ double RoadMap::speed_limit(int64_t lane) const {
                 std::to_string(lane_count()) + ")");
   }
   return lanes_[lane].speed_limit;
+}
+
+const std::vector<int32_t>& RoadMap::predecessors(int64_t lane) const {
+  speed_limit(lane);  // the index check
+  return lanes_[lane].predecessors;
 }
 
 const std::vector<int32_t>& RoadMap::successors(int64_t lane) const {

@@ -38,9 +38,11 @@ from .map_metrics import (
     ComplianceResult,
     DirectionResult,
     EgoArea,
+    SpeedLimitResult,
     drivable_area_compliance,
     driving_direction_compliance,
     ego_areas,
+    speed_limit_compliance,
 )
 from .planner import LatticeSettings, Planner, PlanReason, PlanResult, PlanScene, PlanTimings
 from .reference_line import ReferenceLine
@@ -84,6 +86,7 @@ __all__ = [
     "Saturation",
     "ScoreResult",
     "ScoringProfile",
+    "SpeedLimitResult",
     "TrackResult",
     "TrackerParams",
     "TrailerParams",
@@ -110,6 +113,7 @@ __all__ = [
     "rollout",
     "score",
     "set_num_threads",
+    "speed_limit_compliance",
     "time_to_collision",
     "track",
 ]

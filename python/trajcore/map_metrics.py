@@ -115,3 +115,26 @@ def driving_direction_compliance(
         float(violation_threshold),
     )
     return DirectionResult(score=score, wrong_way=wrong, first_step=first)
+
+
+@dataclass(frozen=True)
+class SpeedLimitResult:
+    #: (...) float32 nuPlan speed-limit compliance score in [0, 1].
+    score: Any
+    #: (...) float32: the largest overspeed (m/s).
+    max_overspeed: Any
+    #: (...) int32: first step over the limit, -1 without one.
+    first_step: Any
+
+
+def speed_limit_compliance(
+    states: Any, road_map: RoadMap, *, max_overspeed: float = 2.23
+) -> SpeedLimitResult:
+    """nuPlan's speed-limit compliance: max(0, 1 - sum of overspeeds / (max_overspeed * T)).
+
+    The overspeed of a step is v above the limit of the lane the centre is located in; in an
+    intersection lane, the largest limit of its predecessors and successors (nuPlan's lane
+    connectors). Steps outside lanes or with unknown limits do not count.
+    """
+    score, worst, first = _core._speed_limit_compliance(states, road_map._map, float(max_overspeed))
+    return SpeedLimitResult(score=score, max_overspeed=worst, first_step=first)

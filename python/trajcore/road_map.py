@@ -89,6 +89,14 @@ class RoadMap:
     def lane_count(self) -> int:
         return int(self._map.lane_count)
 
+    def successors(self, lane: int) -> list[int]:
+        """The lanes this lane leads into."""
+        return list(self._map.successors(lane))
+
+    def predecessors(self, lane: int) -> list[int]:
+        """The lanes that lead into this lane."""
+        return list(self._map.predecessors(lane))
+
     def lane_length(self, lane: int) -> float:
         """Arc length of the lane's centreline (m)."""
         return float(self._map.lane_length(lane))

@@ -5,9 +5,10 @@
 // centreline, left, right; then the areas); poses.bin (Q, 3) float32. Writes distance.bin
 // (drivable_area_distance of the poses' x, y), lane.bin, lane_count.bin, station.bin and
 // speed_limit.bin (locate_lanes). With metrics.txt ("N T1 length width route_count route...") and
-// states.bin (N, T1, 3) float32 it also writes areas.bin (ego_areas, tolerance 0.3), dac.bin and
-// dac_first.bin, and per driving-direction rule (lane, route) ddc_<rule>.bin, _wrong.bin and
-// _first.bin.
+// states.bin (N, T1, 4) float32 (x, y, yaw, v) it also writes areas.bin (ego_areas, tolerance
+// 0.3), dac.bin and dac_first.bin, per driving-direction rule (lane, route) ddc_<rule>.bin,
+// _wrong.bin and _first.bin, and speed-limit compliance in speed_score.bin, speed_over.bin and
+// speed_first.bin.
 #include <trajcore/error.hpp>
 #include <trajcore/map_metrics.hpp>
 #include <trajcore/road_map.hpp>
@@ -27,8 +28,8 @@ void write_metrics(const std::string& dir, std::ifstream& header, const trajcore
   header >> N >> T1 >> rq.length >> rq.width >> route_count;
   rq.route_lanes.resize(route_count);
   for (auto& lane : rq.route_lanes) header >> lane;
-  const auto states = read_file<float>(dir + "/states.bin", N * T1 * 3);
-  rq.states = {states.data(), trajcore::Shape{N, T1, 3}, {}};
+  const auto states = read_file<float>(dir + "/states.bin", N * T1 * 4);
+  rq.states = {states.data(), trajcore::Shape{N, T1, 4}, {}};
   rq.road_map = &map;
   rq.drivable_tolerance = 0.3;
   trajcore::Tensor<int32_t> areas, first;
@@ -56,6 +57,10 @@ void write_metrics(const std::string& dir, std::ifstream& header, const trajcore
     write_file(dir + "/ddc_" + name + "_wrong.bin", wrong);
     write_file(dir + "/ddc_" + name + "_first.bin", first);
   }
+  trajcore::speed_limit_compliance(rq.states, map, 2.23, {score.view(), wrong.view(), first.view()});
+  write_file(dir + "/speed_score.bin", score);
+  write_file(dir + "/speed_over.bin", wrong);
+  write_file(dir + "/speed_first.bin", first);
 }
 
 }  // namespace

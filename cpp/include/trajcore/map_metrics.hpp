@@ -76,4 +76,19 @@ struct DrivingDirectionOutputs {
 void driving_direction_compliance(const DrivingDirectionRequest& request,
                                   const DrivingDirectionOutputs& out);
 
+// nuPlan's speed-limit compliance (speed_limit_compliance.py). Per step, the overspeed is
+// max(0, v - limit) of the lane the centre is located in (RoadMap::locate_lanes); in a lane marked
+// in_intersection (a connector) the limit is the largest of its predecessors' and successors'
+// limits. Steps outside lanes, or with an unknown (NaN) limit, do not count. The score is
+// max(0, 1 - sum_t overspeed_t / (max_overspeed * T)) over the T+1 states (nuPlan's
+// sum * dt / (threshold * duration)); first_step is the first step over the limit.
+struct SpeedLimitOutputs {
+  TensorView<float> score;         // (...)
+  TensorView<float> max_overspeed;  // (...) m/s
+  TensorView<int32_t> first_step;  // (...) -1 without
+};
+
+void speed_limit_compliance(TensorView<const float> states, const RoadMap& road_map,
+                            double max_overspeed, const SpeedLimitOutputs& out);
+
 }  // namespace trajcore

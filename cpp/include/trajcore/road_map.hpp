@@ -63,6 +63,7 @@ class RoadMap {
   int64_t lane_count() const { return static_cast<int64_t>(lanes_.size()); }
   double speed_limit(int64_t lane) const;
   const std::vector<int32_t>& successors(int64_t lane) const;
+  const std::vector<int32_t>& predecessors(int64_t lane) const;  // the lanes leading into it
   // Arc length of a lane's centreline (m).
   double lane_length(int64_t lane) const;
   bool in_intersection(int64_t lane) const;
@@ -99,7 +100,7 @@ class RoadMap {
     Polyline centerline;
     Polygon polygon;
     double speed_limit;
-    std::vector<int32_t> successors;
+    std::vector<int32_t> successors, predecessors;
     bool in_intersection;
   };
   struct Edge {
