@@ -503,6 +503,21 @@ def test_cpp_at_fault_collisions_equal_python(consumer_build, tmp_path, rng):
         cpp = np.fromfile(tmp_path / f"{field}.bin", dtype)
         np.testing.assert_array_equal(cpp, np.asarray(getattr(py, field)).ravel(), err_msg=field)
     assert (py.collision_type >= 0).any() and (py.score < 1).any()
+    counts = trajcore.at_fault_collisions(
+        s.ego,
+        areas,
+        s.agents,
+        s.agent_extent,
+        types,
+        hits.agent_first_step,
+        params=params,
+        dt=0.1,
+        agent_prob=s.agent_prob,
+        scoring="nuplan_counts",
+    )
+    np.testing.assert_array_equal(
+        np.fromfile(tmp_path / "score_nuplan.bin", np.float32), counts.score
+    )
     ttc = trajcore.time_to_collision(
         s.ego, areas, s.agents, s.agent_extent, params=params, dt=0.1, agent_prob=s.agent_prob
     )

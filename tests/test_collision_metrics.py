@@ -236,3 +236,22 @@ def test_errors() -> None:
         trajcore.at_fault_collisions(
             ego, areas, agents, extent, np.zeros(1, np.int32), first, params=CAR, dt=0.0
         )
+
+
+def test_nuplan_counts_collisions_per_class() -> None:
+    # Two cones ahead in the ego's lane (one behind the other): PDM-Closed's worst collision
+    # scores 0.5, nuPlan's counts 1 - 2 / (1 + 1) = 0; one cone: 0.5 either way; a cone and a
+    # stopped car: 0 either way.
+    lane = -1.75
+    ego = straight(0, lane, 10.0)
+    cone_a = straight(10.0, lane, 0.0)
+    cone_b = straight(14.0, lane, 0.0)
+    car = straight(20.0, lane, 0.0)
+    cones = np.array([AgentType.OBJECT, AgentType.OBJECT])
+    assert score_scene(ego, [cone_a, cone_b], cones).score[0] == 0.5
+    assert score_scene(ego, [cone_a, cone_b], cones, scoring="nuplan_counts").score[0] == 0.0
+    assert score_scene(ego, [cone_a], [AgentType.OBJECT], scoring="nuplan_counts").score[0] == 0.5
+    mixed = score_scene(ego, [cone_a, car], [AgentType.OBJECT, 0], scoring="nuplan_counts")
+    assert mixed.score[0] == 0.0
+    with pytest.raises(ValueError, match="scoring is 'sum'"):
+        score_scene(ego, [cone_a], [AgentType.OBJECT], scoring="sum")

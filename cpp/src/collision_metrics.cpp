@@ -157,7 +157,9 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
       float score = 1.0f;
       int32_t first = -1;
       double none_at_fault = 1.0;  // prod_m (1 - P(agent m at fault))
+      int32_t agents_at_fault[2] = {0, 0};  // vehicles and vulnerable road users, objects
       for (int64_t m = 0; m < d.M; ++m) {
+        bool agent_at_fault = false;
         const bool ignored = rq.ignored.data != nullptr && rq.ignored.data[b * d.M + m];
         const auto type = static_cast<AgentType>(rq.agent_type.data[b * d.M + m]);
         const float* extent = rq.agent_extent.data + (b * d.M + m) * 2;
@@ -208,11 +210,17 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
               (kind == CollisionType::kActiveLateral &&
                (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0);
           if (!at_fault) continue;
+          agent_at_fault = true;
           score = std::min(score, type == AgentType::kObject ? 0.5f : 0.0f);
           first = first < 0 ? t : std::min(first, t);
           if (rq.agent_prob.data != nullptr) p_at_fault += rq.agent_prob.data[mk];
         }
         none_at_fault *= 1.0 - std::min(p_at_fault, 1.0);
+        if (agent_at_fault) ++agents_at_fault[type == AgentType::kObject ? 1 : 0];
+      }
+      if (rq.scoring == AtFaultScoring::kNuplanCounts) {
+        score = std::max(0.0f, 1.0f - float(agents_at_fault[0])) *
+                std::max(0.0f, 1.0f - float(agents_at_fault[1]) / 2.0f);
       }
       out.score.data[bn] = score;
       out.first_step.data[bn] = first;

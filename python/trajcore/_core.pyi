@@ -176,6 +176,7 @@ def _at_fault_collisions(
     dt: float,
     stopped_speed: float,
     behind_angle: float,
+    scoring: int,
 ) -> tuple[Any, Any, Any, Any]: ...
 def _comfort(
     states: Any, dt: float, params: Any, with_series: bool

@@ -11,7 +11,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from . import _core
 from .vehicle import VehicleParams
@@ -66,6 +66,7 @@ def at_fault_collisions(
     ignored: Any = None,
     stopped_speed: float = 0.05,
     behind_angle: float = math.radians(150.0),
+    scoring: Literal["worst_collision", "nuplan_counts"] = "worst_collision",
 ) -> AtFaultResult:
     """Classify each candidate's first collision with each agent mode, as nuPlan does.
 
@@ -80,7 +81,12 @@ def at_fault_collisions(
         agent_prob: (B, M, K) mode probabilities, for ``at_fault_prob``.
         agent_speed: (B, M, K, T+1) agent speeds; default: |p(t+1) - p(t)| / dt.
         ignored: (B, M) bool, agents already collided with (never counted again).
+        scoring: "worst_collision" (PDM-Closed, NAVSIM: 0 with a vehicle or VRU, 0.5 with an
+            object, the minimum) or "nuplan_counts" (nuPlan: per class max(0, 1 - n / (t + 1)),
+            t = 0 for vehicles and VRUs, 1 for objects, multiplied).
     """
+    if scoring not in ("worst_collision", "nuplan_counts"):
+        raise ValueError(f"scoring is {scoring!r}, expected 'worst_collision' or 'nuplan_counts'")
     score, prob, first, kind = _core._at_fault_collisions(
         states,
         areas,
@@ -97,6 +103,7 @@ def at_fault_collisions(
         float(dt),
         float(stopped_speed),
         float(behind_angle),
+        0 if scoring == "worst_collision" else 1,
     )
     return AtFaultResult(score=score, at_fault_prob=prob, first_step=first, collision_type=kind)
 

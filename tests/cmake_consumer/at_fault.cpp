@@ -2,7 +2,8 @@
 // "N T1 S M K length width rear_axle_to_center dt"; raw files states.bin (N, T1, S) float32,
 // areas.bin (N, T1) int32, agents.bin (M, K, T1, 3) float32, agent_extent.bin (M, 2) float32,
 // agent_type.bin (M) int32, agent_first_step.bin (N, M, K) int32, agent_prob.bin (M, K)
-// float32. Writes score.bin, at_fault_prob.bin, first_step.bin and collision_type.bin, and the
+// float32. Writes score.bin, at_fault_prob.bin, first_step.bin, collision_type.bin and
+// score_nuplan.bin (nuPlan's per-class counts), and the
 // time-to-collision metric's ttc_score.bin, ttc_prob.bin and ttc_first_step.bin.
 #include <trajcore/collision_metrics.hpp>
 #include <trajcore/error.hpp>
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
   write_file(dir + "/at_fault_prob.bin", at_fault_prob);
   write_file(dir + "/first_step.bin", first_step);
   write_file(dir + "/collision_type.bin", collision_type);
+  rq.scoring = trajcore::AtFaultScoring::kNuplanCounts;
+  trajcore::at_fault_collisions(
+      rq, {score.view(), at_fault_prob.view(), first_step.view(), collision_type.view()});
+  write_file(dir + "/score_nuplan.bin", score);
   trajcore::TtcRequest ttc;
   ttc.states = rq.states;
   ttc.areas = rq.areas;

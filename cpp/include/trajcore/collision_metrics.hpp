@@ -12,8 +12,12 @@
 //                   heading and the direction to it exceeds behind_angle     (not at fault)
 //   kActiveFront    the ego's front edge touches the agent's box               (at fault)
 //   kActiveLateral  otherwise; at fault when the ego step is kEgoMultipleLanes or kEgoOffRoad
-// An at-fault collision scores 0 with a vehicle, pedestrian or bicycle and 0.5 with an object;
-// the candidate's score is the minimum (1 without one).
+// Scoring (AtFaultScoring): kWorstCollision (PDM-Closed, NAVSIM): an at-fault collision scores 0
+// with a vehicle, pedestrian or bicycle and 0.5 with an object, and the candidate's score is the
+// minimum (1 without one). kNuplanCounts (nuPlan's no_ego_at_fault_collisions): per class, the
+// number n of agents collided with at fault gives max(0, 1 - n / (t + 1)) with tolerances t = 0
+// for vulnerable road users and vehicles and t = 1 for objects; the score is their product (so
+// one object gives 0.5, two give 0).
 //
 // Multimodal agents (K > 1): score and first_step take the worst mode of every agent;
 // at_fault_prob combines agents as independent, 1 - prod_m (1 - sum_k p_mk [mode k at fault]),
@@ -28,6 +32,8 @@
 namespace trajcore {
 
 enum class AgentType : int32_t { kVehicle = 0, kPedestrian = 1, kBicycle = 2, kObject = 3 };
+
+enum class AtFaultScoring : int32_t { kWorstCollision = 0, kNuplanCounts = 1 };
 
 // nuPlan's CollisionType values; kNoCollision for agents the candidate never meets.
 enum class CollisionType : int32_t {
@@ -56,6 +62,7 @@ struct AtFaultRequest {
   double dt = 0.1;
   double stopped_speed = 0.05;               // m/s
   double behind_angle = 2.6179938779914944;  // rad (150 degrees)
+  AtFaultScoring scoring = AtFaultScoring::kWorstCollision;
 };
 
 struct AtFaultOutputs {
