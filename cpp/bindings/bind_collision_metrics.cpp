@@ -12,11 +12,10 @@ namespace trajcore::bindings {
 namespace {
 
 py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
-                      py::handle agent_extent, py::handle agent_type,
-                      py::handle agent_first_step, py::handle agent_prob,
-                      py::handle agent_speed, py::handle ignored, float length, float width,
-                      float rear_axle_to_center, double dt, double stopped_speed,
-                      double behind_angle, int32_t scoring) {
+                      py::handle agent_extent, py::handle agent_type, py::handle agent_first_step,
+                      py::handle agent_prob, py::handle agent_speed, py::handle ignored,
+                      float length, float width, float rear_axle_to_center, double dt,
+                      double stopped_speed, double behind_angle, int32_t scoring) {
   Call call;
   Array st = call.input_floats(states, "states");
   Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
@@ -64,8 +63,8 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
     py::gil_scoped_release nogil;
     at_fault_collisions(rq, out);
   }
-  return py::make_tuple(score.object, agent_prob.is_none() ? py::none() : prob.object,
-                        first.object, kind.object);
+  return py::make_tuple(score.object, agent_prob.is_none() ? py::none() : prob.object, first.object,
+                        kind.object);
 }
 
 py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::handle agent_extent,
@@ -118,10 +117,10 @@ py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::han
 
 void bind_collision_metrics(py::module_& m) {
   m.def("_time_to_collision", &ttc_py, py::arg("states"), py::arg("areas"), py::arg("agents"),
-        py::arg("agent_extent"), py::arg("agent_prob"), py::arg("agent_valid"),
-        py::arg("ignored"), py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"),
-        py::arg("dt"), py::arg("projection_steps"), py::arg("stopped_speed"),
-        py::arg("ahead_angle"), py::arg("behind_angle"));
+        py::arg("agent_extent"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
+        py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"), py::arg("dt"),
+        py::arg("projection_steps"), py::arg("stopped_speed"), py::arg("ahead_angle"),
+        py::arg("behind_angle"));
   m.def("_at_fault_collisions", &at_fault_py, py::arg("states"), py::arg("areas"),
         py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"),
         py::arg("agent_first_step"), py::arg("agent_prob"), py::arg("agent_speed"),

@@ -72,7 +72,8 @@ py::tuple ddc_py(py::handle states, py::handle areas, const RoadMap* map, int32_
   {
     py::gil_scoped_release nogil;
     driving_direction_compliance(
-        rq, DrivingDirectionOutputs{score.view<float>(), wrong.view<float>(), first.view<int32_t>()});
+        rq,
+        DrivingDirectionOutputs{score.view<float>(), wrong.view<float>(), first.view<int32_t>()});
   }
   return py::make_tuple(score.object, wrong.object, first.object);
 }

@@ -31,11 +31,10 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
   return Planner(std::move(c));
 }
 
-py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents,
-                 py::handle agent_extent, py::handle agent_type, py::handle agent_prob,
-                 py::handle agent_valid, py::handle ignored, py::handle route_lanes,
-                 const RoadMap& road_map, const ReferenceLine& reference_line,
-                 double deadline_ms) {
+py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents, py::handle agent_extent,
+                 py::handle agent_type, py::handle agent_prob, py::handle agent_valid,
+                 py::handle ignored, py::handle route_lanes, const RoadMap& road_map,
+                 const ReferenceLine& reference_line, double deadline_ms) {
   Call call;
   Array ego = call.input_floats(ego_state, "ego_state");
   Array ag = call.input_floats(agents, "agents");
@@ -75,7 +74,7 @@ py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents,
   c["saturation"] = to_numpy(r->candidates.saturation);
   c["controls"] = to_numpy(r->candidates.controls);
   c["trailer"] = r->candidates.trailer.defined() ? py::object(to_numpy(r->candidates.trailer))
-                                                   : py::object(py::none());
+                                                 : py::object(py::none());
   c["references"] = to_numpy(r->candidates.references);
   c["offsets"] = to_numpy(r->candidates.offsets);
   c["target_speeds"] = to_numpy(r->candidates.target_speeds);
@@ -99,9 +98,9 @@ void bind_planner(py::module_& m) {
            py::arg("steps"), py::arg("dt"), py::arg("chunk"))
       .def_property_readonly("candidate_count", &Planner::candidate_count)
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
-           py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"),
-           py::arg("ignored"), py::arg("route_lanes"), py::arg("road_map"),
-           py::arg("reference_line"), py::arg("deadline_ms"));
+           py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
+           py::arg("route_lanes"), py::arg("road_map"), py::arg("reference_line"),
+           py::arg("deadline_ms"));
 }
 
 }  // namespace trajcore::bindings

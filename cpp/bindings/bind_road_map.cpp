@@ -69,9 +69,9 @@ py::tuple locate_py(const RoadMap& map, py::handle poses) {
   Array limit = call.output(py::none(), "speed_limit", lead, DType::kFloat32);
   {
     py::gil_scoped_release nogil;
-    map.locate_lanes(p.view<const float>(), LaneQueryOutputs{lane.view<int32_t>(),
-                                                             count.view<int32_t>(),
-                                                             st.view<float>(), limit.view<float>()});
+    map.locate_lanes(p.view<const float>(),
+                     LaneQueryOutputs{lane.view<int32_t>(), count.view<int32_t>(), st.view<float>(),
+                                      limit.view<float>()});
   }
   return py::make_tuple(lane.object, count.object, st.object, limit.object);
 }

@@ -61,10 +61,11 @@ void bind_scoring(py::module_& m) {
   m.def("_score", &score_py, py::arg("states"), py::arg("agents"), py::arg("agent_extent"),
         py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
         py::arg("progress_reference"), py::arg("length"), py::arg("width"),
-        py::arg("rear_axle_to_center"), py::arg("dt"), py::arg("road_map"),
-        py::arg("route_lanes"), py::arg("centerline"), py::arg("profile"));
-  m.def("_validate_scoring_profile", [](py::handle profile) { validate(scoring_profile_from_py(profile)); },
-        py::arg("profile"));
+        py::arg("rear_axle_to_center"), py::arg("dt"), py::arg("road_map"), py::arg("route_lanes"),
+        py::arg("centerline"), py::arg("profile"));
+  m.def(
+      "_validate_scoring_profile",
+      [](py::handle profile) { validate(scoring_profile_from_py(profile)); }, py::arg("profile"));
 }
 
 }  // namespace trajcore::bindings

@@ -22,7 +22,6 @@ py::array_t<T> to_numpy(const Tensor<T>& t) {
   return a;
 }
 
-
 inline py::dict score_result_dict(const ScoreResult& r) {
   py::dict d;
   d["total"] = to_numpy(r.total);

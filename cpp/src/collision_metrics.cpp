@@ -6,6 +6,7 @@
 #include <string>
 
 #include "parallel.hpp"
+#include "segment_clip.hpp"
 #include "trajcore/error.hpp"
 #include "trajcore/collision.hpp"
 #include "trajcore/map_metrics.hpp"
@@ -22,8 +23,8 @@ struct Dims {
 
 void expect_shape(const char* name, const Shape& got, const Shape& want, const char* meaning) {
   if (got != want) {
-    throw Error(std::string(name) + " has shape " + got.str() + ", expected " + want.str() +
-                " = " + meaning);
+    throw Error(std::string(name) + " has shape " + got.str() + ", expected " + want.str() + " = " +
+                meaning);
   }
 }
 
@@ -46,7 +47,8 @@ Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
   const bool batched = s.rank() == 4;
   Dims d{batched ? s[0] : 1, s[s.rank() - 3], s[s.rank() - 2], s.back(), 0, 0};
   if (rq.agents.data == nullptr || a.rank() != (batched ? 5 : 4) || a.back() != 3) {
-    throw Error("agents has shape " + a.str() + ", expected " + (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
+    throw Error("agents has shape " + a.str() + ", expected " +
+                (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
   }
   d.M = a[a.rank() - 4];
   d.K = a[a.rank() - 3];
@@ -70,9 +72,11 @@ Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
     expect_shape("agent_speed", rq.agent_speed.shape, with_b({d.M, d.K, d.T1}), "(B, M, K, T+1)");
     check_finite(rq.agent_speed, "agent_speed");
   }
-  if (rq.ignored.data != nullptr) expect_shape("ignored", rq.ignored.shape, with_b({d.M}), "(B, M)");
+  if (rq.ignored.data != nullptr)
+    expect_shape("ignored", rq.ignored.shape, with_b({d.M}), "(B, M)");
   for (const Device* dev : {&rq.states.device, &rq.agents.device}) {
-    if (dev->is_cuda()) throw Error("at_fault_collisions runs on the CPU; got arrays on " + dev->str());
+    if (dev->is_cuda())
+      throw Error("at_fault_collisions runs on the CPU; got arrays on " + dev->str());
   }
   check_finite(rq.states, "states");
   check_finite(rq.agents, "agents");
@@ -81,14 +85,16 @@ Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
     const int32_t t = rq.agent_type.data[i];
     if (t < 0 || t > static_cast<int32_t>(AgentType::kObject)) {
       throw Error("agent_type" + detail::index_str(rq.agent_type.shape, i) + " is " +
-                  std::to_string(t) + ", expected 0 (vehicle), 1 (pedestrian), 2 (bicycle) or 3 (object)");
+                  std::to_string(t) +
+                  ", expected 0 (vehicle), 1 (pedestrian), 2 (bicycle) or 3 (object)");
     }
   }
   for (int64_t i = 0; i < rq.agent_first_step.numel(); ++i) {
     const int32_t t = rq.agent_first_step.data[i];
     if (t < -1 || t >= d.T1) {
       throw Error("agent_first_step" + detail::index_str(rq.agent_first_step.shape, i) + " is " +
-                  std::to_string(t) + ", expected -1 or a step in [0, " + std::to_string(d.T1) + ")");
+                  std::to_string(t) + ", expected -1 or a step in [0, " + std::to_string(d.T1) +
+                  ")");
     }
   }
   if (!(rq.length > 0) || !(rq.width > 0)) {
@@ -99,13 +105,15 @@ Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
     throw Error("dt is " + detail::value_str(rq.dt) + ", expected > 0 seconds");
   }
   const Shape per_candidate = with_b({d.N});
-  detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per_candidate, Device{});
-  detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device, "first_step",
-                       per_candidate, Device{});
+  detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per_candidate,
+                       Device{});
+  detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device,
+                       "first_step", per_candidate, Device{});
   detail::check_output(out.collision_type.shape, out.collision_type.data, out.collision_type.device,
                        "collision_type", with_b({d.N, d.M, d.K}), Device{});
   if (out.at_fault_prob.data != nullptr) {
-    if (rq.agent_prob.data == nullptr) throw Error("at_fault_prob needs agent_prob, which is not given");
+    if (rq.agent_prob.data == nullptr)
+      throw Error("at_fault_prob needs agent_prob, which is not given");
     detail::check_output(out.at_fault_prob.shape, out.at_fault_prob.data, out.at_fault_prob.device,
                          "at_fault_prob", per_candidate, Device{});
   }
@@ -126,24 +134,7 @@ bool segment_touches_box(double p0x, double p0y, double p1x, double p1y, const f
   local(p0x, p0y, &u0, &v0);
   local(p1x, p1y, &u1, &v1);
   const double hl = 0.5 * extent[0], hw = 0.5 * extent[1];
-  double t0 = 0, t1 = 1;
-  const double du = u1 - u0, dv = v1 - v0;
-  const double p[4] = {-du, du, -dv, dv};
-  const double q[4] = {u0 + hl, hl - u0, v0 + hw, hw - v0};
-  for (int i = 0; i < 4; ++i) {
-    if (p[i] == 0) {
-      if (q[i] < 0) return false;
-      continue;
-    }
-    const double r = q[i] / p[i];
-    if (p[i] < 0) {
-      t0 = std::max(t0, r);
-    } else {
-      t1 = std::min(t1, r);
-    }
-    if (t0 > t1) return false;
-  }
-  return true;
+  return detail::segment_meets_box(u0, v0, u1, v1, -hl, -hw, hl, hw);
 }
 
 }  // namespace
@@ -156,7 +147,7 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
       const int64_t b = bn / d.N;
       float score = 1.0f;
       int32_t first = -1;
-      double none_at_fault = 1.0;  // prod_m (1 - P(agent m at fault))
+      double none_at_fault = 1.0;           // prod_m (1 - P(agent m at fault))
       int32_t agents_at_fault[2] = {0, 0};  // vehicles and vulnerable road users, objects
       for (int64_t m = 0; m < d.M; ++m) {
         bool agent_at_fault = false;
@@ -188,7 +179,8 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
           const double rear_x = ego[0] - rq.rear_axle_to_center * c;
           const double rear_y = ego[1] - rq.rear_axle_to_center * s;
           const double to_x = agent[0] - rear_x, to_y = agent[1] - rear_y;
-          const double angle = std::acos(std::clamp((c * to_x + s * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          const double angle =
+              std::acos(std::clamp((c * to_x + s * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
           CollisionType kind;
           if (std::fabs(ego[3]) <= rq.stopped_speed) {
             kind = CollisionType::kStoppedEgo;
@@ -205,10 +197,10 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
           }
           *type_out = static_cast<int32_t>(kind);
           const int32_t area = rq.areas.data[bn * d.T1 + t];
-          const bool at_fault =
-              kind == CollisionType::kStoppedTrack || kind == CollisionType::kActiveFront ||
-              (kind == CollisionType::kActiveLateral &&
-               (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0);
+          const bool at_fault = kind == CollisionType::kStoppedTrack ||
+                                kind == CollisionType::kActiveFront ||
+                                (kind == CollisionType::kActiveLateral &&
+                                 (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0);
           if (!at_fault) continue;
           agent_at_fault = true;
           score = std::min(score, type == AgentType::kObject ? 0.5f : 0.0f);
@@ -224,7 +216,8 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
       }
       out.score.data[bn] = score;
       out.first_step.data[bn] = first;
-      if (out.at_fault_prob.data != nullptr) out.at_fault_prob.data[bn] = static_cast<float>(1.0 - none_at_fault);
+      if (out.at_fault_prob.data != nullptr)
+        out.at_fault_prob.data[bn] = static_cast<float>(1.0 - none_at_fault);
     }
   });
 }
@@ -311,7 +304,8 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   const int64_t B = batched ? s[0] : 1, N = s[s.rank() - 3], T1 = s[s.rank() - 2], S = s.back();
   const Shape& a = rq.agents.shape;
   if (rq.agents.data == nullptr || a.rank() != (batched ? 5 : 4)) {
-    throw Error("agents has shape " + a.str() + ", expected " + (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
+    throw Error("agents has shape " + a.str() + ", expected " +
+                (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
   }
   const int64_t M = a[a.rank() - 4], K = a[a.rank() - 3];
   for (size_t i = 0; i < rq.projection_steps.size(); ++i) {
@@ -358,14 +352,17 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     score.resize(static_cast<size_t>(B * N));
     first.resize(static_cast<size_t>(B * N));
     kind.resize(zeros.size());
-    check(probe, AtFaultOutputs{{score.data(), per_candidate, {}}, {}, {first.data(), per_candidate, {}},
+    check(probe, AtFaultOutputs{{score.data(), per_candidate, {}},
+                                {},
+                                {first.data(), per_candidate, {}},
                                 {kind.data(), first_shape, {}}});
     const Shape per = per_candidate;
     detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per, Device{});
     detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device,
                          "first_step", per, Device{});
     if (out.violation_prob.data != nullptr) {
-      if (rq.agent_prob.data == nullptr) throw Error("violation_prob needs agent_prob, which is not given");
+      if (rq.agent_prob.data == nullptr)
+        throw Error("violation_prob needs agent_prob, which is not given");
       detail::check_output(out.violation_prob.shape, out.violation_prob.data,
                            out.violation_prob.device, "violation_prob", per, Device{});
     }
@@ -378,8 +375,7 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   step_velocities(rq, B * N, T1, S, buf.velocity);
   const Shape& valid_shape = rq.agent_valid.shape;
   const bool valid_per_step = rq.agent_valid.data != nullptr && valid_shape.rank() >= 2 &&
-                              valid_shape.back() == T1 &&
-                              valid_shape.rank() > (batched ? 2 : 1);
+                              valid_shape.back() == T1 && valid_shape.rank() > (batched ? 2 : 1);
   for (int32_t p : rq.projection_steps) {
     if (p >= T1) break;
     const int64_t T1p = T1 - p;
@@ -437,11 +433,13 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
           const int32_t t = event_step[i];
           if (t < 0) continue;
           const float* ego = rq.states.data + (bn * T1 + t) * S;
-          const float* agent = rq.agents.data + (((b * M + m) * K + k) * T1 + t + event_projection[i]) * 3;
+          const float* agent =
+              rq.agents.data + (((b * M + m) * K + k) * T1 + t + event_projection[i]) * 3;
           const double c = std::cos(ego[2]), sn = std::sin(ego[2]);
           const double to_x = agent[0] - (ego[0] - rq.rear_axle_to_center * c);
           const double to_y = agent[1] - (ego[1] - rq.rear_axle_to_center * sn);
-          const double angle = std::acos(std::clamp((c * to_x + sn * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          const double angle =
+              std::acos(std::clamp((c * to_x + sn * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
           const int32_t area = rq.areas.data[bn * T1 + t];
           const bool exposed = (area & (kEgoMultipleLanes | kEgoOffRoad | kEgoInIntersection)) != 0;
           const bool violation = angle < rq.ahead_angle || (exposed && !(angle > rq.behind_angle));
@@ -454,7 +452,8 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
       }
       out.score.data[bn] = score;
       out.first_step.data[bn] = first;
-      if (out.violation_prob.data != nullptr) out.violation_prob.data[bn] = static_cast<float>(1.0 - none);
+      if (out.violation_prob.data != nullptr)
+        out.violation_prob.data[bn] = static_cast<float>(1.0 - none);
     }
   });
 }

@@ -46,7 +46,8 @@ const detail::SavitzkyGolay& make_filter(const char* name, int32_t window, int32
   for (const CachedFilter& c : filter_cache) {
     if (c.window == w && c.poly == poly && c.deriv == deriv && c.dt == dt) return c.filter;
   }
-  filter_cache.push_back(CachedFilter{w, poly, deriv, dt, detail::SavitzkyGolay(w, poly, deriv, dt)});
+  filter_cache.push_back(
+      CachedFilter{w, poly, deriv, dt, detail::SavitzkyGolay(w, poly, deriv, dt)});
   return filter_cache.back().filter;
 }
 
@@ -63,15 +64,19 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
              const ComfortOutputs& out) {
   const Shape& s = states.shape;
   if (states.data == nullptr || s.rank() < 2 || s.back() < 5) {
-    throw Error("states has shape " + s.str() + ", expected (..., T+1, S) with S >= 5 (x, y, yaw, v, a)");
+    throw Error("states has shape " + s.str() +
+                ", expected (..., T+1, S) with S >= 5 (x, y, yaw, v, a)");
   }
-  if (states.device.is_cuda()) throw Error("states is on " + states.device.str() + ", expected a CPU array");
-  if (!(dt > 0) || !std::isfinite(dt)) throw Error("dt is " + detail::value_str(dt) + ", expected > 0 seconds");
+  if (states.device.is_cuda())
+    throw Error("states is on " + states.device.str() + ", expected a CPU array");
+  if (!(dt > 0) || !std::isfinite(dt))
+    throw Error("dt is " + detail::value_str(dt) + ", expected > 0 seconds");
   const int64_t steps = s[s.rank() - 2], fields = s.back();
   const int64_t rows = steps > 0 ? states.numel() / (steps * fields) : 0;
   const Shape lead = s.without_last().without_last();
   detail::check_output(out.score.shape, out.score.data, out.score.device, "score", lead, Device{});
-  detail::check_output(out.failed.shape, out.failed.data, out.failed.device, "failed", lead, Device{});
+  detail::check_output(out.failed.shape, out.failed.data, out.failed.device, "failed", lead,
+                       Device{});
   detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device,
                        "first_step", lead, Device{});
   if (out.series.data != nullptr) {
@@ -91,14 +96,16 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
   // they run. It is emptied between calls once it holds many (only when parameters keep changing).
   if (filter_cache.size() > 60) filter_cache.clear();
   const auto& lon = make_filter("lon_accel_window", p.lon_accel_window, 2, 0, dt, steps);
-  const auto& smooth = make_filter("jerk_smoothing_window", p.jerk_smoothing_window, 2, 0, dt, steps);
+  const auto& smooth =
+      make_filter("jerk_smoothing_window", p.jerk_smoothing_window, 2, 0, dt, steps);
   const auto& jerk = make_filter("jerk_window", p.jerk_window, 2, 1, dt, steps);
   const auto& yaw_rate = make_filter("yaw_rate_window", p.yaw_rate_window, 2, 1, dt, steps);
   const auto& yaw_accel = make_filter("yaw_accel_window", p.yaw_accel_window, 3, 2, dt, steps);
 
   detail::parallel_for(rows, kGrain, [&](int64_t begin, int64_t end) {
     const size_t n = static_cast<size_t>(steps);
-    thread_local std::vector<double> a, v, lat, yaw, tmp, series, rate;  // warm calls: no allocation
+    thread_local std::vector<double> a, v, lat, yaw, tmp, series,
+        rate;  // warm calls: no allocation
     thread_local std::vector<int32_t> bad;
     for (auto* buffer : {&a, &v, &lat, &yaw, &tmp, &series, &rate}) buffer->resize(n);
     bad.resize(n);
@@ -121,7 +128,12 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
           if (!(x[t] > lo && x[t] < hi)) bad[t] |= bit;
         }
         if (out.series.data != nullptr) {
-          const int32_t index = bit == 1 ? 0 : bit == 2 ? 1 : bit == 4 ? 2 : bit == 8 ? 3 : bit == 16 ? 4 : 5;
+          const int32_t index = bit == 1    ? 0
+                                : bit == 2  ? 1
+                                : bit == 4  ? 2
+                                : bit == 8  ? 3
+                                : bit == 16 ? 4
+                                            : 5;
           float* dst = out.series.data + (r * 6 + index) * steps;
           for (size_t t = 0; t < n; ++t) dst[t] = static_cast<float>(x[t]);
         }

@@ -13,7 +13,7 @@
 namespace trajcore {
 namespace {
 
-constexpr int64_t kGrain = 8;          // candidates per chunk
+constexpr int64_t kGrain = 8;              // candidates per chunk
 constexpr int32_t kMaxLanesPerPoint = 16;  // lanes containing one corner that are told apart
 
 // (rows, steps, fields) of states (..., T+1, S), checked.
@@ -76,8 +76,9 @@ int32_t areas_at(const RoadMap& map, const EgoAreaRequest& rq, const std::vector
   int32_t lanes[4][kMaxLanesPerPoint];
   int32_t counts[4];
   for (int k = 0; k < 4; ++k) {
-    counts[k] = std::min(map.lanes_containing(corner[k][0], corner[k][1], lanes[k], kMaxLanesPerPoint),
-                         kMaxLanesPerPoint);
+    counts[k] =
+        std::min(map.lanes_containing(corner[k][0], corner[k][1], lanes[k], kMaxLanesPerPoint),
+                 kMaxLanesPerPoint);
     // When the drivable area is the lanes' union, a corner in a lane is on it: no second query.
     const bool on_road = (map.drivable_area_is_lanes() && counts[k] > 0) ||
                          map.near_drivable_area(corner[k][0], corner[k][1], rq.drivable_tolerance);
@@ -100,7 +101,8 @@ int32_t areas_at(const RoadMap& map, const EgoAreaRequest& rq, const std::vector
   }
   if (several && !one_holds_all) flags |= kEgoMultipleLanes;
   int32_t centre[kMaxLanesPerPoint];
-  const int32_t n = std::min(map.lanes_containing(x, y, centre, kMaxLanesPerPoint), kMaxLanesPerPoint);
+  const int32_t n =
+      std::min(map.lanes_containing(x, y, centre, kMaxLanesPerPoint), kMaxLanesPerPoint);
   bool routed = false, intersection = false;
   for (int32_t i = 0; i < n; ++i) {
     routed |= on_route.empty() || on_route[centre[i]] != 0;
@@ -116,7 +118,8 @@ int32_t areas_at(const RoadMap& map, const EgoAreaRequest& rq, const std::vector
 void ego_areas(const EgoAreaRequest& rq, TensorView<int32_t> areas) {
   const Trajectories t = check_states(rq.states);
   const RoadMap& map = check_map(rq.road_map);
-  if (!(rq.length > 0) || !(rq.width > 0) || !std::isfinite(rq.length) || !std::isfinite(rq.width)) {
+  if (!(rq.length > 0) || !(rq.width > 0) || !std::isfinite(rq.length) ||
+      !std::isfinite(rq.width)) {
     throw Error("ego_extent is (" + detail::value_str(rq.length) + ", " +
                 detail::value_str(rq.width) + "), expected a positive length and width");
   }
@@ -159,7 +162,8 @@ void drivable_area_compliance(TensorView<const int32_t> areas, TensorView<float>
   const int64_t steps = areas.shape.back(), rows = areas.numel() / steps;
   for (int64_t r = 0; r < rows; ++r) {
     const int32_t* a = areas.data + r * steps;
-    const int32_t* off = std::find_if(a, a + steps, [](int32_t f) { return (f & kEgoOffRoad) != 0; });
+    const int32_t* off =
+        std::find_if(a, a + steps, [](int32_t f) { return (f & kEgoOffRoad) != 0; });
     first_step.data[r] = off == a + steps ? -1 : static_cast<int32_t>(off - a);
     score.data[r] = off == a + steps ? 1.0f : 0.0f;
   }
@@ -250,7 +254,7 @@ void driving_direction_compliance(const DrivingDirectionRequest& rq,
       }
       out.wrong_way.data[r] = static_cast<float>(worst);
       out.first_step.data[r] = first;
-      out.score.data[r] = worst < rq.compliance_threshold ? 1.0f
+      out.score.data[r] = worst < rq.compliance_threshold  ? 1.0f
                           : worst < rq.violation_threshold ? 0.5f
                                                            : 0.0f;
     }
@@ -261,7 +265,8 @@ void speed_limit_compliance(TensorView<const float> states, const RoadMap& map,
                             double max_overspeed, const SpeedLimitOutputs& out) {
   const Trajectories t = check_states(states);
   if (t.fields < 4) {
-    throw Error("states has shape " + states.shape.str() + ", expected (..., T+1, S) with S >= 4 (v)");
+    throw Error("states has shape " + states.shape.str() +
+                ", expected (..., T+1, S) with S >= 4 (v)");
   }
   if (!(max_overspeed >= 0) || !std::isfinite(max_overspeed)) {
     throw Error("max_overspeed is " + detail::value_str(max_overspeed) + ", expected >= 0 m/s");

@@ -55,7 +55,8 @@ void validate(const PlannerConfig& c) {
     throw Error("dt is " + detail::value_str(c.dt) + ", expected > 0 seconds");
   }
   if (c.chunk < 1) throw Error("chunk is " + std::to_string(c.chunk) + ", expected at least 1");
-  for (const auto* list : {&c.lattice.lateral_offsets, &c.lattice.target_speeds, &c.lattice.durations}) {
+  for (const auto* list :
+       {&c.lattice.lateral_offsets, &c.lattice.target_speeds, &c.lattice.durations}) {
     if (list->empty()) {
       const char* name = list == &c.lattice.lateral_offsets ? "lattice.lateral_offsets"
                          : list == &c.lattice.target_speeds ? "lattice.target_speeds"
@@ -122,7 +123,8 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   score_.road_map = scene.road_map;
   score_.centerline = scene.reference_line;
   if (scene.route_lanes.data != nullptr) {
-    score_.route_lanes.assign(scene.route_lanes.data, scene.route_lanes.data + scene.route_lanes.numel());
+    score_.route_lanes.assign(scene.route_lanes.data,
+                              scene.route_lanes.data + scene.route_lanes.numel());
   } else {
     score_.route_lanes.clear();
   }
@@ -176,13 +178,12 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     }
   }
   for (int64_t i = 0; i < N; ++i) {
-    r.reasons.data()[i] = static_cast<int32_t>(
-        i >= r.scored ? PlanReason::kNotScored
-        : i == r.chosen ? PlanReason::kChosen
-                        : reason_of(all, i));
+    r.reasons.data()[i] = static_cast<int32_t>(i >= r.scored   ? PlanReason::kNotScored
+                                               : i == r.chosen ? PlanReason::kChosen
+                                                               : reason_of(all, i));
   }
-  r.trajectory = {r.candidates.states.data() + int64_t(std::max(r.chosen, 0)) * T1 * 6,
-                  Shape{T1, 6}, {}};
+  r.trajectory = {
+      r.candidates.states.data() + int64_t(std::max(r.chosen, 0)) * T1 * 6, Shape{T1, 6}, {}};
   r.timings.select_ms = ms_since(scored);
   r.timings.total_ms = ms_since(start);
   return r;

@@ -179,8 +179,8 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
       lane.centerline.s.push_back(
           lane.centerline.x.empty()
               ? 0.0
-              : lane.centerline.s.back() + std::hypot(x - lane.centerline.x.back(),
-                                                      y - lane.centerline.y.back()));
+              : lane.centerline.s.back() +
+                    std::hypot(x - lane.centerline.x.back(), y - lane.centerline.y.back()));
       lane.centerline.x.push_back(x);
       lane.centerline.y.push_back(y);
     }
@@ -283,8 +283,8 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
     }
     return out;
   };
-  index->drivable.build(geometry, views([&](size_t i) -> const Polygon& { return drivable_[i]; },
-                                        drivable_.size()));
+  index->drivable.build(
+      geometry, views([&](size_t i) -> const Polygon& { return drivable_[i]; }, drivable_.size()));
   index->lanes.build(geometry, views([&](size_t i) -> const Polygon& { return lanes_[i].polygon; },
                                      lanes_.size()));
   cell_state_.assign(static_cast<size_t>(cells), CellState::kBoundary);
@@ -358,7 +358,8 @@ double RoadMap::nearest_edge_distance(double x, double y, double limit) const {
   double best = std::numeric_limits<double>::infinity();
   const int64_t cell = cell_of(x, y);
   if (cell < 0) {  // off the grid: every edge
-    for (const Edge& e : edges_) best = std::min(best, segment_distance(x, y, e.ax, e.ay, e.bx, e.by));
+    for (const Edge& e : edges_)
+      best = std::min(best, segment_distance(x, y, e.ax, e.ay, e.bx, e.by));
     return best;
   }
   const int64_t ci = cell % nx_, cj = cell / nx_;
@@ -442,7 +443,8 @@ RoadMap::LaneLocation RoadMap::locate_lane(double x, double y, double yaw) const
     }
     const double heading = std::atan2(hy, hx);
     const double turn = std::fabs(std::remainder(yaw - heading, kTwoPi));
-    if (turn < best_turn - 1e-12 || (std::fabs(turn - best_turn) <= 1e-12 && std::fabs(d) < std::fabs(best.d))) {
+    if (turn < best_turn - 1e-12 ||
+        (std::fabs(turn - best_turn) <= 1e-12 && std::fabs(d) < std::fabs(best.d))) {
       best_turn = turn;
       best.lane = id;
       best.s = s;
@@ -455,7 +457,8 @@ RoadMap::LaneLocation RoadMap::locate_lane(double x, double y, double yaw) const
 
 void RoadMap::drivable_area_distance(TensorView<const float> points, TensorView<float> out) const {
   detail::check_items(points.shape, points.data, "points", 2, "(x, y)");
-  if (points.device.is_cuda()) throw Error("points is on " + points.device.str() + ", expected a CPU array");
+  if (points.device.is_cuda())
+    throw Error("points is on " + points.device.str() + ", expected a CPU array");
   const Shape lead = points.shape.without_last();
   check_query_output(out.shape, out.data, out.device, "distance", lead);
   const int64_t n = lead.numel();
@@ -467,19 +470,22 @@ void RoadMap::drivable_area_distance(TensorView<const float> points, TensorView<
   }
   detail::parallel_for(n, kQueryGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      out.data[i] = static_cast<float>(drivable_area_distance(points.data[2 * i], points.data[2 * i + 1]));
+      out.data[i] =
+          static_cast<float>(drivable_area_distance(points.data[2 * i], points.data[2 * i + 1]));
     }
   });
 }
 
 void RoadMap::locate_lanes(TensorView<const float> poses, const LaneQueryOutputs& out) const {
   detail::check_items(poses.shape, poses.data, "poses", 3, "(x, y, yaw)");
-  if (poses.device.is_cuda()) throw Error("poses is on " + poses.device.str() + ", expected a CPU array");
+  if (poses.device.is_cuda())
+    throw Error("poses is on " + poses.device.str() + ", expected a CPU array");
   const Shape lead = poses.shape.without_last();
   Shape station = lead;
   station.push_back(2);
   check_query_output(out.lane.shape, out.lane.data, out.lane.device, "lane", lead);
-  check_query_output(out.lane_count.shape, out.lane_count.data, out.lane_count.device, "lane_count", lead);
+  check_query_output(out.lane_count.shape, out.lane_count.data, out.lane_count.device, "lane_count",
+                     lead);
   check_query_output(out.station.shape, out.station.data, out.station.device, "station", station);
   check_query_output(out.speed_limit.shape, out.speed_limit.data, out.speed_limit.device,
                      "speed_limit", lead);

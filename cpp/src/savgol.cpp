@@ -8,7 +8,8 @@ namespace {
 // Rows k = 0..poly of the least-squares pseudo-inverse for the samples j of a window, in the
 // scaled coordinate u_j = (j - centre) / scale (well-conditioned normal equations):
 // coefficient k of the fitted polynomial in u is sum_j rows[k][j] x_j.
-std::vector<std::vector<double>> fit_rows(int32_t window, int32_t poly, double centre, double scale) {
+std::vector<std::vector<double>> fit_rows(int32_t window, int32_t poly, double centre,
+                                          double scale) {
   const int32_t m = poly + 1;
   std::vector<double> vand(static_cast<size_t>(window * m));
   for (int32_t j = 0; j < window; ++j) {
@@ -41,10 +42,12 @@ std::vector<std::vector<double>> fit_rows(int32_t window, int32_t poly, double c
     for (int32_t r = 0; r < m; ++r) {
       if (r == col) continue;
       const double f = a[r * m + col];
-      for (int32_t c = 0; c < m; ++c) a[r * m + c] -= f * a[col * m + c], inv[r * m + c] -= f * inv[col * m + c];
+      for (int32_t c = 0; c < m; ++c)
+        a[r * m + c] -= f * a[col * m + c], inv[r * m + c] -= f * inv[col * m + c];
     }
   }
-  std::vector<std::vector<double>> rows(static_cast<size_t>(m), std::vector<double>(static_cast<size_t>(window)));
+  std::vector<std::vector<double>> rows(static_cast<size_t>(m),
+                                        std::vector<double>(static_cast<size_t>(window)));
   for (int32_t k = 0; k < m; ++k) {
     for (int32_t j = 0; j < window; ++j) {
       double s = 0;

@@ -23,10 +23,10 @@ class SavitzkyGolay {
 
   int32_t window_, poly_, deriv_;
   double delta_;
-  double scale_ = 1, centre_fit_ = 0;        // the fit's coordinate u = (j - centre) / scale
-  double chain_ = 1;                         // du/dt to the power deriv
-  std::vector<std::vector<double>> rows_;    // (poly + 1, window) fit coefficients per sample
-  std::vector<double> centre_;               // weights of the interior outputs
+  double scale_ = 1, centre_fit_ = 0;      // the fit's coordinate u = (j - centre) / scale
+  double chain_ = 1;                       // du/dt to the power deriv
+  std::vector<std::vector<double>> rows_;  // (poly + 1, window) fit coefficients per sample
+  std::vector<double> centre_;             // weights of the interior outputs
 };
 
 }  // namespace trajcore::detail

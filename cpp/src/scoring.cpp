@@ -127,7 +127,8 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   ddc.violation_threshold = pr.direction_violation_threshold;
   std::vector<float>& wrong_way = buf.wrong_way;
   wrong_way.resize(static_cast<size_t>(B * N));
-  driving_direction_compliance(ddc, {out.driving_direction.view(), {wrong_way.data(), per_candidate, {}},
+  driving_direction_compliance(ddc, {out.driving_direction.view(),
+                                     {wrong_way.data(), per_candidate, {}},
                                      out.driving_direction_step.view()});
 
   // Collisions: first contacts, then nuPlan's classification; time to collision.
@@ -179,8 +180,10 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   af.rear_axle_to_center = rq.rear_axle_to_center;
   af.dt = rq.dt;
   af.stopped_speed = pr.collision_stopped_speed;
-  at_fault_collisions(af, {out.no_collision.view(), {at_fault_prob.data(), per_candidate, {}},
-                           out.collision_step.view(), out.collision_type.view()});
+  at_fault_collisions(af, {out.no_collision.view(),
+                           {at_fault_prob.data(), per_candidate, {}},
+                           out.collision_step.view(),
+                           out.collision_type.view()});
   TtcRequest& ttc = buf.ttc;  // assigning reuses projection_steps' capacity
   ttc.states = rq.states;
   ttc.areas = areas;
@@ -195,7 +198,8 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   ttc.dt = rq.dt;
   ttc.projection_steps = pr.ttc_projection_steps;
   ttc.stopped_speed = pr.ttc_stopped_speed;
-  time_to_collision(ttc, {out.ttc.view(), {ttc_prob.data(), per_candidate, {}}, out.ttc_step.view()});
+  time_to_collision(ttc,
+                    {out.ttc.view(), {ttc_prob.data(), per_candidate, {}}, out.ttc_step.view()});
   if (pr.use_probabilities) {
     for (int64_t i = 0; i < B * N; ++i) {
       out.no_collision.data()[i] = 1.0f - at_fault_prob[i];

@@ -58,7 +58,8 @@ TEST(Golden, EveryFixtureEveryProfile) {
     std::vector<std::vector<double>> polylines;
     trajcore::RoadMapSpec spec;
     for (const auto& lane : scene["map"]["lanes"]) {
-      for (const char* key : {"centerline", "left", "right"}) polylines.push_back(points(lane[key]));
+      for (const char* key : {"centerline", "left", "right"})
+        polylines.push_back(points(lane[key]));
     }
     for (size_t i = 0; i < scene["map"]["lanes"].size(); ++i) {
       const json& lane = scene["map"]["lanes"][i];
@@ -98,7 +99,8 @@ TEST(Golden, EveryFixtureEveryProfile) {
         }
       }
     }
-    for (const auto& e : ag["extent"]) extent.insert(extent.end(), {e[0].get<float>(), e[1].get<float>()});
+    for (const auto& e : ag["extent"])
+      extent.insert(extent.end(), {e[0].get<float>(), e[1].get<float>()});
     for (const auto& t : ag["type"]) types.push_back(t.get<int32_t>());
     for (const auto& p : ag["prob"]) prob.push_back(p[0].get<float>());
     const float pad = 0;  // non-null views for scenes without agents
@@ -122,12 +124,18 @@ TEST(Golden, EveryFixtureEveryProfile) {
       trajcore::score(rq, r);
       const std::string label = name + "/" + profile + "/";
       const std::pair<const char*, const trajcore::Tensor<float>*> floats[] = {
-          {"total", &r.total}, {"no_collision", &r.no_collision},
-          {"drivable_area", &r.drivable_area}, {"driving_direction", &r.driving_direction},
-          {"progress", &r.progress}, {"ttc", &r.ttc}, {"comfort", &r.comfort}};
+          {"total", &r.total},
+          {"no_collision", &r.no_collision},
+          {"drivable_area", &r.drivable_area},
+          {"driving_direction", &r.driving_direction},
+          {"progress", &r.progress},
+          {"ttc", &r.ttc},
+          {"comfort", &r.comfort}};
       const std::pair<const char*, const trajcore::Tensor<int32_t>*> steps[] = {
-          {"collision_step", &r.collision_step}, {"drivable_area_step", &r.drivable_area_step},
-          {"driving_direction_step", &r.driving_direction_step}, {"ttc_step", &r.ttc_step},
+          {"collision_step", &r.collision_step},
+          {"drivable_area_step", &r.drivable_area_step},
+          {"driving_direction_step", &r.driving_direction_step},
+          {"ttc_step", &r.ttc_step},
           {"comfort_step", &r.comfort_step}};
       size_t checked = 0;
       for (const auto& [field, tensor] : floats) {

@@ -50,8 +50,8 @@ TEST(Planner, AvoidsAStoppedCarAndExplainsTheRest) {
   // Keeping the lane at 10 m/s or more for the whole horizon runs into the car.
   int collisions = 0;
   for (int64_t i = 0; i < planner.candidate_count(); ++i) {
-    const bool keeps_lane_fast = r.candidates.offsets.data()[i] == 0.0f &&
-                                 r.candidates.target_speeds.data()[i] >= 10.0f;
+    const bool keeps_lane_fast =
+        r.candidates.offsets.data()[i] == 0.0f && r.candidates.target_speeds.data()[i] >= 10.0f;
     if (keeps_lane_fast) {
       EXPECT_EQ(r.reasons.data()[i], int32_t(PlanReason::kCollision)) << i;
       ++collisions;

@@ -25,14 +25,15 @@ struct HighwayScene {
       const double y = 3.7 * (i % 3), v = 4.0 + (i % 7) * 2.0, a = -1.0 + (i % 5) * 0.5;
       for (int64_t t = 0; t < T1; ++t) {
         const double s = 0.1 * t;
-        states.insert(states.end(), {float(v * s + 0.5 * a * s * s), float(y + 0.02 * (i % 4) * t), 0.f,
-                                     float(std::max(v + a * s, 0.0)), float(a), 0.f});
+        states.insert(states.end(), {float(v * s + 0.5 * a * s * s), float(y + 0.02 * (i % 4) * t),
+                                     0.f, float(std::max(v + a * s, 0.0)), float(a), 0.f});
       }
     }
     for (int64_t j = 0; j < M; ++j) {
       for (int64_t mode = 0; mode < K; ++mode) {
         for (int64_t t = 0; t < T1; ++t) {
-          agents.insert(agents.end(), {float(10.0 + 7.0 * j + (6.0 + mode) * 0.1 * t), float(3.7 * (j % 3)), 0.f});
+          agents.insert(agents.end(), {float(10.0 + 7.0 * j + (6.0 + mode) * 0.1 * t),
+                                       float(3.7 * (j % 3)), 0.f});
         }
         prob.push_back(1.0f / float(K));
       }

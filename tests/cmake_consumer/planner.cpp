@@ -1,6 +1,6 @@
-// trajcore::Planner from C++ on the three-lane highway of highway.hpp, with the default
-// configuration. Usage: planner <dir>. <dir>/request.txt holds "M K T1 chunk"; raw files ego.bin
-// (6), agents.bin (M, K, T1, 3), agent_extent.bin (M, 2) float32, agent_type.bin (M) int32.
+// trajcore::Planner from C++ on the three-lane highway of cpp/tests/highway_map.hpp, with the
+// default configuration. Usage: planner <dir>. <dir>/request.txt holds "M K T1 chunk"; raw files
+// ego.bin (6), agents.bin (M, K, T1, 3), agent_extent.bin (M, 2) float32, agent_type.bin (M) int32.
 // Plans twice (the second cycle reuses the buffers) and writes chosen.bin, total.bin,
 // reasons.bin and states.bin.
 #include <trajcore/error.hpp>
@@ -9,7 +9,7 @@
 #include <iostream>
 #include <string>
 
-#include "highway.hpp"
+#include "highway_map.hpp"  // cpp/tests: the same highway as the C++ unit tests
 #include "raw_files.hpp"
 
 int main(int argc, char** argv) {
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   const auto extent = read_file<float>(dir + "/agent_extent.bin", M * 2);
   const auto type = read_file<int32_t>(dir + "/agent_type.bin", M);
   try {
-    const Highway highway;
+    const HighwayMap highway;
     trajcore::PlannerConfig config;
     config.chunk = chunk;
     config.steps = T1 - 1;

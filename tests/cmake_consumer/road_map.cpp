@@ -47,8 +47,8 @@ void write_metrics(const std::string& dir, std::ifstream& header, const trajcore
   ddc.states = rq.states;
   ddc.road_map = &map;
   ddc.areas = {areas.data(), trajcore::Shape{N, T1}, {}};
-  for (const auto rule : {trajcore::DirectionRule::kLaneProgress,
-                          trajcore::DirectionRule::kOffRouteDistance}) {
+  for (const auto rule :
+       {trajcore::DirectionRule::kLaneProgress, trajcore::DirectionRule::kOffRouteDistance}) {
     ddc.rule = rule;
     ddc.window = rule == trajcore::DirectionRule::kLaneProgress ? 10 : 0;
     trajcore::driving_direction_compliance(ddc, {score.view(), wrong.view(), first.view()});
@@ -57,7 +57,8 @@ void write_metrics(const std::string& dir, std::ifstream& header, const trajcore
     write_file(dir + "/ddc_" + name + "_wrong.bin", wrong);
     write_file(dir + "/ddc_" + name + "_first.bin", first);
   }
-  trajcore::speed_limit_compliance(rq.states, map, 2.23, {score.view(), wrong.view(), first.view()});
+  trajcore::speed_limit_compliance(rq.states, map, 2.23,
+                                   {score.view(), wrong.view(), first.view()});
   write_file(dir + "/speed_score.bin", score);
   write_file(dir + "/speed_over.bin", wrong);
   write_file(dir + "/speed_first.bin", first);

@@ -1,4 +1,5 @@
-// score from C++ on the three-lane highway of highway.hpp. Usage: scoring <dir> <profile>.
+// score from C++ on the three-lane highway of cpp/tests/highway_map.hpp.
+// Usage: scoring <dir> <profile>.
 // <dir>/request.txt holds "N T1 S M K length width rear_axle_to_center dt"; raw files
 // states.bin (N, T1, S), agents.bin (M, K, T1, 3), agent_extent.bin (M, 2), agent_prob.bin
 // (M, K) float32, agent_type.bin (M) int32. Writes total.bin and one file per sub-score.
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "highway.hpp"
+#include "highway_map.hpp"  // cpp/tests: the same highway as the C++ unit tests
 #include "raw_files.hpp"
 
 int main(int argc, char** argv) {
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   const auto prob = read_file<float>(dir + "/agent_prob.bin", M * K);
   const auto type = read_file<int32_t>(dir + "/agent_type.bin", M);
   try {
-    const Highway highway;
+    const HighwayMap highway;
     rq.states = {states.data(), Shape{N, T1, S}, {}};
     rq.agents = {agents.data(), Shape{M, K, T1, 3}, {}};
     rq.agent_extent = {extent.data(), Shape{M, 2}, {}};

@@ -46,19 +46,19 @@ enum class CollisionType : int32_t {
 };
 
 struct AtFaultRequest {
-  TensorView<const float> states;            // (B, N, T+1, S), S >= 4: x, y, yaw, v
-  TensorView<const int32_t> areas;           // (B, N, T+1) from ego_areas
-  TensorView<const float> agents;            // (B, M, K, T+1, 3) box-centre poses
-  TensorView<const float> agent_extent;      // (B, M, 2)
-  TensorView<const int32_t> agent_type;      // (B, M) AgentType values
+  TensorView<const float> states;              // (B, N, T+1, S), S >= 4: x, y, yaw, v
+  TensorView<const int32_t> areas;             // (B, N, T+1) from ego_areas
+  TensorView<const float> agents;              // (B, M, K, T+1, 3) box-centre poses
+  TensorView<const float> agent_extent;        // (B, M, 2)
+  TensorView<const int32_t> agent_type;        // (B, M) AgentType values
   TensorView<const int32_t> agent_first_step;  // (B, N, M, K) from check_collisions
-  TensorView<const float> agent_prob;        // (B, M, K); optional (at_fault_prob needs it)
+  TensorView<const float> agent_prob;          // (B, M, K); optional (at_fault_prob needs it)
   // (B, M, K, T+1) agent speeds; optional: estimated from the poses, |p(t+1) - p(t)| / dt (the
   // last step repeats the one before).
   TensorView<const float> agent_speed;
-  TensorView<const bool> ignored;            // (B, M) optional: agents already collided with
-  float length = 0, width = 0;               // ego box (m)
-  float rear_axle_to_center = 0;             // ego rear axle to box centre (m)
+  TensorView<const bool> ignored;  // (B, M) optional: agents already collided with
+  float length = 0, width = 0;     // ego box (m)
+  float rear_axle_to_center = 0;   // ego rear axle to box centre (m)
   double dt = 0.1;
   double stopped_speed = 0.05;               // m/s
   double behind_angle = 2.6179938779914944;  // rad (150 degrees)
@@ -95,9 +95,9 @@ struct TtcRequest {
   double dt = 0.1;
   // PDM: numpy.arange(0, int(1.0 * 10), 3), i.e. 0, 0.3, 0.6, 0.9 s at 0.1 s, whatever dt is.
   std::vector<int32_t> projection_steps{0, 3, 6, 9};
-  double stopped_speed = 5e-3;                // m/s
-  double ahead_angle = 0.5235987755982988;    // rad (30 degrees)
-  double behind_angle = 2.6179938779914944;   // rad (150 degrees)
+  double stopped_speed = 5e-3;               // m/s
+  double ahead_angle = 0.5235987755982988;   // rad (30 degrees)
+  double behind_angle = 2.6179938779914944;  // rad (150 degrees)
 };
 
 struct TtcOutputs {

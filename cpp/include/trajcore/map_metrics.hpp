@@ -30,7 +30,7 @@ enum EgoArea : int32_t {
 
 struct EgoAreaRequest {
   TensorView<const float> states;
-  float length = 0, width = 0;     // the ego box (m)
+  float length = 0, width = 0;  // the ego box (m)
   const RoadMap* road_map = nullptr;
   std::vector<int32_t> route_lanes;  // lane indices; empty: every lane is on the route
   // 0 (NAVSIM, PDM: a corner outside every drivable polygon) or nuPlan's 0.3 m.
@@ -58,19 +58,19 @@ enum class DirectionRule : int32_t {
 
 struct DrivingDirectionRequest {
   TensorView<const float> states;
-  TensorView<const int32_t> areas;  // from ego_areas (kOffRouteDistance)
+  TensorView<const int32_t> areas;    // from ego_areas (kOffRouteDistance)
   const RoadMap* road_map = nullptr;  // kLaneProgress
   DirectionRule rule = DirectionRule::kLaneProgress;
-  int32_t window = 10;             // steps (nuPlan: 1 s at 0.1 s); 0 with kOffRouteDistance: runs
+  int32_t window = 10;              // steps (nuPlan: 1 s at 0.1 s); 0 with kOffRouteDistance: runs
   bool skip_intersections = false;  // kOffRouteDistance: steps in an intersection do not count
   double compliance_threshold = 2.0;  // m: below, score 1
   double violation_threshold = 6.0;   // m: below, score 0.5, else 0
 };
 
 struct DrivingDirectionOutputs {
-  TensorView<float> score;            // 1, 0.5 or 0
-  TensorView<float> wrong_way;        // the largest wrong-way distance (m)
-  TensorView<int32_t> first_step;     // first step whose sum reaches compliance_threshold; -1
+  TensorView<float> score;         // 1, 0.5 or 0
+  TensorView<float> wrong_way;     // the largest wrong-way distance (m)
+  TensorView<int32_t> first_step;  // first step whose sum reaches compliance_threshold; -1
 };
 
 void driving_direction_compliance(const DrivingDirectionRequest& request,
@@ -83,9 +83,9 @@ void driving_direction_compliance(const DrivingDirectionRequest& request,
 // max(0, 1 - sum_t overspeed_t / (max_overspeed * T)) over the T+1 states (nuPlan's
 // sum * dt / (threshold * duration)); first_step is the first step over the limit.
 struct SpeedLimitOutputs {
-  TensorView<float> score;         // (...)
+  TensorView<float> score;          // (...)
   TensorView<float> max_overspeed;  // (...) m/s
-  TensorView<int32_t> first_step;  // (...) -1 without
+  TensorView<int32_t> first_step;   // (...) -1 without
 };
 
 void speed_limit_compliance(TensorView<const float> states, const RoadMap& road_map,

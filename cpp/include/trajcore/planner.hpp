@@ -46,14 +46,14 @@ void validate(const PlannerConfig& config);
 
 // One scene, as the vehicle sees it. Layouts as score (B = 1, without the scene dimension).
 struct PlanScene {
-  TensorView<const float> ego_state;       // (6)
-  TensorView<const float> agents;          // (M, K, T+1, 3)
-  TensorView<const float> agent_extent;    // (M, 2)
-  TensorView<const int32_t> agent_type;    // (M)
-  TensorView<const float> agent_prob;      // (M, K) optional
-  TensorView<const bool> agent_valid;      // optional, as check_collisions
-  TensorView<const bool> ignored;          // (M) optional
-  TensorView<const int32_t> route_lanes;   // (L) optional: empty means every lane
+  TensorView<const float> ego_state;      // (6)
+  TensorView<const float> agents;         // (M, K, T+1, 3)
+  TensorView<const float> agent_extent;   // (M, 2)
+  TensorView<const int32_t> agent_type;   // (M)
+  TensorView<const float> agent_prob;     // (M, K) optional
+  TensorView<const bool> agent_valid;     // optional, as check_collisions
+  TensorView<const bool> ignored;         // (M) optional
+  TensorView<const int32_t> route_lanes;  // (L) optional: empty means every lane
   const RoadMap* road_map = nullptr;
   const ReferenceLine* reference_line = nullptr;  // lattice reference and progress centreline
 };
@@ -61,13 +61,13 @@ struct PlanScene {
 // Why a candidate was not chosen: the first sub-score that held it back, in this order.
 enum class PlanReason : int32_t {
   kChosen = 0,
-  kCollision = 1,        // at-fault collision (no_collision < 1)
-  kOffRoad = 2,          // drivable area
-  kWrongWay = 3,         // driving direction
+  kCollision = 1,  // at-fault collision (no_collision < 1)
+  kOffRoad = 2,    // drivable area
+  kWrongWay = 3,   // driving direction
   kTimeToCollision = 4,
   kUncomfortable = 5,
-  kLowerScore = 6,       // nothing failed, another candidate scored higher
-  kNotScored = 7,        // the deadline came first
+  kLowerScore = 6,  // nothing failed, another candidate scored higher
+  kNotScored = 7,   // the deadline came first
 };
 
 struct PlanTimings {
@@ -80,7 +80,7 @@ struct PlanTimings {
 struct PlanResult {
   int32_t chosen = -1;  // candidate index
   bool deadline_reached = false;
-  int64_t scored = 0;   // candidates scored (all of them without a deadline)
+  int64_t scored = 0;                  // candidates scored (all of them without a deadline)
   TensorView<const float> trajectory;  // (T+1, 6) the chosen candidate's states
   CandidateSet candidates;
   ScoreResult scores;

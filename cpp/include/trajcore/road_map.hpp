@@ -39,8 +39,8 @@ struct LaneSpec {
   TensorView<const double> left;        // (L, 2) left boundary, in the driving direction
   TensorView<const double> right;       // (R, 2) right boundary, in the driving direction
   double speed_limit = std::numeric_limits<double>::quiet_NaN();  // m/s (> 0), NaN: unknown
-  std::vector<int32_t> successors;      // lane indices
-  bool in_intersection = false;         // part of an intersection (a connector through it)
+  std::vector<int32_t> successors;                                // lane indices
+  bool in_intersection = false;  // part of an intersection (a connector through it)
 };
 
 struct RoadMapSpec {

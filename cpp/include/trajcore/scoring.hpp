@@ -69,13 +69,13 @@ struct ScoringProfile {
 void validate(const ScoringProfile& profile);
 
 struct ScoreRequest {
-  TensorView<const float> states;        // (B, N, T+1, S) S >= 5: x, y, yaw, v, a
-  TensorView<const float> agents;        // (B, M, K, T+1, 3)
-  TensorView<const float> agent_extent;  // (B, M, 2)
-  TensorView<const int32_t> agent_type;  // (B, M) AgentType
-  TensorView<const float> agent_prob;    // (B, M, K) optional (uniform over valid modes)
-  TensorView<const bool> agent_valid;    // as check_collisions; optional
-  TensorView<const bool> ignored;        // (B, M) optional: agents already collided with
+  TensorView<const float> states;              // (B, N, T+1, S) S >= 5: x, y, yaw, v, a
+  TensorView<const float> agents;              // (B, M, K, T+1, 3)
+  TensorView<const float> agent_extent;        // (B, M, 2)
+  TensorView<const int32_t> agent_type;        // (B, M) AgentType
+  TensorView<const float> agent_prob;          // (B, M, K) optional (uniform over valid modes)
+  TensorView<const bool> agent_valid;          // as check_collisions; optional
+  TensorView<const bool> ignored;              // (B, M) optional: agents already collided with
   TensorView<const float> progress_reference;  // (B) optional: gated progress of a reference
   float length = 0, width = 0, rear_axle_to_center = 0;  // the ego
   double dt = 0.1;
@@ -86,18 +86,18 @@ struct ScoreRequest {
 };
 
 struct ScoreResult {
-  Tensor<float> total;              // (B, N)
+  Tensor<float> total;  // (B, N)
   // Sub-scores (B, N).
   Tensor<float> no_collision, drivable_area, driving_direction;
-  Tensor<float> progress;           // normalised
-  Tensor<float> progress_m;         // raw, metres along the centreline
+  Tensor<float> progress;    // normalised
+  Tensor<float> progress_m;  // raw, metres along the centreline
   Tensor<float> ttc, comfort;
   // First-infraction steps (B, N), -1 without.
   Tensor<int32_t> collision_step, drivable_area_step, driving_direction_step, ttc_step,
       comfort_step;
-  Tensor<int32_t> areas;            // (B, N, T+1) EgoArea bits
-  Tensor<int32_t> collision_type;   // (B, N, M, K) CollisionType
-  Tensor<int32_t> comfort_failed;   // (B, N) ComfortBound bits
+  Tensor<int32_t> areas;           // (B, N, T+1) EgoArea bits
+  Tensor<int32_t> collision_type;  // (B, N, M, K) CollisionType
+  Tensor<int32_t> comfort_failed;  // (B, N) ComfortBound bits
 };
 
 void score(const ScoreRequest& request, ScoreResult& result);
