@@ -33,9 +33,27 @@ py::tuple comfort_py(py::handle states, double dt, py::handle params, bool with_
                         with_series ? series.object : py::none());
 }
 
+py::object extended_comfort_py(py::handle states, py::handle previous, int32_t shift, double dt,
+                               py::handle params) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array pv = call.input_floats(previous, "previous");
+  const ExtendedComfortParams p = extended_comfort_params_from_py(params);
+  const Shape lead = st.shape.rank() >= 2 ? st.shape.without_last().without_last() : Shape{};
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  {
+    py::gil_scoped_release nogil;
+    extended_comfort(st.view<const float>(), pv.view<const float>(), shift, dt, p,
+                     score.view<float>());
+  }
+  return score.object;
+}
+
 }  // namespace
 
 void bind_comfort(py::module_& m) {
+  m.def("_extended_comfort", &extended_comfort_py, py::arg("states"), py::arg("previous"),
+        py::arg("shift"), py::arg("dt"), py::arg("params"));
   m.def("_comfort", &comfort_py, py::arg("states"), py::arg("dt"), py::arg("params"),
         py::arg("with_series"));
 }

@@ -93,9 +93,55 @@ py::tuple speed_limit_py(py::handle states, const RoadMap& map, double max_overs
   return py::make_tuple(score.object, worst.object, first.object);
 }
 
+py::tuple lane_keeping_py(py::handle states, py::handle areas, const ReferenceLine& centerline,
+                          double max_deviation, int32_t steps) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
+  const Shape lead = st.shape.rank() >= 2 ? st.shape.without_last().without_last() : Shape{};
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", lead, DType::kInt32);
+  LaneKeepingRequest rq;
+  rq.states = st.view<const float>();
+  rq.areas = ar.view<const int32_t>();
+  rq.centerline = &centerline;
+  rq.max_deviation = max_deviation;
+  rq.steps = steps;
+  {
+    py::gil_scoped_release nogil;
+    lane_keeping(rq, score.view<float>(), first.view<int32_t>());
+  }
+  return py::make_tuple(score.object, first.object);
+}
+
+py::tuple traffic_light_py(py::handle states, float length, float width, const RoadMap& map,
+                           py::handle red_lights) {
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array red = call.input_ints(red_lights, "red_lights", "lane indices, -1 padding");
+  const Shape lead = st.shape.rank() >= 2 ? st.shape.without_last().without_last() : Shape{};
+  Array score = call.output(py::none(), "score", lead, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", lead, DType::kInt32);
+  TrafficLightRequest rq;
+  rq.states = st.view<const float>();
+  rq.length = length;
+  rq.width = width;
+  rq.road_map = &map;
+  rq.red_lights = red.view<const int32_t>();
+  {
+    py::gil_scoped_release nogil;
+    traffic_light_compliance(rq, score.view<float>(), first.view<int32_t>());
+  }
+  return py::make_tuple(score.object, first.object);
+}
+
 }  // namespace
 
 void bind_map_metrics(py::module_& m) {
+  m.def("_lane_keeping", &lane_keeping_py, py::arg("states"), py::arg("areas"),
+        py::arg("centerline"), py::arg("max_deviation"), py::arg("steps"));
+  m.def("_traffic_light_compliance", &traffic_light_py, py::arg("states"), py::arg("length"),
+        py::arg("width"), py::arg("road_map"), py::arg("red_lights"));
   m.def("_speed_limit_compliance", &speed_limit_py, py::arg("states"), py::arg("road_map"),
         py::arg("max_overspeed"));
   m.def("_ego_areas", &ego_areas_py, py::arg("states"), py::arg("length"), py::arg("width"),

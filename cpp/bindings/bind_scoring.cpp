@@ -17,7 +17,9 @@ namespace {
 
 py::dict score_py(py::handle states, py::handle agents, py::handle agent_extent,
                   py::handle agent_type, py::handle agent_prob, py::handle agent_valid,
-                  py::handle ignored, py::handle progress_reference, float length, float width,
+                  py::handle ignored, py::handle progress_reference, py::handle agent_speed,
+                  py::handle expert, py::handle history, py::handle previous,
+                  int32_t previous_shift, py::handle red_lights, float length, float width,
                   float rear_axle_to_center, double dt, const RoadMap& road_map,
                   std::vector<int32_t> route_lanes, const ReferenceLine& centerline,
                   py::handle profile) {
@@ -39,6 +41,18 @@ py::dict score_py(py::handle states, py::handle agents, py::handle agent_extent,
   rq.agent_valid = va.view<const bool>();
   rq.ignored = ig.view<const bool>();
   rq.progress_reference = ref.view<const float>();
+  Array sp = call.optional_floats(agent_speed, "agent_speed");
+  Array xp = call.optional_floats(expert, "expert");
+  Array hi = call.optional_floats(history, "history");
+  Array pv = call.optional_floats(previous, "previous");
+  Array rl;
+  if (!red_lights.is_none()) rl = call.input_ints(red_lights, "red_lights", "lane indices");
+  rq.agent_speed = sp.view<const float>();
+  rq.expert = xp.view<const float>();
+  rq.history = hi.view<const float>();
+  rq.previous = pv.view<const float>();
+  rq.previous_shift = previous_shift;
+  if (!red_lights.is_none()) rq.red_lights = rl.view<const int32_t>();
   rq.length = length;
   rq.width = width;
   rq.rear_axle_to_center = rear_axle_to_center;
@@ -60,9 +74,10 @@ py::dict score_py(py::handle states, py::handle agents, py::handle agent_extent,
 void bind_scoring(py::module_& m) {
   m.def("_score", &score_py, py::arg("states"), py::arg("agents"), py::arg("agent_extent"),
         py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
-        py::arg("progress_reference"), py::arg("length"), py::arg("width"),
-        py::arg("rear_axle_to_center"), py::arg("dt"), py::arg("road_map"), py::arg("route_lanes"),
-        py::arg("centerline"), py::arg("profile"));
+        py::arg("progress_reference"), py::arg("agent_speed"), py::arg("expert"),
+        py::arg("history"), py::arg("previous"), py::arg("previous_shift"), py::arg("red_lights"),
+        py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"), py::arg("dt"),
+        py::arg("road_map"), py::arg("route_lanes"), py::arg("centerline"), py::arg("profile"));
   m.def(
       "_validate_scoring_profile",
       [](py::handle profile) { validate(scoring_profile_from_py(profile)); }, py::arg("profile"));

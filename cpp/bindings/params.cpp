@@ -23,10 +23,11 @@ T field(py::handle obj, const char* owner, const char* name,
   try {
     return value.cast<T>();
   } catch (const py::cast_error&) {
-    throw Error(std::string(owner) + "." + name + " is a " +
-                    py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>() +
-                    (std::is_same_v<T, std::string> ? ", expected a string" : ", expected a number"),
-                ErrorKind::kInvalidType);
+    throw Error(
+        std::string(owner) + "." + name + " is a " +
+            py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>() +
+            (std::is_same_v<T, std::string> ? ", expected a string" : ", expected a number"),
+        ErrorKind::kInvalidType);
   }
 }
 
@@ -117,6 +118,29 @@ ComfortParams comfort_params_from_py(py::handle obj) {
 }
 
 // The fields of a Python trajcore.ScoringProfile (its comfort field included).
+ExtendedComfortParams extended_comfort_params_from_py(py::handle obj) {
+  ExtendedComfortParams p;
+  auto get = [&](const char* name) { return obj.attr(name); };
+  p.max_rms_accel = get("max_rms_accel").cast<double>();
+  p.max_rms_jerk = get("max_rms_jerk").cast<double>();
+  p.max_rms_yaw_rate = get("max_rms_yaw_rate").cast<double>();
+  p.max_rms_yaw_accel = get("max_rms_yaw_accel").cast<double>();
+  p.accel_window = get("accel_window").cast<int32_t>();
+  p.jerk_window = get("jerk_window").cast<int32_t>();
+  p.yaw_window = get("yaw_window").cast<int32_t>();
+  p.decimals = get("decimals").cast<int32_t>();
+  const std::string lateral = get("lateral_acceleration").cast<std::string>();
+  if (lateral == "zero") {
+    p.lateral = LateralAcceleration::kZero;
+  } else if (lateral == "speed_times_yaw_rate") {
+    p.lateral = LateralAcceleration::kSpeedTimesYawRate;
+  } else {
+    throw Error("extended_comfort.lateral_acceleration is '" + lateral +
+                "', expected 'zero' or 'speed_times_yaw_rate'");
+  }
+  return p;
+}
+
 ScoringProfile scoring_profile_from_py(py::handle obj) {
   ScoringProfile p;
   auto get = [&](const char* name) { return obj.attr(name); };
@@ -124,9 +148,14 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   p.gate_collision = get("gate_collision").cast<bool>();
   p.gate_drivable_area = get("gate_drivable_area").cast<bool>();
   p.gate_driving_direction = get("gate_driving_direction").cast<bool>();
+  p.gate_traffic_light = get("gate_traffic_light").cast<bool>();
+  p.gate_making_progress = get("gate_making_progress").cast<bool>();
   p.weight_progress = get("weight_progress").cast<double>();
   p.weight_ttc = get("weight_ttc").cast<double>();
   p.weight_comfort = get("weight_comfort").cast<double>();
+  p.weight_speed_limit = get("weight_speed_limit").cast<double>();
+  p.weight_lane_keeping = get("weight_lane_keeping").cast<double>();
+  p.weight_extended_comfort = get("weight_extended_comfort").cast<double>();
   p.drivable_tolerance = get("drivable_tolerance").cast<double>();
   const std::string rule = get("direction_rule").cast<std::string>();
   if (rule == "lane_progress") {
@@ -134,7 +163,8 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   } else if (rule == "off_route") {
     p.direction_rule = DirectionRule::kOffRouteDistance;
   } else {
-    throw Error("profile.direction_rule is '" + rule + "', expected 'lane_progress' or 'off_route'");
+    throw Error("profile.direction_rule is '" + rule +
+                "', expected 'lane_progress' or 'off_route'");
   }
   p.direction_window = get("direction_window").cast<int32_t>();
   p.direction_skip_intersections = get("direction_skip_intersections").cast<bool>();
@@ -142,11 +172,49 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   p.direction_violation_threshold = get("direction_violation_threshold").cast<double>();
   p.progress_threshold = get("progress_threshold").cast<double>();
   p.clip_progress = get("clip_progress").cast<bool>();
+  const std::string progress = get("progress_rule").cast<std::string>();
+  if (progress == "scene_best") {
+    p.progress_rule = ProgressRule::kSceneBest;
+  } else if (progress == "expert_ratio") {
+    p.progress_rule = ProgressRule::kExpertRatio;
+  } else {
+    throw Error("profile.progress_rule is '" + progress +
+                "', expected 'scene_best' or 'expert_ratio'");
+  }
+  p.expert_progress_threshold = get("expert_progress_threshold").cast<double>();
+  p.making_progress_threshold = get("making_progress_threshold").cast<double>();
   p.collision_stopped_speed = get("collision_stopped_speed").cast<double>();
+  const std::string scoring = get("collision_scoring").cast<std::string>();
+  if (scoring == "worst_collision") {
+    p.collision_scoring = AtFaultScoring::kWorstCollision;
+  } else if (scoring == "nuplan_counts") {
+    p.collision_scoring = AtFaultScoring::kNuplanCounts;
+  } else {
+    throw Error("profile.collision_scoring is '" + scoring +
+                "', expected 'worst_collision' or 'nuplan_counts'");
+  }
+  const std::string ttc = get("ttc_rule").cast<std::string>();
+  if (ttc == "shifted_box") {
+    p.ttc_rule = TtcRule::kShiftedBox;
+  } else if (ttc == "constant_velocity") {
+    p.ttc_rule = TtcRule::kConstantVelocity;
+  } else {
+    throw Error("profile.ttc_rule is '" + ttc + "', expected 'shifted_box' or 'constant_velocity'");
+  }
   p.ttc_projection_steps = get("ttc_projection_steps").cast<std::vector<int32_t>>();
   p.ttc_stopped_speed = get("ttc_stopped_speed").cast<double>();
+  p.ttc_time_step = get("ttc_time_step").cast<double>();
+  p.ttc_time_horizon = get("ttc_time_horizon").cast<double>();
+  p.ttc_least_min_ttc = get("ttc_least_min_ttc").cast<double>();
+  p.max_overspeed = get("max_overspeed").cast<double>();
+  p.lane_keeping_deviation = get("lane_keeping_deviation").cast<double>();
+  p.lane_keeping_window = get("lane_keeping_window").cast<double>();
   p.use_probabilities = get("use_probabilities").cast<bool>();
   p.comfort = comfort_params_from_py(get("comfort"));
+  p.comfort_with_history = get("comfort_with_history").cast<bool>();
+  py::handle ec = get("extended_comfort");
+  p.extended_comfort = extended_comfort_params_from_py(ec);
+  p.human_filter = get("human_filter").cast<bool>();
   return p;
 }
 

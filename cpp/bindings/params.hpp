@@ -13,6 +13,8 @@ namespace trajcore::bindings {
 VehicleParams vehicle_params_from_py(py::handle obj);  // a trajcore.VehicleParams
 TrackerParams tracker_params_from_py(py::handle obj);  // a trajcore.TrackerParams
 ComfortParams comfort_params_from_py(py::handle obj);  // a trajcore.ComfortParams
+// a trajcore.ExtendedComfortParams
+ExtendedComfortParams extended_comfort_params_from_py(py::handle obj);
 ScoringProfile scoring_profile_from_py(py::handle obj);  // a trajcore.ScoringProfile
 
 }  // namespace trajcore::bindings

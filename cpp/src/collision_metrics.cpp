@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "agent_motion.hpp"
+#include "at_fault_check.hpp"
 #include "parallel.hpp"
 #include "segment_clip.hpp"
 #include "trajcore/error.hpp"
@@ -16,10 +18,6 @@ namespace trajcore {
 namespace {
 
 constexpr int64_t kGrain = 8;
-
-struct Dims {
-  int64_t B, N, T1, S, M, K;
-};
 
 void expect_shape(const char* name, const Shape& got, const Shape& want, const char* meaning) {
   if (got != want) {
@@ -38,14 +36,18 @@ void check_finite(const TensorView<const T>& v, const char* name) {
   }
 }
 
-Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
+}  // namespace
+
+namespace detail {
+
+AtFaultDims check_at_fault(const AtFaultRequest& rq, const AtFaultOutputs& out) {
   const Shape& s = rq.states.shape;
   const Shape& a = rq.agents.shape;
   if (rq.states.data == nullptr || (s.rank() != 3 && s.rank() != 4) || s.back() < 4) {
     throw Error("states has shape " + s.str() + ", expected (B, N, T+1, S) with S >= 4");
   }
   const bool batched = s.rank() == 4;
-  Dims d{batched ? s[0] : 1, s[s.rank() - 3], s[s.rank() - 2], s.back(), 0, 0};
+  AtFaultDims d{batched ? s[0] : 1, s[s.rank() - 3], s[s.rank() - 2], s.back(), 0, 0};
   if (rq.agents.data == nullptr || a.rank() != (batched ? 5 : 4) || a.back() != 3) {
     throw Error("agents has shape " + a.str() + ", expected " +
                 (batched ? "(B, M, K, T+1, 3)" : "(M, K, T+1, 3)"));
@@ -120,6 +122,10 @@ Dims check(const AtFaultRequest& rq, const AtFaultOutputs& out) {
   return d;
 }
 
+}  // namespace detail
+
+namespace {
+
 // Whether segment p0-p1 touches the box (centre, yaw, length, width): the segment clipped to the
 // box in the box frame (Liang-Barsky), boundary included.
 bool segment_touches_box(double p0x, double p0y, double p1x, double p1y, const float* pose,
@@ -140,7 +146,7 @@ bool segment_touches_box(double p0x, double p0y, double p1x, double p1y, const f
 }  // namespace
 
 void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
-  const Dims d = check(rq, out);
+  const detail::AtFaultDims d = detail::check_at_fault(rq, out);
   const double hl = 0.5 * rq.length, hw = 0.5 * rq.width;
   detail::parallel_for(d.B * d.N, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t bn = begin; bn < end; ++bn) {
@@ -165,22 +171,12 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
           }
           const float* ego = rq.states.data + (bn * d.T1 + t) * d.S;
           const float* agent = rq.agents.data + (mk * d.T1 + t) * 3;
-          double agent_speed;
-          if (rq.agent_speed.data != nullptr) {
-            agent_speed = rq.agent_speed.data[mk * d.T1 + t];
-          } else {
-            const int64_t t0 = t + 1 < d.T1 ? t : std::max<int64_t>(t - 1, 0);
-            const int64_t t1 = std::min<int64_t>(t0 + 1, d.T1 - 1);
-            const float* p0 = rq.agents.data + (mk * d.T1 + t0) * 3;
-            const float* p1 = rq.agents.data + (mk * d.T1 + t1) * 3;
-            agent_speed = std::hypot(double(p1[0]) - p0[0], double(p1[1]) - p0[1]) / rq.dt;
-          }
+          const double agent_speed =
+              rq.agent_speed.data != nullptr
+                  ? double(rq.agent_speed.data[mk * d.T1 + t])
+                  : detail::estimated_agent_speed(rq.agents.data + mk * d.T1 * 3, d.T1, t, rq.dt);
           const double c = std::cos(ego[2]), s = std::sin(ego[2]);
-          const double rear_x = ego[0] - rq.rear_axle_to_center * c;
-          const double rear_y = ego[1] - rq.rear_axle_to_center * s;
-          const double to_x = agent[0] - rear_x, to_y = agent[1] - rear_y;
-          const double angle =
-              std::acos(std::clamp((c * to_x + s * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          const double angle = detail::angle_from_rear_axle(ego, rq.rear_axle_to_center, agent);
           CollisionType kind;
           if (std::fabs(ego[3]) <= rq.stopped_speed) {
             kind = CollisionType::kStoppedEgo;
@@ -352,10 +348,10 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     score.resize(static_cast<size_t>(B * N));
     first.resize(static_cast<size_t>(B * N));
     kind.resize(zeros.size());
-    check(probe, AtFaultOutputs{{score.data(), per_candidate, {}},
-                                {},
-                                {first.data(), per_candidate, {}},
-                                {kind.data(), first_shape, {}}});
+    detail::check_at_fault(probe, AtFaultOutputs{{score.data(), per_candidate, {}},
+                                                 {},
+                                                 {first.data(), per_candidate, {}},
+                                                 {kind.data(), first_shape, {}}});
     const Shape per = per_candidate;
     detail::check_output(out.score.shape, out.score.data, out.score.device, "score", per, Device{});
     detail::check_output(out.first_step.shape, out.first_step.data, out.first_step.device,
@@ -435,11 +431,7 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
           const float* ego = rq.states.data + (bn * T1 + t) * S;
           const float* agent =
               rq.agents.data + (((b * M + m) * K + k) * T1 + t + event_projection[i]) * 3;
-          const double c = std::cos(ego[2]), sn = std::sin(ego[2]);
-          const double to_x = agent[0] - (ego[0] - rq.rear_axle_to_center * c);
-          const double to_y = agent[1] - (ego[1] - rq.rear_axle_to_center * sn);
-          const double angle =
-              std::acos(std::clamp((c * to_x + sn * to_y) / std::hypot(to_x, to_y), -1.0, 1.0));
+          const double angle = detail::angle_from_rear_axle(ego, rq.rear_axle_to_center, agent);
           const int32_t area = rq.areas.data[bn * T1 + t];
           const bool exposed = (area & (kEgoMultipleLanes | kEgoOffRoad | kEgoInIntersection)) != 0;
           const bool violation = angle < rq.ahead_angle || (exposed && !(angle > rq.behind_angle));

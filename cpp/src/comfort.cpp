@@ -178,4 +178,113 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
   });
 }
 
+namespace {
+
+// The four extended-comfort features of one trajectory's first n states, each (n).
+struct Features {
+  std::vector<double> accel, jerk, yaw_rate, yaw_accel, work;
+};
+
+void features(const float* st, int64_t n, int64_t fields, const ExtendedComfortParams& p,
+              const detail::SavitzkyGolay& smooth, const detail::SavitzkyGolay& jerk,
+              const detail::SavitzkyGolay& rate, const detail::SavitzkyGolay& rate2, Features& f) {
+  const size_t m = static_cast<size_t>(n);
+  for (auto* v : {&f.accel, &f.jerk, &f.yaw_rate, &f.yaw_accel, &f.work}) v->resize(m);
+  // Unwrapped yaw into work; yaw rate from it first (the lateral acceleration may need it).
+  double turns = 0;
+  f.work[0] = st[2];
+  for (size_t t = 1; t < m; ++t) {
+    turns += std::nearbyint((double(st[t * fields + 2]) - st[(t - 1) * fields + 2]) / kTwoPi);
+    f.work[t] = st[t * fields + 2] - kTwoPi * turns;
+  }
+  rate.apply(f.work.data(), n, f.yaw_rate.data());
+  rate2.apply(f.work.data(), n, f.yaw_accel.data());
+  round_to(f.yaw_rate, p.decimals);
+  round_to(f.yaw_accel, p.decimals);
+  for (size_t t = 0; t < m; ++t) {
+    const double lat =
+        p.lateral == LateralAcceleration::kZero ? 0.0 : double(st[t * fields + 3]) * f.yaw_rate[t];
+    f.work[t] = std::hypot(double(st[t * fields + 4]), lat);
+  }
+  smooth.apply(f.work.data(), n, f.accel.data());
+  round_to(f.accel, p.decimals);
+  jerk.apply(f.accel.data(), n, f.jerk.data());
+  round_to(f.jerk, p.decimals);
+}
+
+double rms_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
+  return std::sqrt(sum / static_cast<double>(a.size()));
+}
+
+}  // namespace
+
+void extended_comfort(TensorView<const float> states, TensorView<const float> previous,
+                      int32_t shift, double dt, const ExtendedComfortParams& p,
+                      TensorView<float> score) {
+  const Shape& s = states.shape;
+  if (states.data == nullptr || (s.rank() != 3 && s.rank() != 4) || s.back() < 5) {
+    throw Error("states has shape " + s.str() + ", expected (B, N, T+1, S) with S >= 5");
+  }
+  const bool batched = s.rank() == 4;
+  const int64_t B = batched ? s[0] : 1, N = s[s.rank() - 3], T1 = s[s.rank() - 2], S = s.back();
+  Shape want;
+  if (batched) want.push_back(B);
+  want.push_back(T1);
+  want.push_back(S);
+  if (previous.data == nullptr || previous.shape != want) {
+    throw Error("previous has shape " + previous.shape.str() + ", expected " + want.str() +
+                " = (B, T+1, S), one trajectory per scene");
+  }
+  for (const auto* v : {&states, &previous}) {
+    if (v->device.is_cuda())
+      throw Error("extended_comfort runs on the CPU; got arrays on " + v->device.str());
+  }
+  if (shift < 0) {
+    throw Error("shift is " + std::to_string(shift) + ", expected >= 0 steps");
+  }
+  if (!(dt > 0) || !std::isfinite(dt))
+    throw Error("dt is " + detail::value_str(dt) + ", expected > 0 seconds");
+  for (double bound : {p.max_rms_accel, p.max_rms_jerk, p.max_rms_yaw_rate, p.max_rms_yaw_accel}) {
+    if (!(bound >= 0)) {
+      throw Error("an extended-comfort bound is " + detail::value_str(bound) + ", expected >= 0");
+    }
+  }
+  const Shape lead = s.without_last().without_last();
+  detail::check_output(score.shape, score.data, score.device, "score", lead, Device{});
+  for (const auto* v : {&states, &previous}) {
+    for (int64_t i = 0; i < v->numel(); ++i) {
+      if (i % S < 5 && !std::isfinite(v->data[i])) {
+        throw Error(std::string(v == &states ? "states" : "previous") +
+                    detail::index_str(v->shape, i) + " is " + detail::value_str(v->data[i]) +
+                    ", expected a finite value");
+      }
+    }
+  }
+  const int64_t n = T1 - shift;
+  if (n <= 0) {
+    std::fill(score.data, score.data + B * N, 1.0f);
+    return;
+  }
+  if (filter_cache.size() > 60) filter_cache.clear();
+  const auto& smooth = make_filter("accel_window", p.accel_window, 2, 0, dt, n);
+  const auto& jerk = make_filter("jerk_window", p.jerk_window, 2, 1, dt, n);
+  const auto& rate = make_filter("yaw_window", p.yaw_window, 2, 1, dt, n);
+  const auto& rate2 = make_filter("yaw_window", p.yaw_window, 2, 2, dt, n);
+  detail::parallel_for(B * N, kGrain, [&](int64_t begin, int64_t end) {
+    thread_local Features mine, theirs;
+    for (int64_t bn = begin; bn < end; ++bn) {
+      features(states.data + bn * T1 * S, n, S, p, smooth, jerk, rate, rate2, mine);
+      features(previous.data + ((bn / N) * T1 + shift) * S, n, S, p, smooth, jerk, rate, rate2,
+               theirs);
+      const bool ok = rms_difference(mine.accel, theirs.accel) <= p.max_rms_accel &&
+                      rms_difference(mine.jerk, theirs.jerk) <= p.max_rms_jerk &&
+                      rms_difference(mine.yaw_rate, theirs.yaw_rate) <= p.max_rms_yaw_rate &&
+                      rms_difference(mine.yaw_accel, theirs.yaw_accel) <= p.max_rms_yaw_accel;
+      score.data[bn] = ok ? 1.0f : 0.0f;
+    }
+  });
+}
+
 }  // namespace trajcore

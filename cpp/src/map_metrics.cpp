@@ -318,4 +318,98 @@ void speed_limit_compliance(TensorView<const float> states, const RoadMap& map,
   });
 }
 
+void lane_keeping(const LaneKeepingRequest& rq, TensorView<float> score,
+                  TensorView<int32_t> first_step) {
+  const Trajectories t = check_states(rq.states);
+  if (rq.centerline == nullptr) throw Error("centerline is null, expected a ReferenceLine");
+  if (rq.areas.shape != rq.states.shape.without_last()) {
+    throw Error("areas has shape " + rq.areas.shape.str() + ", expected " +
+                rq.states.shape.without_last().str() + " = (..., T+1) from ego_areas");
+  }
+  if (!(rq.max_deviation >= 0) || !std::isfinite(rq.max_deviation)) {
+    throw Error("max_deviation is " + detail::value_str(rq.max_deviation) + ", expected >= 0 m");
+  }
+  if (rq.steps < 1) {
+    throw Error("lane keeping steps is " + std::to_string(rq.steps) + ", expected >= 1");
+  }
+  const Shape per_step = rq.states.shape.without_last();
+  check_per_candidate(score.shape, score.data, score.device, "score", per_step);
+  check_per_candidate(first_step.shape, first_step.data, first_step.device, "first_step", per_step);
+  const double length = rq.centerline->length();
+  detail::parallel_for(t.rows, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int32_t run = 0, failed = -1;
+      for (int64_t k = 0; k < t.steps && failed < 0; ++k) {
+        if (rq.areas.data[r * t.steps + k] & kEgoInIntersection) continue;
+        const float* p = rq.states.data + (r * t.steps + k) * t.fields;
+        double s, d, x, y;
+        rq.centerline->project(p[0], p[1], &s, &d);
+        rq.centerline->to_cartesian(std::clamp(s, 0.0, length), 0.0, &x, &y);
+        run = std::hypot(p[0] - x, p[1] - y) > rq.max_deviation ? run + 1 : 0;
+        if (run >= rq.steps) failed = static_cast<int32_t>(k);
+      }
+      score.data[r] = failed < 0 ? 1.0f : 0.0f;
+      first_step.data[r] = failed;
+    }
+  });
+}
+
+void traffic_light_compliance(const TrafficLightRequest& rq, TensorView<float> score,
+                              TensorView<int32_t> first_step) {
+  const Trajectories t = check_states(rq.states);
+  if (rq.road_map == nullptr) throw Error("road_map is null, expected a RoadMap");
+  if (!(rq.length > 0) || !(rq.width > 0)) {
+    throw Error("ego extent is (" + detail::value_str(rq.length) + ", " +
+                detail::value_str(rq.width) + "), expected a positive length and width");
+  }
+  const Shape& rs = rq.red_lights.shape;
+  const Shape& ss = rq.states.shape;
+  // One row of red lanes per scene and step: (B, T+1, R) against states (B, N, T+1, S), or
+  // (T+1, R) against (N, T+1, S).
+  const bool shape_ok = rq.red_lights.data != nullptr && rs.rank() == ss.rank() - 1 &&
+                        rs.rank() >= 2 && rs[rs.rank() - 2] == t.steps &&
+                        (ss.rank() == 3 || rs[0] == ss[0]);
+  if (!shape_ok) {
+    throw Error("red_lights has shape " + rs.str() + ", expected (B, T+1, R) with the states' B " +
+                "and T+1 (lane indices, -1 padding)");
+  }
+  const int64_t R = rs.back();
+  const int64_t lanes = rq.road_map->lane_count();
+  for (int64_t i = 0; i < rq.red_lights.numel(); ++i) {
+    const int32_t lane = rq.red_lights.data[i];
+    if (lane < -1 || lane >= lanes) {
+      throw Error("red_lights" + detail::index_str(rs, i) + " is " + std::to_string(lane) +
+                  ", expected -1 or a lane index in [0, " + std::to_string(lanes) + ")");
+    }
+  }
+  const Shape per_step = ss.without_last();
+  check_per_candidate(score.shape, score.data, score.device, "score", per_step);
+  check_per_candidate(first_step.shape, first_step.data, first_step.device, "first_step", per_step);
+  const int64_t N = ss.rank() == 4 ? ss[1] : ss[0];
+  const double hl = 0.5 * rq.length, hw = 0.5 * rq.width;
+  detail::parallel_for(t.rows, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int32_t* red_rows = rq.red_lights.data + (r / N) * t.steps * R;
+      int32_t failed = -1;
+      for (int64_t k = 0; k < t.steps && failed < 0; ++k) {
+        const float* p = rq.states.data + (r * t.steps + k) * t.fields;
+        const double c = std::cos(double(p[2])), s = std::sin(double(p[2]));
+        const double box[8] = {p[0] + hl * c - hw * s, p[1] + hl * s + hw * c,
+                               p[0] - hl * c - hw * s, p[1] - hl * s + hw * c,
+                               p[0] - hl * c + hw * s, p[1] - hl * s - hw * c,
+                               p[0] + hl * c + hw * s, p[1] + hl * s - hw * c};
+        for (int64_t j = 0; j < R; ++j) {
+          const int32_t lane = red_rows[k * R + j];
+          if (lane >= 0 && rq.road_map->lane_meets_convex(lane, box, 4)) {
+            failed = static_cast<int32_t>(k);
+            break;
+          }
+        }
+      }
+      score.data[r] = failed < 0 ? 1.0f : 0.0f;
+      first_step.data[r] = failed;
+    }
+  });
+}
+
 }  // namespace trajcore

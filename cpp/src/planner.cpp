@@ -39,8 +39,13 @@ PlanReason reason_of(const ScoreResult& s, int64_t i) {
   if (s.no_collision.data()[i] < 1.0f) return PlanReason::kCollision;
   if (s.drivable_area.data()[i] < 1.0f) return PlanReason::kOffRoad;
   if (s.driving_direction.data()[i] < 1.0f) return PlanReason::kWrongWay;
+  if (s.traffic_light.data()[i] < 1.0f) return PlanReason::kRedLight;
+  if (s.making_progress.data()[i] < 1.0f) return PlanReason::kNoProgress;
   if (s.ttc.data()[i] < 1.0f) return PlanReason::kTimeToCollision;
   if (s.comfort.data()[i] < 1.0f) return PlanReason::kUncomfortable;
+  if (s.speed_limit.data()[i] < 1.0f) return PlanReason::kSpeeding;
+  if (s.lane_keeping.data()[i] < 1.0f) return PlanReason::kOffLaneCentre;
+  if (s.extended_comfort.data()[i] < 1.0f) return PlanReason::kInconsistent;
   return PlanReason::kLowerScore;
 }
 
@@ -151,11 +156,19 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     both(&ScoreResult::progress_m);
     both(&ScoreResult::ttc);
     both(&ScoreResult::comfort);
+    both(&ScoreResult::traffic_light);
+    both(&ScoreResult::making_progress);
+    both(&ScoreResult::speed_limit);
+    both(&ScoreResult::lane_keeping);
+    both(&ScoreResult::extended_comfort);
     both(&ScoreResult::collision_step);
     both(&ScoreResult::drivable_area_step);
     both(&ScoreResult::driving_direction_step);
     both(&ScoreResult::ttc_step);
     both(&ScoreResult::comfort_step);
+    both(&ScoreResult::traffic_light_step);
+    both(&ScoreResult::speed_limit_step);
+    both(&ScoreResult::lane_keeping_step);
     both(&ScoreResult::areas);
     both(&ScoreResult::collision_type);
     both(&ScoreResult::comfort_failed);

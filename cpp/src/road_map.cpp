@@ -337,6 +337,47 @@ int32_t RoadMap::lanes_containing(double x, double y, int32_t* lanes, int32_t ca
   return count;
 }
 
+bool RoadMap::lane_meets_convex(int64_t lane, const double* xy, int n) const {
+  const Polygon& poly = lanes_.at(static_cast<size_t>(lane)).polygon;
+  double min_x = xy[0], max_x = xy[0], min_y = xy[1], max_y = xy[1];
+  for (int i = 1; i < n; ++i) {
+    min_x = std::min(min_x, xy[2 * i]);
+    max_x = std::max(max_x, xy[2 * i]);
+    min_y = std::min(min_y, xy[2 * i + 1]);
+    max_y = std::max(max_y, xy[2 * i + 1]);
+  }
+  if (max_x < poly.min_x || min_x > poly.max_x || max_y < poly.min_y || min_y > poly.max_y) {
+    return false;
+  }
+  const size_t V = poly.x.size();
+  for (size_t i = 0, j = V - 1; i < V; j = i++) {
+    for (int a = 0, b = n - 1; a < n; b = a++) {
+      if (segments_intersect(poly.x[j], poly.y[j], poly.x[i], poly.y[i], xy[2 * b], xy[2 * b + 1],
+                             xy[2 * a], xy[2 * a + 1])) {
+        return true;
+      }
+    }
+  }
+  // No edges cross: one polygon holds the other, or they are apart. Test one vertex each way.
+  bool inside = false;  // the convex polygon's first vertex in the lane (even-odd rule)
+  for (size_t i = 0, j = V - 1; i < V; j = i++) {
+    if ((poly.y[i] > xy[1]) != (poly.y[j] > xy[1]) &&
+        xy[0] <
+            poly.x[j] + (xy[1] - poly.y[j]) * (poly.x[i] - poly.x[j]) / (poly.y[i] - poly.y[j])) {
+      inside = !inside;
+    }
+  }
+  if (inside) return true;
+  double sign = 0;  // the lane's first vertex on the inner side of every convex edge
+  for (int a = 0, b = n - 1; a < n; b = a++) {
+    const double c = cross(xy[2 * a] - xy[2 * b], xy[2 * a + 1] - xy[2 * b + 1],
+                           poly.x[0] - xy[2 * b], poly.y[0] - xy[2 * b + 1]);
+    if (c * sign < 0) return false;
+    if (c != 0) sign = c;
+  }
+  return true;
+}
+
 int64_t RoadMap::cell_of(double x, double y) const {
   const double fx = (x - origin_x_) / cell_, fy = (y - origin_y_) / cell_;
   if (!(fx >= 0 && fy >= 0 && fx < static_cast<double>(nx_) && fy < static_cast<double>(ny_))) {

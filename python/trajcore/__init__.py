@@ -28,21 +28,33 @@ from .collision_metrics import (
     AgentType,
     AtFaultResult,
     CollisionType,
+    NuplanTtcResult,
     TtcResult,
     at_fault_collisions,
+    nuplan_time_to_collision,
     time_to_collision,
 )
-from .comfort import ComfortBound, ComfortParams, ComfortResult, comfort
+from .comfort import (
+    ComfortBound,
+    ComfortParams,
+    ComfortResult,
+    ExtendedComfortParams,
+    comfort,
+    extended_comfort,
+)
 from .generators import Candidates, IdmParams, frenet_lattice, pdm_proposals
 from .map_metrics import (
     ComplianceResult,
     DirectionResult,
     EgoArea,
     SpeedLimitResult,
+    StepComplianceResult,
     drivable_area_compliance,
     driving_direction_compliance,
     ego_areas,
+    lane_keeping,
     speed_limit_compliance,
+    traffic_light_compliance,
 )
 from .planner import LatticeSettings, Planner, PlanReason, PlanResult, PlanScene, PlanTimings
 from .reference_line import ReferenceLine
@@ -71,10 +83,12 @@ __all__ = [
     "ComplianceResult",
     "DirectionResult",
     "EgoArea",
+    "ExtendedComfortParams",
     "IdmParams",
     "Lane",
     "LaneLocation",
     "LatticeSettings",
+    "NuplanTtcResult",
     "PlanReason",
     "PlanResult",
     "PlanScene",
@@ -87,6 +101,7 @@ __all__ = [
     "ScoreResult",
     "ScoringProfile",
     "SpeedLimitResult",
+    "StepComplianceResult",
     "TrackResult",
     "TrackerParams",
     "TrailerParams",
@@ -106,8 +121,11 @@ __all__ = [
     "drivable_area_compliance",
     "driving_direction_compliance",
     "ego_areas",
+    "extended_comfort",
     "frenet_lattice",
     "get_num_threads",
+    "lane_keeping",
+    "nuplan_time_to_collision",
     "pdm_proposals",
     "propagate_agents",
     "rollout",
@@ -116,4 +134,5 @@ __all__ = [
     "speed_limit_compliance",
     "time_to_collision",
     "track",
+    "traffic_light_compliance",
 ]

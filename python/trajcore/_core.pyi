@@ -198,6 +198,29 @@ def _time_to_collision(
     ahead_angle: float,
     behind_angle: float,
 ) -> tuple[Any, Any, Any]: ...
+def _nuplan_time_to_collision(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    agent_speed: Any,
+    agent_prob: Any,
+    agent_valid: Any,
+    ignored: Any,
+    agent_first_step: Any,
+    at_fault_step: Any,
+    length: float,
+    width: float,
+    rear_axle_to_center: float,
+    dt: float,
+    time_step: float,
+    time_horizon: float,
+    least_min_ttc: float,
+    stopped_speed: float,
+    ahead_angle: float,
+    behind_angle: float,
+) -> tuple[Any, Any, Any, Any]: ...
 def _score(
     states: Any,
     agents: Any,
@@ -207,6 +230,12 @@ def _score(
     agent_valid: Any,
     ignored: Any,
     progress_reference: Any,
+    agent_speed: Any,
+    expert: Any,
+    history: Any,
+    previous: Any,
+    previous_shift: int,
+    red_lights: Any,
     length: float,
     width: float,
     rear_axle_to_center: float,
@@ -217,6 +246,13 @@ def _score(
     profile: Any,
 ) -> dict[str, Any]: ...
 def _validate_scoring_profile(profile: Any) -> None: ...
+def _extended_comfort(states: Any, previous: Any, shift: int, dt: float, params: Any) -> Any: ...
+def _lane_keeping(
+    states: Any, areas: Any, centerline: _ReferenceLine, max_deviation: float, steps: int
+) -> tuple[Any, Any]: ...
+def _traffic_light_compliance(
+    states: Any, length: float, width: float, road_map: _RoadMap, red_lights: Any
+) -> tuple[Any, Any]: ...
 
 class _Planner:
     def __init__(

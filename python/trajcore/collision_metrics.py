@@ -162,3 +162,75 @@ def time_to_collision(
         float(behind_angle),
     )
     return TtcResult(score=score, violation_prob=prob, first_step=first)
+
+
+@dataclass(frozen=True)
+class NuplanTtcResult:
+    #: (B, N) float32: 1 when every step's TTC exceeds ``least_min_ttc``, else 0 (worst mode).
+    score: Any
+    #: (B, N) float32: probability of a violation (agents independent); None without agent_prob.
+    violation_prob: Any
+    #: (B, N) int32: first step whose TTC is at most ``least_min_ttc``, -1 without one.
+    first_step: Any
+    #: (B, N) float32: the smallest TTC over the steps (s), inf without a projected contact.
+    min_ttc: Any
+
+
+def nuplan_time_to_collision(
+    states: Any,
+    areas: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_type: Any,
+    *,
+    params: VehicleParams,
+    dt: float,
+    agent_speed: Any = None,
+    agent_prob: Any = None,
+    agent_valid: Any = None,
+    ignored: Any = None,
+    agent_first_step: Any = None,
+    at_fault_step: Any = None,
+    time_step: float = 0.1,
+    time_horizon: float = 3.0,
+    least_min_ttc: float = 0.95,
+    stopped_speed: float = 5e-3,
+    ahead_angle: float = math.radians(30.0),
+    behind_angle: float = math.radians(150.0),
+) -> NuplanTtcResult:
+    """nuPlan's ``time_to_collision_within_bound``.
+
+    At every step where the ego moves, the ego box and each relevant agent box are projected at
+    constant velocity along their headings, ``time_step`` at a time up to ``time_horizon``
+    (numpy.arange(time_step, time_horizon, time_step)); the step's TTC is the first projected
+    overlap, and 0 at ``at_fault_step``. An agent mode is relevant when it is ahead of the rear
+    axle (or, with the ego MULTIPLE_LANES, OFF_ROAD or IN_INTERSECTION, not behind), has not been
+    collided with yet (``agent_first_step`` from :func:`trajcore.check_collisions`), and the boxes
+    stretched over the horizon overlap. Objects stand still; other agents move at
+    ``agent_speed`` (estimated from the poses when None). Score 1 when every TTC exceeds
+    ``least_min_ttc``. Other arguments as :func:`at_fault_collisions`.
+    """
+    score, prob, first, min_ttc = _core._nuplan_time_to_collision(
+        states,
+        areas,
+        agents,
+        agent_extent,
+        agent_type,
+        agent_speed,
+        agent_prob,
+        agent_valid,
+        ignored,
+        agent_first_step,
+        at_fault_step,
+        float(params.length),
+        float(params.width),
+        float(params.rear_axle_to_center),
+        float(dt),
+        float(time_step),
+        float(time_horizon),
+        float(least_min_ttc),
+        float(stopped_speed),
+        float(ahead_angle),
+        float(behind_angle),
+    )
+    return NuplanTtcResult(score=score, violation_prob=prob, first_step=first, min_ttc=min_ttc)

@@ -71,3 +71,41 @@ def comfort(
         states, float(dt), params or ComfortParams(), bool(series)
     )
     return ComfortResult(score=score, failed=failed, first_step=first, series=values)
+
+
+@dataclass(frozen=True)
+class ExtendedComfortParams:
+    """NAVSIM v2's extended-comfort bounds (root mean square of the frame-to-frame
+    differences) and Savitzky-Golay windows."""
+
+    max_rms_accel: float = 0.7
+    max_rms_jerk: float = 0.5
+    max_rms_yaw_rate: float = 0.1
+    max_rms_yaw_accel: float = 0.1
+    accel_window: int = 8
+    jerk_window: int = 15
+    yaw_window: int = 5
+    decimals: int = 8
+    lateral_acceleration: Literal["zero", "speed_times_yaw_rate"] = "zero"
+
+
+def extended_comfort(
+    states: Any,
+    previous: Any,
+    *,
+    shift: int,
+    dt: float,
+    params: ExtendedComfortParams | None = None,
+) -> Any:
+    """NAVSIM v2's extended comfort: (B, N) float32, 1 where the candidate's motion stays close
+    to the previous frame's trajectory.
+
+    ``previous`` (B, T+1, S), one per scene, is ``shift`` steps older: previous[shift + t] is
+    compared with states[t] over the steps they share. On each, the acceleration magnitude,
+    jerk, yaw rate and yaw acceleration are estimated with Savitzky-Golay filters (rounded as
+    NAVSIM does); the score is 1 when the root mean square of every difference is within its
+    bound (``params``). docs/scoring.md ("Extended comfort").
+    """
+    return _core._extended_comfort(
+        states, previous, int(shift), float(dt), params or ExtendedComfortParams()
+    )

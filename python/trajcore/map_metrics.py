@@ -1,5 +1,6 @@
 """Map metrics of candidate trajectories: ego areas per step, drivable-area compliance and
-driving-direction compliance, each with the step of its first infraction.
+driving-direction, speed-limit and traffic-light compliance and lane keeping, each with the step
+of its first infraction.
 
 The work happens in C++ (``trajcore/map_metrics.hpp``); docs/scoring.md ("Map metrics") gives
 the rules, their sources (nuPlan, PDM-Closed, NAVSIM) and where they differ.
@@ -8,11 +9,15 @@ the rules, their sources (nuPlan, PDM-Closed, NAVSIM) and where they differ.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from . import _core
+from .reference_line import ReferenceLine
 from .road_map import RoadMap
 
 
@@ -138,3 +143,41 @@ def speed_limit_compliance(
     """
     score, worst, first = _core._speed_limit_compliance(states, road_map._map, float(max_overspeed))
     return SpeedLimitResult(score=score, max_overspeed=worst, first_step=first)
+
+
+@dataclass(frozen=True)
+class StepComplianceResult:
+    #: (...) float32: 1 compliant, 0 not.
+    score: Any
+    #: (...) int32: the step of the infraction, -1 without one.
+    first_step: Any
+
+
+def lane_keeping(
+    states: Any,
+    areas: Any,
+    centerline: ReferenceLine,
+    *,
+    dt: float,
+    max_deviation: float = 0.5,
+    window: float = 2.0,
+) -> StepComplianceResult:
+    """NAVSIM v2's lane keeping: 0 once the centre stays more than ``max_deviation`` from the
+    centreline for ceil(window / dt) consecutive steps. Steps in an intersection (IN_INTERSECTION)
+    are skipped: they neither count nor reset the run. ``first_step`` completes the run."""
+    steps = math.ceil(window / dt)
+    score, first = _core._lane_keeping(
+        states, areas, centerline._line, float(max_deviation), int(steps)
+    )
+    return StepComplianceResult(score=score, first_step=first)
+
+
+def traffic_light_compliance(
+    states: Any, ego_extent: Any, road_map: RoadMap, red_lights: Any
+) -> StepComplianceResult:
+    """NAVSIM v2's traffic-light compliance: 0 when at some step the ego box meets the polygon of
+    a lane whose light is red then. ``red_lights`` (B, T+1, R) int32: the red lanes per step,
+    -1 padding."""
+    length, width = (float(v) for v in np.asarray(ego_extent, np.float64).reshape(2))
+    score, first = _core._traffic_light_compliance(states, length, width, road_map._map, red_lights)
+    return StepComplianceResult(score=score, first_step=first)

@@ -64,6 +64,11 @@ class PlanReason(enum.IntEnum):
     UNCOMFORTABLE = 5
     LOWER_SCORE = 6
     NOT_SCORED = 7
+    RED_LIGHT = 8
+    NO_PROGRESS = 9
+    SPEEDING = 10
+    OFF_LANE_CENTRE = 11
+    INCONSISTENT = 12
 
 
 @dataclass(frozen=True)

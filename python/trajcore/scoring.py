@@ -1,5 +1,5 @@
-"""Scoring: candidates' metrics combined by a named profile (PDM-Closed, NAVSIM PDMS, trajcore's
-multimodal default), every sub-score and first-infraction step kept.
+"""Scoring: candidates' metrics combined by a named profile (PDM-Closed, NAVSIM PDMS and EPDMS,
+nuPlan's CLS, trajcore's multimodal default), every sub-score and first-infraction step kept.
 
 The work happens in C++ (``trajcore/scoring.hpp``); docs/scoring.md ("Scoring and profiles")
 gives the formula, the profiles and their sources.
@@ -16,10 +16,19 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
-from .comfort import ComfortParams
+from .comfort import ComfortParams, ExtendedComfortParams
 from .reference_line import ReferenceLine
 from .road_map import RoadMap
 from .vehicle import VehicleParams
+
+#: nuPlan's derivative estimation (state_extractors.py), which NAVSIM v2's comfort copies.
+_NUPLAN_COMFORT = ComfortParams(
+    lon_accel_window=8,
+    jerk_smoothing_window=8,
+    jerk_window=15,
+    yaw_rate_window=5,
+    yaw_accel_window=5,
+)
 
 
 @dataclass(frozen=True)
@@ -30,9 +39,17 @@ class ScoringProfile:
     gate_collision: bool = True
     gate_drivable_area: bool = True
     gate_driving_direction: bool = True
+    #: Needs ``red_lights`` (1 without).
+    gate_traffic_light: bool = False
+    #: nuPlan's ego_is_making_progress; needs ``expert``.
+    gate_making_progress: bool = False
     weight_progress: float = 5.0
     weight_ttc: float = 5.0
     weight_comfort: float = 2.0
+    weight_speed_limit: float = 0.0
+    weight_lane_keeping: float = 0.0
+    #: Needs ``previous`` (1 without).
+    weight_extended_comfort: float = 0.0
     #: A box corner farther than this from the drivable area is off road (m).
     drivable_tolerance: float = 0.0
     direction_rule: Literal["lane_progress", "off_route"] = "off_route"
@@ -43,24 +60,76 @@ class ScoringProfile:
     #: Progress is normalised by the scene's best gated progress when that exceeds this (m).
     progress_threshold: float = 0.1
     clip_progress: bool = False
+    #: "scene_best": normalised by the scene's best gated progress (PDM-Closed, NAVSIM);
+    #: "expert_ratio": nuPlan's progress along the expert route, needs ``expert``.
+    progress_rule: Literal["scene_best", "expert_ratio"] = "scene_best"
+    expert_progress_threshold: float = 2.0
+    making_progress_threshold: float = 0.2
     collision_stopped_speed: float = 0.05
+    #: "worst_collision" (PDM-Closed, NAVSIM) or "nuplan_counts" (nuPlan's per-class counts).
+    collision_scoring: Literal["worst_collision", "nuplan_counts"] = "worst_collision"
+    #: "shifted_box": :func:`trajcore.time_to_collision` (PDM-Closed, NAVSIM);
+    #: "constant_velocity": :func:`trajcore.nuplan_time_to_collision` (nuPlan).
+    ttc_rule: Literal["shifted_box", "constant_velocity"] = "shifted_box"
     ttc_projection_steps: tuple[int, ...] = (0, 3, 6, 9)
     ttc_stopped_speed: float = 5e-3
+    ttc_time_step: float = 0.1
+    ttc_time_horizon: float = 3.0
+    ttc_least_min_ttc: float = 0.95
+    max_overspeed: float = 2.23
+    lane_keeping_deviation: float = 0.5
+    #: Seconds: ceil(window / dt) consecutive steps.
+    lane_keeping_window: float = 2.0
     #: Collision and TTC sub-scores from the modes' probabilities instead of the worst mode.
     use_probabilities: bool = False
     comfort: ComfortParams = field(default_factory=ComfortParams)
+    #: Comfort on ``history`` followed by the candidate (NAVSIM v2's history comfort).
+    comfort_with_history: bool = False
+    extended_comfort: ExtendedComfortParams = field(default_factory=ExtendedComfortParams)
+    #: NAVSIM v2's human filter: a sub-score is 1 where the expert, scored alone, scores 0.
+    human_filter: bool = False
 
     def __post_init__(self) -> None:
         _core._validate_scoring_profile(self)
 
     @staticmethod
     def named(name: str) -> ScoringProfile:
-        """The profile ``name``: "pdm_closed", "navsim_pdms" or "trajcore_default"."""
+        """The profile ``name``: "pdm_closed", "navsim_pdms", "navsim_epdms", "nuplan_cls" or
+        "trajcore_default"."""
         if name == "pdm_closed":
             return ScoringProfile()
         if name == "navsim_pdms":
             return ScoringProfile(
                 name=name, gate_driving_direction=False, progress_threshold=5.0, clip_progress=True
+            )
+        if name == "navsim_epdms":
+            return ScoringProfile(
+                name=name,
+                gate_traffic_light=True,
+                direction_window=10,
+                direction_skip_intersections=True,
+                progress_threshold=5.0,
+                clip_progress=True,
+                weight_lane_keeping=2.0,
+                weight_extended_comfort=2.0,
+                comfort_with_history=True,
+                comfort=_NUPLAN_COMFORT,
+                human_filter=True,
+            )
+        if name == "nuplan_cls":
+            return ScoringProfile(
+                name=name,
+                gate_making_progress=True,
+                drivable_tolerance=0.3,
+                direction_rule="lane_progress",
+                direction_window=10,
+                progress_rule="expert_ratio",
+                collision_scoring="nuplan_counts",
+                ttc_rule="constant_velocity",
+                weight_speed_limit=4.0,
+                comfort=dataclasses.replace(
+                    _NUPLAN_COMFORT, lateral_acceleration="speed_times_yaw_rate"
+                ),
             )
         if name == "trajcore_default":
             return ScoringProfile(
@@ -70,7 +139,8 @@ class ScoringProfile:
                 comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),
             )
         raise ValueError(
-            f"profile is {name!r}, expected one of 'pdm_closed', 'navsim_pdms', 'trajcore_default'"
+            f"profile is {name!r}, expected one of 'pdm_closed', 'navsim_pdms', 'navsim_epdms', "
+            "'nuplan_cls', 'trajcore_default'"
         )
 
 
@@ -87,12 +157,20 @@ class ScoreResult:
     progress_m: Any
     ttc: Any
     comfort: Any
+    traffic_light: Any
+    making_progress: Any
+    speed_limit: Any
+    lane_keeping: Any
+    extended_comfort: Any
     #: First-infraction steps, -1 without one.
     collision_step: Any
     drivable_area_step: Any
     driving_direction_step: Any
     ttc_step: Any
     comfort_step: Any
+    traffic_light_step: Any
+    speed_limit_step: Any
+    lane_keeping_step: Any
     #: (B, N, T+1) :class:`trajcore.EgoArea` bits.
     areas: Any
     #: (B, N, M, K) :class:`trajcore.CollisionType` of each agent mode's first contact.
@@ -116,6 +194,12 @@ def score(
     agent_valid: Any = None,
     ignored: Any = None,
     progress_reference: Any = None,
+    agent_speed: Any = None,
+    expert: Any = None,
+    history: Any = None,
+    previous: Any = None,
+    previous_shift: int = 0,
+    red_lights: Any = None,
     profile: str | ScoringProfile = "pdm_closed",
     **overrides: Any,
 ) -> ScoreResult:
@@ -132,8 +216,15 @@ def score(
             already collided with.
         progress_reference: (B) a reference's gated progress (m) that joins each scene's
             progress normaliser (NAVSIM scores a submission against PDM-Closed's).
-        profile: a name ("pdm_closed", "navsim_pdms", "trajcore_default") or a
-            :class:`ScoringProfile`; ``overrides`` replace its fields.
+        agent_speed: (B, M, K, T+1) agent speeds (estimated from the poses when None).
+        expert: (B, T+1, S) the logged (human) trajectory: nuPlan's progress ratio and making
+            progress, NAVSIM's human filter.
+        history: (B, H, S) past states at the same dt, oldest first (history comfort).
+        previous, previous_shift: (B, T+1, S) the previous frame's trajectory and how many
+            steps older it is (extended comfort).
+        red_lights: (B, T+1, R) int32 lanes whose light is red at each step, -1 padding.
+        profile: a name ("pdm_closed", "navsim_pdms", "navsim_epdms", "nuplan_cls",
+            "trajcore_default") or a :class:`ScoringProfile`; ``overrides`` replace its fields.
     """
     chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
     if overrides:
@@ -152,6 +243,12 @@ def score(
         agent_valid,
         ignored,
         progress_reference,
+        agent_speed,
+        expert,
+        history,
+        previous,
+        int(previous_shift),
+        red_lights,
         float(params.length),
         float(params.width),
         float(params.rear_axle_to_center),

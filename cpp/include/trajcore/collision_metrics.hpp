@@ -108,4 +108,51 @@ struct TtcOutputs {
 
 void time_to_collision(const TtcRequest& request, const TtcOutputs& out);
 
+// Time to collision, nuPlan's form (time_to_collision_within_bound.py). At every step where the
+// ego moves (|v| > stopped_speed), the ego box and each relevant agent box are projected at
+// constant velocity along their headings in time_step increments, at t = time_step +
+// i * time_step < time_horizon (numpy.arange(time_step, time_horizon, time_step)); the step's TTC
+// is the first t at which a projected pair overlaps (touching counts), +inf without one, and 0
+// at the step of an at-fault collision (at_fault_step). An agent mode is relevant at a step when
+//   - it is valid there, not ignored, and its first contact (agent_first_step) is later: nuPlan
+//     drops every track collided with from that step on;
+//   - its centre is ahead of the ego rear axle (within ahead_angle), or the ego step is
+//     kEgoMultipleLanes, kEgoOffRoad or kEgoInIntersection and the agent is not behind (beyond
+//     behind_angle);
+//   - the two boxes stretched over the horizon (centre moved half the way, length grown by the
+//     whole displacement) overlap.
+// Agents move at agent_speed (estimated from the poses as in at_fault_collisions when absent);
+// objects (AgentType::kObject) stand still. The score is 1 when every step's TTC exceeds
+// least_min_ttc, else 0; multimodal agents give the worst mode, as time_to_collision does.
+struct NuplanTtcRequest {
+  TensorView<const float> states;              // (B, N, T+1, S), S >= 4: box centre x, y, yaw, v
+  TensorView<const int32_t> areas;             // (B, N, T+1) from ego_areas
+  TensorView<const float> agents;              // (B, M, K, T+1, 3)
+  TensorView<const float> agent_extent;        // (B, M, 2)
+  TensorView<const int32_t> agent_type;        // (B, M) AgentType values
+  TensorView<const float> agent_speed;         // (B, M, K, T+1) optional
+  TensorView<const float> agent_prob;          // (B, M, K) optional (violation_prob needs it)
+  TensorView<const bool> agent_valid;          // as check_collisions; optional
+  TensorView<const bool> ignored;              // (B, M) optional
+  TensorView<const int32_t> agent_first_step;  // (B, N, M, K) optional, from check_collisions
+  TensorView<const int32_t> at_fault_step;     // (B, N) optional, from at_fault_collisions
+  float length = 0, width = 0, rear_axle_to_center = 0;
+  double dt = 0.1;
+  double time_step = 0.1;                    // s
+  double time_horizon = 3.0;                 // s
+  double least_min_ttc = 0.95;               // s
+  double stopped_speed = 5e-3;               // m/s
+  double ahead_angle = 0.5235987755982988;   // rad (30 degrees)
+  double behind_angle = 2.6179938779914944;  // rad (150 degrees)
+};
+
+struct NuplanTtcOutputs {
+  TensorView<float> score;           // (B, N) 1, or 0 when some step's TTC <= least_min_ttc
+  TensorView<float> violation_prob;  // (B, N) optional: agents independent
+  TensorView<int32_t> first_step;    // (B, N) first step with TTC <= least_min_ttc, -1 without
+  TensorView<float> min_ttc;         // (B, N) optional: the smallest TTC (s), +inf without one
+};
+
+void nuplan_time_to_collision(const NuplanTtcRequest& request, const NuplanTtcOutputs& out);
+
 }  // namespace trajcore

@@ -64,4 +64,32 @@ struct ComfortOutputs {
 void comfort(TensorView<const float> states, double dt, const ComfortParams& params,
              const ComfortOutputs& out);
 
+// NAVSIM v2's extended comfort (pdm_comfort_metrics.ego_is_two_frame_extended_comfort): how much a
+// candidate's motion differs from the previous frame's trajectory over the time they share. The
+// previous trajectory, `shift` steps older, is aligned as previous[shift + t] with states[t] for
+// t < T+1 - shift. On each, over those steps:
+//   acceleration = round(savgol(hypot(a, a_lat), accel_window, poly 2))
+//   jerk         = round(d/dt savgol(acceleration, jerk_window, poly 2))
+//   yaw_rate     = round(d/dt savgol(unwrapped yaw, yaw_window, poly 2))
+//   yaw_accel    = round(d2/dt2 savgol(unwrapped yaw, yaw_window, poly 2))
+// (windows shrink to the overlap). The score is 1 when the root mean square of each feature's
+// difference is at most its bound, else 0; without an overlap (shift > T) it is 1.
+struct ExtendedComfortParams {
+  double max_rms_accel = 0.7;      // m/s^2
+  double max_rms_jerk = 0.5;       // m/s^3
+  double max_rms_yaw_rate = 0.1;   // rad/s
+  double max_rms_yaw_accel = 0.1;  // rad/s^2
+  int32_t accel_window = 8;
+  int32_t jerk_window = 15;
+  int32_t yaw_window = 5;
+  int32_t decimals = 8;
+  LateralAcceleration lateral = LateralAcceleration::kZero;
+};
+
+// states (B, N, T+1, S) or (N, T+1, S); previous (B, T+1, S) or (T+1, S), one per scene; score
+// (B, N) or (N).
+void extended_comfort(TensorView<const float> states, TensorView<const float> previous,
+                      int32_t shift, double dt, const ExtendedComfortParams& params,
+                      TensorView<float> score);
+
 }  // namespace trajcore

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "trajcore/reference_line.hpp"
 #include "trajcore/road_map.hpp"
 #include "trajcore/tensor.hpp"
 
@@ -90,5 +91,32 @@ struct SpeedLimitOutputs {
 
 void speed_limit_compliance(TensorView<const float> states, const RoadMap& road_map,
                             double max_overspeed, const SpeedLimitOutputs& out);
+
+// NAVSIM v2's lane keeping (pdm_scorer._calculate_lane_keeping, from Hydra-MDP++). Per step, the
+// distance from the centre to the centreline (its nearest point; past its ends, the end point).
+// Steps in an intersection (kEgoInIntersection) are skipped: they neither count nor reset the
+// run. The score is 0 once `steps` consecutive counted steps exceed max_deviation (NAVSIM: 0.5 m
+// for ceil(2.0 s / 0.1 s) = 20 steps), else 1; first_step is the step that completes that run.
+struct LaneKeepingRequest {
+  TensorView<const float> states;
+  TensorView<const int32_t> areas;  // from ego_areas
+  const ReferenceLine* centerline = nullptr;
+  double max_deviation = 0.5;  // m
+  int32_t steps = 20;          // >= 1
+};
+void lane_keeping(const LaneKeepingRequest& request, TensorView<float> score,
+                  TensorView<int32_t> first_step);
+
+// Traffic-light compliance (NAVSIM v2, from Hydra-MDP++): 0 when at some step the ego box meets
+// (touching included) the polygon of a lane whose light is red at that step, else 1; first_step
+// is that step. red_lights (B, T+1, R) int32 holds the red lanes' indices per step, -1 padding.
+struct TrafficLightRequest {
+  TensorView<const float> states;
+  float length = 0, width = 0;
+  const RoadMap* road_map = nullptr;
+  TensorView<const int32_t> red_lights;
+};
+void traffic_light_compliance(const TrafficLightRequest& request, TensorView<float> score,
+                              TensorView<int32_t> first_step);
 
 }  // namespace trajcore

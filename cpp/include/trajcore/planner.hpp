@@ -66,8 +66,13 @@ enum class PlanReason : int32_t {
   kWrongWay = 3,   // driving direction
   kTimeToCollision = 4,
   kUncomfortable = 5,
-  kLowerScore = 6,  // nothing failed, another candidate scored higher
-  kNotScored = 7,   // the deadline came first
+  kLowerScore = 6,      // nothing failed, another candidate scored higher
+  kNotScored = 7,       // the deadline came first
+  kRedLight = 8,        // traffic-light compliance
+  kNoProgress = 9,      // making progress (nuPlan)
+  kSpeeding = 10,       // speed-limit compliance
+  kOffLaneCentre = 11,  // lane keeping
+  kInconsistent = 12,   // extended comfort: far from the previous frame's trajectory
 };
 
 struct PlanTimings {

@@ -87,6 +87,9 @@ class RoadMap {
   // The lanes whose polygons contain (x, y), in increasing index order: writes at most
   // `capacity` of them to `lanes` and returns how many there are.
   int32_t lanes_containing(double x, double y, int32_t* lanes, int32_t capacity) const;
+  // Whether a lane's polygon and the convex polygon `xy` (n vertices, in order) share a point,
+  // boundaries included (shapely's intersects).
+  bool lane_meets_convex(int64_t lane, const double* xy, int n) const;
 
  private:
   struct Polyline {
