@@ -118,6 +118,28 @@ TEST(Golden, EveryFixtureEveryProfile) {
     rq.road_map = &map;
     rq.route_lanes = scene["route_lanes"].get<std::vector<int32_t>>();
     rq.centerline = &line;
+    // Optional per-scene trajectories and red lights.
+    auto trajectory = [&](const char* key, std::vector<float>& storage) {
+      trajcore::TensorView<const float> view;
+      if (!scene.contains(key)) return view;
+      for (const auto& st : scene[key]) {
+        for (const auto& v : st) storage.push_back(v.get<float>());
+      }
+      view = {storage.data(), Shape{T1, 6}, {}};
+      return view;
+    };
+    std::vector<float> expert, previous;
+    std::vector<int32_t> red;
+    rq.expert = trajectory("expert", expert);
+    rq.previous = trajectory("previous", previous);
+    rq.previous_shift = scene.value("previous_shift", 0);
+    if (scene.contains("red_lights")) {
+      for (const auto& row : scene["red_lights"]) {
+        for (const auto& lane : row) red.push_back(lane.get<int32_t>());
+      }
+      const int64_t R = scene["red_lights"][0].size();
+      rq.red_lights = {red.data(), Shape{T1, R}, {}};
+    }
     for (const auto& [profile, want] : scene["expected"].items()) {
       rq.profile = trajcore::ScoringProfile::named(profile);
       trajcore::ScoreResult r;
@@ -130,13 +152,21 @@ TEST(Golden, EveryFixtureEveryProfile) {
           {"driving_direction", &r.driving_direction},
           {"progress", &r.progress},
           {"ttc", &r.ttc},
-          {"comfort", &r.comfort}};
+          {"comfort", &r.comfort},
+          {"traffic_light", &r.traffic_light},
+          {"making_progress", &r.making_progress},
+          {"speed_limit", &r.speed_limit},
+          {"lane_keeping", &r.lane_keeping},
+          {"extended_comfort", &r.extended_comfort}};
       const std::pair<const char*, const trajcore::Tensor<int32_t>*> steps[] = {
           {"collision_step", &r.collision_step},
           {"drivable_area_step", &r.drivable_area_step},
           {"driving_direction_step", &r.driving_direction_step},
           {"ttc_step", &r.ttc_step},
-          {"comfort_step", &r.comfort_step}};
+          {"comfort_step", &r.comfort_step},
+          {"traffic_light_step", &r.traffic_light_step},
+          {"speed_limit_step", &r.speed_limit_step},
+          {"lane_keeping_step", &r.lane_keeping_step}};
       size_t checked = 0;
       for (const auto& [field, tensor] : floats) {
         if (want.contains(field)) expect_field(want[field], *tensor, label + field), ++checked;

@@ -20,6 +20,7 @@ import numpy as np
 DT, T = 0.1, 40
 LENGTH, WIDTH, REAR = 5.176, 2.297, 1.461
 PROFILES = ("pdm_closed", "navsim_pdms", "trajcore_default")
+ALL_PROFILES = (*PROFILES, "navsim_epdms", "nuplan_cls")
 HERE = Path(__file__).parent
 
 
@@ -135,9 +136,37 @@ def stopped_car_and_cone() -> dict:
     probabilistic = expected(
         [0.0, 0.0, 1.0], no_collision=[0.0, 0.0, 1.0], progress=[0.0, 0.0, 1.0], **base
     )
+    # The expert drives C's path. nuplan_cls: per-class counts give the cone 0.5; nuPlan's TTC
+    #    projects 1 m per 0.1 s at 10 m/s, so with a bumper gap of 20.5 - k m at step k the TTC is
+    #    0.1 * ceil(20.5 - k), first <= 0.95 s at step 12 (gap 8.5 m); the collision at step 21
+    #    would give TTC 0 later anyway. Progress: 40 m each against the expert's 40 m: ratio 1.
+    #    Speed 10 < 30 m/s, comfort constant. B: 0.5 * (5 + 0 + 4 + 2) / 16 = 0.34375.
+    # navsim_epdms: as navsim_pdms for NC, TTC and progress; lane keeping fails for B and C (3.7 m
+    #    off the centreline from step 0: the 20th consecutive step is 19), but the expert (C's
+    #    path) fails it too, so the human filter sets every candidate's lane keeping to 1 (the
+    #    steps stay). B: 0.5 * (5 * 0.5 + 0 + 2 + 2 + 2) / 16 = 0.265625.
+    nuplan = expected(
+        [0.0, 0.34375, 1.0],
+        no_collision=[0.0, 0.5, 1.0],
+        progress=ones(3),
+        making_progress=ones(3),
+        speed_limit=ones(3),
+        **base,
+    )
+    epdms = expected(
+        [0.0, 0.265625, 1.0],
+        no_collision=[0.0, 0.5, 1.0],
+        progress=[0.0, 0.5, 1.0],
+        lane_keeping=ones(3),
+        lane_keeping_step=[-1, 19, 19],
+        traffic_light=ones(3),
+        extended_comfort=ones(3),
+        **base,
+    )
     return {
         "description": "at-fault collisions with a stopped car and a cone, time to collision",
         "candidates": [drive(3.7, 10.0), drive(0.0, 10.0), drive(7.4, 10.0)],
+        "expert": drive(7.4, 10.0),
         "agents": {
             "poses": [[static_agent(car_x, 3.7)], [static_agent(cone_x, 0.0)]],
             "extent": [[4.6, 1.9], [0.5, 0.5]],
@@ -145,7 +174,13 @@ def stopped_car_and_cone() -> dict:
             "prob": [[1.0], [1.0]],
         },
         "route_lanes": [],
-        "expected": {"pdm_closed": worst, "navsim_pdms": worst, "trajcore_default": probabilistic},
+        "expected": {
+            "pdm_closed": worst,
+            "navsim_pdms": worst,
+            "trajcore_default": probabilistic,
+            "nuplan_cls": nuplan,
+            "navsim_epdms": epdms,
+        },
     }
 
 
@@ -178,6 +213,92 @@ def wrong_way() -> dict:
     }
 
 
+def progress_and_speed() -> dict:
+    # Expert: 10 m/s in the middle lane, 40 m. A: the same. B: 1 m/s, 4 m. C: 31 m/s, 124 m, 1 m/s
+    # over the 30 m/s limit at all 41 states.
+    # nuplan_cls: progress ratio min(1, max(ego, 2) / max(40, 2)): A 1, B 0.1 (< 0.2: not making
+    #    progress, total 0), C 1. Speed limit: C 1 - 41 / (2.23 * 40) = 0.540359.
+    #    C: (5 + 5 + 4 * 0.540359 + 2) / 16.
+    # navsim_epdms: progress normalised by the best, 124 m: 40 / 124, 4 / 124, 1; everything else
+    #    1 (the expert, scored alone, fails nothing): (5 * p + 11) / 16.
+    speed = 1.0 - 41.0 / (2.23 * 40.0)
+    nuplan = expected(
+        [1.0, 0.0, (12.0 + 4.0 * speed) / 16.0],
+        progress=[1.0, 0.1, 1.0],
+        making_progress=[1.0, 0.0, 1.0],
+        speed_limit=[1.0, 1.0, speed],
+        speed_limit_step=[-1, -1, 0],
+        no_collision=ones(3),
+        ttc=ones(3),
+        comfort=ones(3),
+        drivable_area=ones(3),
+        driving_direction=ones(3),
+    )
+    p = [40.0 / 124.0, 4.0 / 124.0, 1.0]
+    epdms = expected(
+        [(5.0 * v + 11.0) / 16.0 for v in p],
+        progress=p,
+        lane_keeping=ones(3),
+        comfort=ones(3),
+        extended_comfort=ones(3),
+        traffic_light=ones(3),
+    )
+    return {
+        "description": "progress against the expert, not making progress, speeding",
+        "candidates": [drive(3.7, 10.0), drive(3.7, 1.0), drive(3.7, 31.0)],
+        "expert": drive(3.7, 10.0),
+        "agents": {"poses": [], "extent": [], "type": [], "prob": []},
+        "route_lanes": [],
+        "expected": {"nuplan_cls": nuplan, "navsim_epdms": epdms},
+    }
+
+
+def lane_keeping_red_light_filter() -> dict:
+    # navsim_epdms. The light of the right lane (index 0, y in [-1.85, 1.85]) is red throughout.
+    # The previous frame's trajectory is a 10 m/s cruise, 5 steps older. The expert brakes from
+    # 17 m/s at 4.2 m/s^2 (as D).
+    # A: 10 m/s at y = 4.5, 0.8 m off the centreline from step 0: lane keeping fails at step 19
+    #    (20 consecutive steps). Total (5 + 5 + 0 + 2 + 2) / 16 = 0.875.
+    # B: 10 m/s in the right lane: its box is in the red lane at step 0: traffic light 0, total 0;
+    #    3.7 m off the centreline, it fails lane keeping at step 19 too.
+    # C: 10 m/s on the centreline: 1.
+    # D: the expert's braking, 34.4 m: progress 34.4 / 40 = 0.86. Its comfort fails at step 0
+    #    (-4.2 < -4.05 m/s^2) and its extended comfort too (acceleration magnitude 4.2 against
+    #    the cruise's 0: RMS 4.2 > 0.7), but the expert fails both, so the human filter sets both
+    #    to 1 for every candidate: (5 * 0.86 + 5 + 2 + 2 + 2) / 16 = 0.95625.
+    epdms = expected(
+        [0.875, 0.0, 1.0, (5.0 * 0.86 + 11.0) / 16.0],
+        progress=[1.0, 0.0, 1.0, 0.86],
+        no_collision=ones(4),
+        drivable_area=ones(4),
+        driving_direction=ones(4),
+        ttc=ones(4),
+        traffic_light=[1.0, 0.0, 1.0, 1.0],
+        traffic_light_step=[-1, 0, -1, -1],
+        lane_keeping=[0.0, 0.0, 1.0, 1.0],
+        lane_keeping_step=[19, 19, -1, -1],
+        comfort=ones(4),
+        comfort_step=[-1, -1, -1, 0],
+        extended_comfort=ones(4),
+    )
+    return {
+        "description": "lane keeping, a red light, the human filter on comfort",
+        "candidates": [
+            drive(4.5, 10.0),
+            drive(0.0, 10.0),
+            drive(3.7, 10.0),
+            drive(3.7, 17.0, a=-4.2),
+        ],
+        "expert": drive(3.7, 17.0, a=-4.2),
+        "previous": drive(3.7, 10.0),
+        "previous_shift": 5,
+        "red_lights": [[0]] * (T + 1),
+        "agents": {"poses": [], "extent": [], "type": [], "prob": []},
+        "route_lanes": [],
+        "expected": {"navsim_epdms": epdms},
+    }
+
+
 def dumps(value: object, indent: str = "") -> str:
     """JSON with one line per list of numbers (a state, a point) and indented structure."""
     inner = indent + " "
@@ -200,6 +321,8 @@ def main() -> None:
         ("free_offroad_brake", free_offroad_brake),
         ("stopped_car_and_cone", stopped_car_and_cone),
         ("wrong_way", wrong_way),
+        ("progress_and_speed", progress_and_speed),
+        ("lane_keeping_red_light_filter", lane_keeping_red_light_filter),
     ):
         scene = {"name": name, **make(), **common}
         (HERE / f"{name}.json").write_text(dumps(scene) + "\n")
