@@ -11,8 +11,9 @@ import shapely
 from numpy.typing import NDArray
 
 import trajcore
-from test_collision_metrics import CAR, DT, EXTENT, T, straight
+from test_collision_metrics import CAR, DT, EXTENT, straight
 from test_map_metrics import two_way_road
+from test_ttc import random_two_way_scene
 from trajcore import AgentType, EgoArea
 
 LANE = -1.75
@@ -152,27 +153,8 @@ def reference_nuplan_ttc(states, areas, agents, extent, first_contact):
 
 def test_matches_nuplans_loop(rng: np.random.Generator) -> None:
     road = two_way_road()
-    N, M = 30, 8
-    states = np.zeros((N, T + 1, 6), np.float32)
-    for n in range(N):
-        yaw = (
-            rng.choice([0.0, math.pi])
-            + rng.normal(0, 0.15)
-            + rng.normal(0, 0.02) * np.arange(T + 1)
-        )
-        speed = rng.uniform(0, 12) * (rng.random() > 0.1)
-        states[n, :, 0] = 100 + np.cumsum(speed * DT * np.cos(yaw)) - speed * DT
-        states[n, :, 1] = rng.uniform(-3, 3) + np.cumsum(speed * DT * np.sin(yaw)) * 0.3
-        states[n, :, 2] = yaw
-        states[n, :, 3] = speed
-    agents = np.zeros((M, T + 1, 3), np.float32)
-    for m in range(M):
-        yaw, speed = rng.choice([0.0, math.pi]) + rng.normal(0, 0.1), rng.uniform(0, 12)
-        t = np.arange(T + 1) * DT
-        agents[m, :, 0] = rng.uniform(85, 125) + speed * t * np.cos(yaw)
-        agents[m, :, 1] = rng.uniform(-3, 3) + speed * t * np.sin(yaw)
-        agents[m, :, 2] = yaw
-    extent = np.tile(np.array([4.5, 1.9], np.float32), (M, 1))
+    states, agents, extent = random_two_way_scene(rng, 30, 8)
+    M = len(agents)
     areas = trajcore.ego_areas(states, EXTENT, road)
     contacts = trajcore.check_collisions(
         states, EXTENT, agents[:, None], extent, compute_min_clearance=False

@@ -93,9 +93,8 @@ def reference_ttc(states: NDArray, areas: NDArray, agents: NDArray, extent: NDAr
     return score, first
 
 
-def test_matches_pdm_closeds_ttc_loop(rng: np.random.Generator) -> None:
-    road = two_way_road()
-    N, M = 40, 10
+def random_two_way_scene(rng: np.random.Generator, N: int, M: int):
+    """N candidates (10% stopped) and M agents, both ways along the two-way road near x = 100."""
     states = np.zeros((N, T + 1, 6), np.float32)
     for n in range(N):
         yaw = (
@@ -116,6 +115,12 @@ def test_matches_pdm_closeds_ttc_loop(rng: np.random.Generator) -> None:
         agents[m, :, 1] = rng.uniform(-3, 3) + speed * t * np.sin(yaw)
         agents[m, :, 2] = yaw
     extent = np.tile(np.array([4.5, 1.9], np.float32), (M, 1))
+    return states, agents, extent
+
+
+def test_matches_pdm_closeds_ttc_loop(rng: np.random.Generator) -> None:
+    road = two_way_road()
+    states, agents, extent = random_two_way_scene(rng, 40, 10)
     areas = trajcore.ego_areas(states, EXTENT, road)
     r = trajcore.time_to_collision(states, areas, agents[:, None], extent, params=CAR, dt=DT)
     score, first = reference_ttc(states, areas, agents, extent)
