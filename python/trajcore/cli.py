@@ -12,7 +12,7 @@ from rich.table import Table
 from . import _core, demo
 
 COMING = (
-    "the nuPlan CLS and NAVSIM EPDMS scoring profiles",
+    "the planner at 5 ms per cycle",
     "the prediction model, closed-loop replay on real logs and the animated demo",
 )
 
