@@ -194,3 +194,30 @@ def test_profiles_name_their_missing_inputs() -> None:
         trajcore.score(**args, lane_keeping_window=0.0)
     with pytest.raises(ValueError, match="profile is 'nuplan', expected one of"):
         trajcore.score(**args, profile="nuplan")
+
+
+def test_lane_meets_convex_matches_shapely(rng: np.random.Generator) -> None:
+    road = two_way_road()
+    lanes = [shapely.Polygon(np.concatenate([lane.left, lane.right[::-1]])) for lane in road.lanes]
+    hits = 0
+    for _ in range(300):
+        box = np.array(
+            [rng.uniform(-20, 320), rng.uniform(-8, 8), rng.uniform(-np.pi, np.pi), 4.0, 1.8],
+            np.float32,
+        )
+        corners = trajcore.box_corners(box).astype(np.float64)
+        for i, lane in enumerate(lanes):
+            want = lane.intersects(shapely.Polygon(corners))
+            assert road.lane_meets_convex(i, corners) == want
+            hits += want
+    assert 100 < hits < 500
+    # A box far inside a lane (no edges cross) and a lane inside a huge box both meet.
+    assert road.lane_meets_convex(
+        0, trajcore.box_corners(np.array([100, -1.75, 0, 1, 1], np.float32))
+    )
+    huge = np.array([[-1e4, -1e4], [1e4, -1e4], [1e4, 1e4], [-1e4, 1e4]])
+    assert road.lane_meets_convex(1, huge)
+    with pytest.raises(ValueError, match=r"lane is 5, expected a lane index in \[0, 2\)"):
+        road.lane_meets_convex(5, huge)
+    with pytest.raises(ValueError, match="has 2 vertices, expected at least 3"):
+        road.lane_meets_convex(0, huge[:2])

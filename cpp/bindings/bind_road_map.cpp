@@ -1,4 +1,5 @@
 // Python bindings of trajcore/road_map.hpp: conversion and validation only.
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -88,7 +89,17 @@ void bind_road_map(py::module_& m) {
       .def("lane_length", &RoadMap::lane_length, py::arg("lane"))
       .def("in_intersection", &RoadMap::in_intersection, py::arg("lane"))
       .def("drivable_area_distance", &distance_py, py::arg("points"), py::arg("out"))
-      .def("locate_lanes", &locate_py, py::arg("poses"));
+      .def("locate_lanes", &locate_py, py::arg("poses"))
+      .def(
+          "lane_meets_convex",
+          [](const RoadMap& map, int64_t lane, py::array_t<double, py::array::c_style> xy) {
+            if (xy.ndim() != 2 || xy.shape(1) != 2) {
+              throw Error("polygon has " + std::to_string(xy.ndim()) +
+                          " dimensions or a last dimension other than 2, expected (V, 2) x, y");
+            }
+            return map.lane_meets_convex(lane, xy.data(), static_cast<int>(xy.shape(0)));
+          },
+          py::arg("lane"), py::arg("polygon"));
 }
 
 }  // namespace trajcore::bindings

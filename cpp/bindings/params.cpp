@@ -89,6 +89,18 @@ TrackerParams tracker_params_from_py(py::handle obj) {
 }
 
 // The fields of a Python trajcore.ComfortParams.
+namespace {
+
+LateralAcceleration lateral_from_py(py::handle value, const char* owner) {
+  const std::string lateral = value.cast<std::string>();
+  if (lateral == "zero") return LateralAcceleration::kZero;
+  if (lateral == "speed_times_yaw_rate") return LateralAcceleration::kSpeedTimesYawRate;
+  throw Error(std::string(owner) + ".lateral_acceleration is '" + lateral +
+              "', expected 'zero' or 'speed_times_yaw_rate'");
+}
+
+}  // namespace
+
 ComfortParams comfort_params_from_py(py::handle obj) {
   ComfortParams p;
   auto get = [&](const char* name) { return obj.attr(name); };
@@ -105,15 +117,7 @@ ComfortParams comfort_params_from_py(py::handle obj) {
   p.yaw_rate_window = get("yaw_rate_window").cast<int32_t>();
   p.yaw_accel_window = get("yaw_accel_window").cast<int32_t>();
   p.decimals = get("decimals").cast<int32_t>();
-  const std::string lateral = get("lateral_acceleration").cast<std::string>();
-  if (lateral == "zero") {
-    p.lateral = LateralAcceleration::kZero;
-  } else if (lateral == "speed_times_yaw_rate") {
-    p.lateral = LateralAcceleration::kSpeedTimesYawRate;
-  } else {
-    throw Error("comfort.lateral_acceleration is '" + lateral +
-                "', expected 'zero' or 'speed_times_yaw_rate'");
-  }
+  p.lateral = lateral_from_py(get("lateral_acceleration"), "comfort");
   return p;
 }
 
@@ -129,15 +133,7 @@ ExtendedComfortParams extended_comfort_params_from_py(py::handle obj) {
   p.jerk_window = get("jerk_window").cast<int32_t>();
   p.yaw_window = get("yaw_window").cast<int32_t>();
   p.decimals = get("decimals").cast<int32_t>();
-  const std::string lateral = get("lateral_acceleration").cast<std::string>();
-  if (lateral == "zero") {
-    p.lateral = LateralAcceleration::kZero;
-  } else if (lateral == "speed_times_yaw_rate") {
-    p.lateral = LateralAcceleration::kSpeedTimesYawRate;
-  } else {
-    throw Error("extended_comfort.lateral_acceleration is '" + lateral +
-                "', expected 'zero' or 'speed_times_yaw_rate'");
-  }
+  p.lateral = lateral_from_py(get("lateral_acceleration"), "extended_comfort");
   return p;
 }
 

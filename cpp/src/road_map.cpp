@@ -338,7 +338,14 @@ int32_t RoadMap::lanes_containing(double x, double y, int32_t* lanes, int32_t ca
 }
 
 bool RoadMap::lane_meets_convex(int64_t lane, const double* xy, int n) const {
-  const Polygon& poly = lanes_.at(static_cast<size_t>(lane)).polygon;
+  if (lane < 0 || lane >= lane_count()) {
+    throw Error("lane is " + std::to_string(lane) + ", expected a lane index in [0, " +
+                std::to_string(lane_count()) + ")");
+  }
+  if (n < 3) {
+    throw Error("the convex polygon has " + std::to_string(n) + " vertices, expected at least 3");
+  }
+  const Polygon& poly = lanes_[static_cast<size_t>(lane)].polygon;
   double min_x = xy[0], max_x = xy[0], min_y = xy[1], max_y = xy[1];
   for (int i = 1; i < n; ++i) {
     min_x = std::min(min_x, xy[2 * i]);

@@ -97,6 +97,11 @@ class RoadMap:
         """The lanes that lead into this lane."""
         return list(self._map.predecessors(lane))
 
+    def lane_meets_convex(self, lane: int, polygon: Any) -> bool:
+        """Whether the lane's polygon and a convex polygon (V, 2), vertices in order, share a
+        point, boundaries included (shapely's ``intersects``)."""
+        return bool(self._map.lane_meets_convex(int(lane), np.asarray(polygon, np.float64)))
+
     def lane_length(self, lane: int) -> float:
         """Arc length of the lane's centreline (m)."""
         return float(self._map.lane_length(lane))
