@@ -243,6 +243,30 @@ def test_workspace_reuse_gives_the_same_results(rng):
     np.testing.assert_array_equal(again.min_clearance, first.min_clearance)
 
 
+@pytest.mark.parametrize("change", ["pose", "valid", "extent", "swept", "nothing"])
+def test_workspace_reprepares_agents_that_changed_in_place(rng, change):
+    """The workspace skips preparing agents equal to the last call's: any change must be seen,
+    even one made in place in the same arrays."""
+    ws = trajcore.CollisionWorkspace()
+    scene = random_scene(rng, 2, 25, 6, 3, 33)
+    trajcore.check_collisions(**scene, workspace=ws)
+    options = {}
+    if change == "pose":
+        scene["agents"][1, 2, 0, 5:, :2] = scene["ego"][1, 0, 5:, :2]  # onto candidate 0
+    elif change == "valid":
+        scene["agent_valid"][..., 1:, 10:20] = False  # modes stay valid elsewhere: same probs
+    elif change == "extent":
+        scene["agent_extent"][...] *= 1.7
+    elif change == "swept":
+        options["swept"] = True
+    warm = trajcore.check_collisions(**scene, **options, workspace=ws)
+    cold = trajcore.check_collisions(**scene, **options)
+    for field in ("collides", "agent_first_step", "collision_prob", "min_clearance"):
+        np.testing.assert_array_equal(getattr(warm, field), getattr(cold, field), err_msg=field)
+    if change == "pose":
+        assert warm.agent_first_step[1, 0, 2, 0] >= 0
+
+
 def test_masked_entries_are_not_read(rng):
     """NaN padding under agent_valid == False is fine and changes nothing."""
     scene = random_scene(rng, 2, 20, 8, 3, 21)

@@ -31,8 +31,11 @@ namespace trajcore {
 int64_t CollisionWorkspace::Impl::bytes() const {
   return static_cast<int64_t>(
       (agent_tracks.capacity() + mode_bounds.capacity() + agent_bounds.capacity() +
-       agent_half.capacity() + scene_half.capacity()) * sizeof(float) +
-      mode_valid.capacity() + prob.capacity() * sizeof(double) + chunk_ok.capacity());
+       agent_half.capacity() + scene_half.capacity()) *
+          sizeof(float) +
+      mode_valid.capacity() + prob.capacity() * sizeof(double) + chunk_ok.capacity() +
+      (prepared_from.agents.capacity() + prepared_from.half.capacity()) * sizeof(float) +
+      prepared_from.valid.capacity());
 }
 
 namespace detail {
@@ -47,7 +50,8 @@ namespace {
 // Compiled once per instruction set and chosen at load time; -ffp-contract=off keeps every
 // version's results bitwise equal.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define TRAJCORE_CPU_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define TRAJCORE_CPU_CLONES
 #endif
@@ -66,9 +70,9 @@ constexpr int kEgoFields = 5;
 constexpr int kAgentFields = 7;
 
 struct Sizes {
-  int64_t steps;       // T+1
-  int64_t padded;      // steps rounded up to whole windows
-  int64_t row;         // one field row: lead block (its last slot is step -1) + padded steps
+  int64_t steps;   // T+1
+  int64_t padded;  // steps rounded up to whole windows
+  int64_t row;     // one field row: lead block (its last slot is step -1) + padded steps
   int64_t windows;
 
   explicit Sizes(int64_t t1)
@@ -95,8 +99,8 @@ struct Bound {
   void store(float* out) const {
     float slack = 0.f;
     if (!empty()) {
-      const float extent = std::max(std::max(std::fabs(x0), std::fabs(x1)),
-                                    std::max(std::fabs(y0), std::fabs(y1)));
+      const float extent =
+          std::max(std::max(std::fabs(x0), std::fabs(x1)), std::max(std::fabs(y0), std::fabs(y1)));
       slack = 1e-3f + 1e-5f * extent;
     }
     out[0] = x0 - slack;
@@ -192,7 +196,8 @@ TRAJCORE_INLINE int fill_track(float* track, const Sizes& sz, const float* pose,
   int ok = 1;
   for (int64_t t = 0; t < steps; ++t) {
     // |v| <= FLT_MAX is false for NaN and inf. Unread (invalid) steps become 0: finite.
-    const int finite = (fabsf(x[t]) <= FLT_MAX) & (fabsf(y[t]) <= FLT_MAX) & (fabsf(g[t]) <= FLT_MAX);
+    const int finite =
+        (fabsf(x[t]) <= FLT_MAX) & (fabsf(y[t]) <= FLT_MAX) & (fabsf(g[t]) <= FLT_MAX);
     const int read = v == nullptr || v[t] > 0.f;
     ok &= (read ^ 1) | finite;
     x[t] = read ? x[t] : 0.f;
@@ -306,8 +311,8 @@ struct WindowPair {
   const float *ex, *ey, *ec, *es, *ax, *ay, *ac, *as, *av;
   Half eh, ah;
 
-  TRAJCORE_INLINE WindowPair(const float* ego, const float* agent, int64_t row, int64_t t0,
-                             Half e, Half a)
+  TRAJCORE_INLINE WindowPair(const float* ego, const float* agent, int64_t row, int64_t t0, Half e,
+                             Half a)
       : ex(ego + kX * row + kLead + t0),
         ey(ego + kY * row + kLead + t0),
         ec(ego + kCos * row + kLead + t0),
@@ -359,8 +364,8 @@ TRAJCORE_INLINE void window_hits(const float* ego, const float* agent, int64_t r
 
 // Clearance pass over one (candidate, agent mode, window) that never overlap: lowers *best to
 // the smallest box distance where a step may beat it (-overlap is a lower bound of the distance).
-TRAJCORE_INLINE void window_clearance(const float* ego, const float* agent, int64_t row,
-                                      int64_t t0, Half eh, Half ah, float* best) {
+TRAJCORE_INLINE void window_clearance(const float* ego, const float* agent, int64_t row, int64_t t0,
+                                      Half eh, Half ah, float* best) {
   const WindowPair w(ego, agent, row, t0, eh, ah);
   float overlap[kWindow];
   w.overlaps(overlap);
@@ -408,21 +413,29 @@ struct Context {
 struct CandidateScratch {
   AlignedVector<float> track;
   std::vector<float> bounds;
-  std::vector<int32_t> first;  // (M, K) first colliding step
-  std::vector<uint8_t> near;   // (M) agents that pass the window's broad phase
-  std::vector<uint8_t> row_hits;  // (padded steps) collision flags
+  std::vector<int32_t> first;                   // (M, K) first colliding step
+  std::vector<uint8_t> near;                    // (M) agents that pass the window's broad phase
+  std::vector<uint8_t> row_hits;                // (padded steps) collision flags
   std::vector<int32_t> list_track, list_agent;  // (M * K) modes to test in a window
 };
 
 // The valid row (1 or 0 per step) of mode k of agent m in scene b, from agent_valid's form.
-TRAJCORE_INLINE void fill_valid(const CollisionPlan& p, const bool* valid, int64_t b, int64_t m, int64_t k,
-                float* v) {
+TRAJCORE_INLINE void fill_valid(const CollisionPlan& p, const bool* valid, int64_t b, int64_t m,
+                                int64_t k, float* v) {
   const bool* src = nullptr;
   switch (p.valid_form) {
-    case ValidForm::kNone: std::fill(v, v + p.T1, 1.f); return;
-    case ValidForm::kAgent: std::fill(v, v + p.T1, valid[b * p.M + m] ? 1.f : 0.f); return;
-    case ValidForm::kStep: src = valid + (b * p.M + m) * p.T1; break;
-    case ValidForm::kModeStep: src = valid + ((b * p.M + m) * p.K + k) * p.T1; break;
+    case ValidForm::kNone:
+      std::fill(v, v + p.T1, 1.f);
+      return;
+    case ValidForm::kAgent:
+      std::fill(v, v + p.T1, valid[b * p.M + m] ? 1.f : 0.f);
+      return;
+    case ValidForm::kStep:
+      src = valid + (b * p.M + m) * p.T1;
+      break;
+    case ValidForm::kModeStep:
+      src = valid + ((b * p.M + m) * p.K + k) * p.T1;
+      break;
   }
   for (int64_t t = 0; t < p.T1; ++t) v[t] = src[t] ? 1.f : 0.f;
 }
@@ -439,8 +452,8 @@ TRAJCORE_CPU_CLONES int prepare_agent(const Context& cx, CollisionWorkspace::Imp
     const int64_t track = bm * p.K + k;
     float* rows = ws.agent_tracks.data() + track * kAgentFields * sz.row;
     fill_valid(p, valid, b, m, k, rows + kValid * sz.row + kLead);
-    ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3, kAgentFields,
-                     hl, hw, cx.options.swept);
+    ok &= fill_track(rows, sz, cx.request->agents.data + track * sz.steps * 3, 3, kAgentFields, hl,
+                     hw, cx.options.swept);
     const float* v = rows + kValid * sz.row + kLead;
     ws.mode_valid[track] = std::any_of(v, v + sz.steps, [](float f) { return f > 0.f; });
     // Mode bounds are laid out (B, windows, M, K, 4): one window's modes of an agent together.
@@ -476,8 +489,8 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   const Half eh{ws.scene_half[b * 2], ws.scene_half[b * 2 + 1]};
 
   float* ego = scratch.track.data();
-  const int ok = fill_track(ego, sz, cx.request->ego.data + bn * sz.steps * p.S, p.S,
-                            kEgoFields, eh.l, eh.w, swept);
+  const int ok = fill_track(ego, sz, cx.request->ego.data + bn * sz.steps * p.S, p.S, kEgoFields,
+                            eh.l, eh.w, swept);
   if (!ok) return 0;
   track_bounds(ego, sz, kEgoFields, eh.l, eh.w, swept, scratch.bounds.data(), 4);
 
@@ -525,8 +538,8 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
       const int64_t track = list_track[j], m = list_agent[j];
       const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
       uint8_t hit[kWindow];
-      window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
-                  swept, clearance ? &deepest_overlap : nullptr, hit);
+      window_hits(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah, swept,
+                  clearance ? &deepest_overlap : nullptr, hit);
       for (int word = 0; word < kWindow / 8; ++word) {
         uint64_t flags;
         std::memcpy(&flags, hit + 8 * word, 8);
@@ -552,8 +565,8 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
         const int64_t track = list_track[j], m = list_agent[j];
         if (!bounds_near(ego_bounds + w * 4, mode_bounds + (w * M * K + track) * 4, best)) continue;
         const Half ah{agent_half[m * 2], agent_half[m * 2 + 1]};
-        window_clearance(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh,
-                         ah, &best);
+        window_clearance(ego, agent_tracks + track * kAgentFields * row, row, w * kWindow, eh, ah,
+                         &best);
       }
     }
   }
@@ -580,6 +593,53 @@ TRAJCORE_CPU_CLONES int check_candidate(const Context& cx, int64_t bn, Candidate
   }
   if (clearance) cx.out.min_clearance.data[bn] = best;
   return 1;
+}
+
+// agent_valid's elements for its form (0 when absent).
+int64_t valid_count(const CollisionPlan& p) {
+  switch (p.valid_form) {
+    case ValidForm::kNone:
+      return 0;
+    case ValidForm::kAgent:
+      return p.B * p.M;
+    case ValidForm::kStep:
+      return p.B * p.M * p.T1;
+    case ValidForm::kModeStep:
+      return p.B * p.M * p.K * p.T1;
+  }
+  return 0;
+}
+
+// Whether the workspace's agent tracks were prepared from exactly these agents (poses, validity,
+// half extents with margins, swept option).
+bool prepared_from_same(const CollisionRequest& rq, const CollisionPlan& p,
+                        const CollisionWorkspace::Impl& ws) {
+  const auto& f = ws.prepared_from;
+  if (!f.ready || f.B != p.B || f.M != p.M || f.K != p.K || f.T1 != p.T1 ||
+      f.valid_form != p.valid_form || f.swept != rq.options.swept) {
+    return false;
+  }
+  const size_t poses = static_cast<size_t>(p.B * p.M * p.K * p.T1 * 3);
+  const size_t valid = static_cast<size_t>(valid_count(p));
+  return std::memcmp(f.half.data(), ws.agent_half.data(), f.half.size() * sizeof(float)) == 0 &&
+         std::memcmp(f.agents.data(), rq.agents.data, poses * sizeof(float)) == 0 &&
+         (valid == 0 || std::memcmp(f.valid.data(), rq.agent_valid.data, valid) == 0);
+}
+
+void remember_prepared(const CollisionRequest& rq, const CollisionPlan& p,
+                       CollisionWorkspace::Impl& ws) {
+  auto& f = ws.prepared_from;
+  f.B = p.B;
+  f.M = p.M;
+  f.K = p.K;
+  f.T1 = p.T1;
+  f.valid_form = p.valid_form;
+  f.swept = rq.options.swept;
+  f.half = ws.agent_half;
+  f.agents.assign(rq.agents.data, rq.agents.data + p.B * p.M * p.K * p.T1 * 3);
+  const auto* valid = reinterpret_cast<const uint8_t*>(rq.agent_valid.data);
+  f.valid.assign(valid, valid + valid_count(p));
+  f.ready = true;
 }
 
 // Runs fn(i) -> ok for i in [0, n) in chunks of `grain`; true if every item was ok.
@@ -616,14 +676,18 @@ void check_collisions_cpu(const CollisionRequest& request, const CollisionPlan& 
   }
 
   const int64_t tracks = p.B * p.M * p.K;
-  ws.agent_tracks.resize(static_cast<size_t>(tracks * kAgentFields * sz.row));
-  ws.mode_bounds.resize(static_cast<size_t>(tracks * sz.windows * 4));
-  ws.agent_bounds.resize(static_cast<size_t>(p.B * sz.windows * 4 * p.M));
-  ws.mode_valid.resize(static_cast<size_t>(tracks));
   ws.prob.resize(static_cast<size_t>(tracks));
-  if (!run_items(p.B * p.M, kAgentGrain, ws.chunk_ok,
-                 [&](int64_t bm) { return prepare_agent(cx, ws, bm); })) {
-    throw_invalid_agents(request, plan);
+  if (!prepared_from_same(request, plan, ws)) {
+    ws.prepared_from.ready = false;
+    ws.agent_tracks.resize(static_cast<size_t>(tracks * kAgentFields * sz.row));
+    ws.mode_bounds.resize(static_cast<size_t>(tracks * sz.windows * 4));
+    ws.agent_bounds.resize(static_cast<size_t>(p.B * sz.windows * 4 * p.M));
+    ws.mode_valid.resize(static_cast<size_t>(tracks));
+    if (!run_items(p.B * p.M, kAgentGrain, ws.chunk_ok,
+                   [&](int64_t bm) { return prepare_agent(cx, ws, bm); })) {
+      throw_invalid_agents(request, plan);
+    }
+    remember_prepared(request, plan, ws);
   }
   normalise_probabilities(request, plan, ws.mode_valid.data(), ws.prob.data());
 

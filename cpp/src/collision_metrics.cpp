@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "agent_motion.hpp"
 #include "at_fault_check.hpp"
@@ -28,7 +29,11 @@ void expect_shape(const char* name, const Shape& got, const Shape& want, const c
 
 template <class T>
 void check_finite(const TensorView<const T>& v, const char* name) {
-  for (int64_t i = 0; i < v.numel(); ++i) {
+  const int64_t n = v.numel();
+  if constexpr (std::is_same_v<T, float>) {
+    if (detail::all_finite(v.data, n)) return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(static_cast<double>(v.data[i]))) {
       throw Error(std::string(name) + detail::index_str(v.shape, i) + " is " +
                   detail::value_str(static_cast<double>(v.data[i])) + ", expected a finite value");
@@ -91,7 +96,13 @@ AtFaultDims check_at_fault(const AtFaultRequest& rq, const AtFaultOutputs& out) 
                   ", expected 0 (vehicle), 1 (pedestrian), 2 (bicycle) or 3 (object)");
     }
   }
-  for (int64_t i = 0; i < rq.agent_first_step.numel(); ++i) {
+  const int64_t first_steps = rq.agent_first_step.numel();
+  bool steps_ok = true;  // a branch-free scan first; the position only where it failed
+  for (int64_t i = 0; i < first_steps; ++i) {
+    const int32_t t = rq.agent_first_step.data[i];
+    steps_ok &= (t >= -1) & (t < d.T1);
+  }
+  for (int64_t i = 0; i < first_steps && !steps_ok; ++i) {
     const int32_t t = rq.agent_first_step.data[i];
     if (t < -1 || t >= d.T1) {
       throw Error("agent_first_step" + detail::index_str(rq.agent_first_step.shape, i) + " is " +
@@ -284,7 +295,8 @@ struct TtcBuffers {
   std::vector<float> score, ego, agents;
   std::vector<double> velocity;
   std::vector<char> valid;
-  CollisionWorkspace workspace;
+  // One per projection: each keeps its agents prepared for the next call with the same agents.
+  std::vector<CollisionWorkspace> workspaces;
   CollisionResult contacts;
 };
 
@@ -372,7 +384,11 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   const Shape& valid_shape = rq.agent_valid.shape;
   const bool valid_per_step = rq.agent_valid.data != nullptr && valid_shape.rank() >= 2 &&
                               valid_shape.back() == T1 && valid_shape.rank() > (batched ? 2 : 1);
-  for (int32_t p : rq.projection_steps) {
+  if (buf.workspaces.size() < rq.projection_steps.size()) {
+    buf.workspaces.resize(rq.projection_steps.size());
+  }
+  for (size_t projection = 0; projection < rq.projection_steps.size(); ++projection) {
+    const int32_t p = rq.projection_steps[projection];
     if (p >= T1) break;
     const int64_t T1p = T1 - p;
     std::vector<float>& ego = buf.ego;
@@ -403,7 +419,7 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
       }
     }
     cr.options.min_clearance = false;
-    check_collisions(cr, buf.contacts, buf.workspace);
+    check_collisions(cr, buf.contacts, buf.workspaces[projection]);
     const int32_t* first = buf.contacts.agent_first_step.data();
     const int64_t per_row = M * K;
     detail::parallel_for(B * N, kGrain * 8, [&](int64_t begin, int64_t end) {

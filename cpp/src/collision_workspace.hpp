@@ -22,6 +22,18 @@ struct CollisionWorkspace::Impl {
   std::vector<double> prob;                   // (B, M, K) renormalised over valid modes
   std::vector<char> chunk_ok;
 
+  // A copy of the inputs the agent tracks above were prepared from. A call with the same
+  // agents (a planner scoring its candidates in chunks, time to collision's projections) finds
+  // them equal and skips the preparation: comparing is far cheaper than preparing.
+  struct PreparedFrom {
+    bool ready = false;
+    int64_t B = 0, M = 0, K = 0, T1 = 0;
+    detail::ValidForm valid_form = detail::ValidForm::kNone;
+    bool swept = false;
+    std::vector<float> agents, half;
+    std::vector<uint8_t> valid;
+  } prepared_from;
+
   int64_t bytes() const;
 };
 

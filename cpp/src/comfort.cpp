@@ -86,7 +86,8 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
     detail::check_output(out.series.shape, out.series.data, out.series.device, "series", series,
                          Device{});
   }
-  for (int64_t i = 0; i < states.numel(); ++i) {
+  const bool finite = detail::all_finite(states.data, states.numel());
+  for (int64_t i = 0; i < states.numel() && !finite; ++i) {
     if (i % fields < 5 && !std::isfinite(states.data[i])) {
       throw Error("states" + detail::index_str(s, i) + " is " + detail::value_str(states.data[i]) +
                   ", expected a finite value");

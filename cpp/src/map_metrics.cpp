@@ -35,7 +35,8 @@ Trajectories check_states(const TensorView<const float>& states) {
   if (t.steps < 1 || t.rows < 1) {
     throw Error("states has shape " + states.shape.str() + ", expected at least one step");
   }
-  for (int64_t i = 0; i < t.rows * t.steps; ++i) {
+  const bool finite = detail::all_finite(states.data, t.rows * t.steps * t.fields);
+  for (int64_t i = 0; i < t.rows * t.steps && !finite; ++i) {
     for (int f = 0; f < 3; ++f) {
       const float v = states.data[i * t.fields + f];
       if (!std::isfinite(v)) {

@@ -152,7 +152,8 @@ void check_scene_states(const TensorView<const float>& v, const char* name, bool
     throw Error(std::string(name) + " has shape " + got.str() + ", expected " + meaning +
                 " with the states' B and S");
   }
-  for (int64_t i = 0; i < v.numel(); ++i) {
+  const bool finite = detail::all_finite(v.data, v.numel());
+  for (int64_t i = 0; i < v.numel() && !finite; ++i) {
     if (i % S < 5 && !std::isfinite(v.data[i])) {
       throw Error(std::string(name) + detail::index_str(got, i) + " is " +
                   detail::value_str(v.data[i]) + ", expected a finite value");

@@ -10,12 +10,6 @@ Shape::Shape(std::initializer_list<int64_t> dims) {
   for (int64_t d : dims) push_back(d);
 }
 
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[i];
-  return n;
-}
-
 void Shape::push_back(int64_t d) {
   if (rank_ == kMaxRank) {
     throw Error("array rank exceeds trajcore's maximum of " + std::to_string(kMaxRank));

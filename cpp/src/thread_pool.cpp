@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -25,12 +26,37 @@ int default_num_threads() {
     if (end != env && *end == '\0' && n >= 1 && n <= 1024) return static_cast<int>(n);
   }
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw > 0 ? static_cast<int>(hw) : 1;
 }
 
 thread_local bool t_inside_job = false;  // set while a thread executes chunks
+
+// How long a worker waiting for the next job, or a caller waiting for its workers, polls before
+// it sleeps on a condition variable. A planning cycle runs dozens of short parallel loops; a
+// futex wake-up costs tens of microseconds each, which polling avoids.
+constexpr std::chrono::microseconds kSpin{200};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls `ready` for up to kSpin; true as soon as it holds.
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    cpu_relax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
+  }
+}
 
 class ThreadPool {
  public:
@@ -57,13 +83,17 @@ class ThreadPool {
       next_.store(0);
       error_chunk_ = -1;
       error_ = nullptr;
-      busy_ = static_cast<int>(workers_.size());
-      ++generation_;
+      busy_.store(static_cast<int>(workers_.size()));
+      generation_.store(generation_.load() + 1);  // publishes the fields above to pollers
     }
     wake_.notify_all();
     work();
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return busy_ == 0; });
+    auto all_done = [&] { return busy_.load() == 0; };
+    if (!spin_until(all_done)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, all_done);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);  // pairs with the workers' error writes
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -102,29 +132,32 @@ class ThreadPool {
   // take part in (the caller counted only the workers that existed then).
   void worker_loop(uint64_t seen) {
     for (;;) {
-      {
+      auto woken = [&] { return stopping_.load() || generation_.load() != seen; };
+      if (!spin_until(woken)) {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
+        wake_.wait(lock, woken);
       }
+      if (stopping_.load()) return;
+      seen = generation_.load();
       work();
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_ == 0) done_.notify_one();
+      if (busy_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);  // the caller may be between test and wait
+        done_.notify_one();
+      }
     }
   }
 
   void start_workers() {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = false;
-    const uint64_t seen = generation_;
+    stopping_.store(false);
+    const uint64_t seen = generation_.load();
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, seen] { worker_loop(seen); });
   }
 
   void stop_workers() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      stopping_.store(true);
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -136,9 +169,10 @@ class ThreadPool {
   std::mutex mutex_;  // guards the fields below
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
-  bool stopping_ = false;
-  uint64_t generation_ = 0;
-  int busy_ = 0;
+  // Atomic so that pollers may read them without the mutex; written under it.
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> busy_{0};
   const detail::ChunkFn* fn_ = nullptr;
   int64_t n_chunks_ = 0;
   std::atomic<int64_t> next_{0};

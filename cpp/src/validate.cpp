@@ -1,6 +1,7 @@
 #include "validate.hpp"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -88,6 +89,12 @@ void check_no_overlap(ByteRange out, const char* out_name, ByteRange in, const c
   }
 }
 
+bool all_finite(const float* v, int64_t n) {
+  bool bad = false;
+  for (int64_t i = 0; i < n; ++i) bad |= !(std::fabs(v[i]) <= std::numeric_limits<float>::max());
+  return !bad;
+}
+
 BoxDefect find_invalid_box_cpu(const float* boxes, int64_t n) {
   constexpr int64_t kGrain = 16384;
   const int64_t n_chunks = (n + kGrain - 1) / kGrain;
@@ -120,7 +127,8 @@ BoxDefect find_invalid_box_cpu(const float* boxes, int64_t n) {
 [[noreturn]] void throw_box_defect(const BoxDefect& defect, float value, const Shape& shape,
                                    const char* name) {
   static const char* const kFields[kBoxFields] = {"x", "y", "yaw", "length", "width"};
-  const std::string where = std::string(name) + index_str(shape, defect.box * kBoxFields + defect.field);
+  const std::string where =
+      std::string(name) + index_str(shape, defect.box * kBoxFields + defect.field);
   const char* field = kFields[defect.field];
   if (std::isnan(value)) {
     throw Error(where + " (" + field + ") is nan, expected a finite value");

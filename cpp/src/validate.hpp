@@ -36,6 +36,10 @@ struct ByteRange {
 };
 void check_no_overlap(ByteRange out, const char* out_name, ByteRange in, const char* in_name);
 
+// Whether every one of n floats is finite: a branch-free scan that vectorises, for the hot
+// argument checks (callers locate the defect with a plain loop only when this fails).
+bool all_finite(const float* v, int64_t n);
+
 // First invalid box in a CPU array of boxes, as (flat box index, field), or (-1, -1).
 struct BoxDefect {
   int64_t box = -1;

@@ -23,7 +23,11 @@ class Shape {
   int64_t operator[](int i) const { return dims_[i]; }
   int64_t& operator[](int i) { return dims_[i]; }
   int64_t back() const { return dims_[rank_ - 1]; }
-  int64_t numel() const;
+  int64_t numel() const {  // inline: loops over elements test it at every step
+    int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    return n;
+  }
 
   void push_back(int64_t d);
   Shape without_last(int n = 1) const;  // drops the n trailing dimensions
