@@ -140,3 +140,45 @@ def test_errors() -> None:
         trajcore.time_to_collision(ego, areas, agents[0], extent, params=CAR, dt=DT)
     with pytest.raises(ValueError, match="stopped_speed is -1"):
         ttc(ego, agents, stopped_speed=-1.0)
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_reused_first_contacts_give_the_same_results(rng: np.random.Generator, stopped) -> None:
+    """Projection 0 from check_collisions' first contacts equals its own pass: when no contact
+    falls on a standing step (reused) and when one does (the pass runs)."""
+    road = two_way_road()
+    states, agents, extent = random_two_way_scene(rng, 60, 3)
+    moving = states[:, :, 3] > 0
+    if stopped:
+        # A standing candidate right on an agent: a first contact on a standing step.
+        states[0, :, :3] = agents[0, :, :3]
+        states[0, :, 3] = 0.0
+    else:
+        states = states[moving.all(axis=1)]
+    areas = trajcore.ego_areas(states, EXTENT, road)
+    farther = agents + np.array([30.0, 0.0, 0.0], np.float32)
+    modes = np.ascontiguousarray(np.stack([agents, farther], 1))  # K = 2
+    prob = np.full((len(agents), 2), 0.5, np.float32)
+    contacts = trajcore.check_collisions(
+        states, np.array(EXTENT, np.float32), modes, extent, prob, compute_min_clearance=False
+    )
+    assert (contacts.agent_first_step >= 0).any()
+    if stopped:
+        assert contacts.agent_first_step[0, 0, 0] == 0
+    kw = dict(params=CAR, dt=DT, agent_prob=prob)
+    own = trajcore.time_to_collision(states, areas, modes, extent, **kw)
+    reused = trajcore.time_to_collision(
+        states, areas, modes, extent, agent_first_step=contacts.agent_first_step, **kw
+    )
+    for field in ("score", "violation_prob", "first_step"):
+        np.testing.assert_array_equal(getattr(reused, field), getattr(own, field), err_msg=field)
+    assert 0 < own.score.mean() < 1
+
+
+def test_reused_first_contacts_are_checked() -> None:
+    ego = straight(0, -1.75, 10.0)[None]
+    agents = straight(20, -1.75, 0.0)[None, None, :, :3].copy()
+    with pytest.raises(ValueError, match=r"agent_first_step has shape \(1, 1\)"):
+        ttc(ego, agents, agent_first_step=np.zeros((1, 1), np.int32))
+    with pytest.raises(ValueError, match=r"agent_first_step\[0, 0, 0\] is 99"):
+        ttc(ego, agents, agent_first_step=np.full((1, 1, 1), 99, np.int32))

@@ -68,10 +68,10 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
 }
 
 py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::handle agent_extent,
-                 py::handle agent_prob, py::handle agent_valid, py::handle ignored, float length,
-                 float width, float rear_axle_to_center, double dt,
-                 std::vector<int32_t> projection_steps, double stopped_speed, double ahead_angle,
-                 double behind_angle) {
+                 py::handle agent_prob, py::handle agent_valid, py::handle ignored,
+                 py::handle agent_first_step, float length, float width, float rear_axle_to_center,
+                 double dt, std::vector<int32_t> projection_steps, double stopped_speed,
+                 double ahead_angle, double behind_angle) {
   Call call;
   Array st = call.input_floats(states, "states");
   Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
@@ -88,6 +88,11 @@ py::tuple ttc_py(py::handle states, py::handle areas, py::handle agents, py::han
   rq.agent_prob = pr.view<const float>();
   rq.agent_valid = va.view<const bool>();
   rq.ignored = ig.view<const bool>();
+  Array fs;
+  if (!agent_first_step.is_none()) {
+    fs = call.input_ints(agent_first_step, "agent_first_step", "from check_collisions");
+    rq.agent_first_step = fs.view<const int32_t>();
+  }
   rq.length = length;
   rq.width = width;
   rq.rear_axle_to_center = rear_axle_to_center;
@@ -188,9 +193,9 @@ void bind_collision_metrics(py::module_& m) {
         py::arg("ahead_angle"), py::arg("behind_angle"));
   m.def("_time_to_collision", &ttc_py, py::arg("states"), py::arg("areas"), py::arg("agents"),
         py::arg("agent_extent"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
-        py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"), py::arg("dt"),
-        py::arg("projection_steps"), py::arg("stopped_speed"), py::arg("ahead_angle"),
-        py::arg("behind_angle"));
+        py::arg("agent_first_step"), py::arg("length"), py::arg("width"),
+        py::arg("rear_axle_to_center"), py::arg("dt"), py::arg("projection_steps"),
+        py::arg("stopped_speed"), py::arg("ahead_angle"), py::arg("behind_angle"));
   m.def("_at_fault_collisions", &at_fault_py, py::arg("states"), py::arg("areas"),
         py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"),
         py::arg("agent_first_step"), py::arg("agent_prob"), py::arg("agent_speed"),

@@ -2,6 +2,7 @@
 #include "trajcore/collision_metrics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -346,7 +347,9 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     if (batched) type_shape.push_back(B);
     type_shape.push_back(M);
     probe.agent_type = {types.data(), type_shape, {}};
-    probe.agent_first_step = {zeros.data(), first_shape, {}};
+    probe.agent_first_step = rq.agent_first_step.data != nullptr
+                                 ? rq.agent_first_step
+                                 : TensorView<const int32_t>{zeros.data(), first_shape, {}};
     probe.agent_prob = rq.agent_prob;
     probe.ignored = rq.ignored;
     probe.length = rq.length;
@@ -387,9 +390,35 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
   if (buf.workspaces.size() < rq.projection_steps.size()) {
     buf.workspaces.resize(rq.projection_steps.size());
   }
+  // Projection 0 is the plain collision check with the steps where the ego stands left out: the
+  // given first contacts are its answer when none of them falls on such a step.
+  std::atomic<bool> reusable{rq.agent_first_step.data != nullptr};
+  if (reusable.load()) {
+    const int32_t* given = rq.agent_first_step.data;
+    detail::parallel_for(B * N, kGrain * 8, [&](int64_t begin, int64_t end) {
+      bool ok = true;
+      for (int64_t i = begin * M * K; i < end * M * K; ++i) {
+        const int32_t t = given[i];
+        const int64_t bn = i / (M * K);
+        ok &=
+            t < 0 || !(std::fabs(double(rq.states.data[(bn * T1 + t) * S + 3])) < rq.stopped_speed);
+      }
+      if (!ok) reusable.store(false);
+    });
+  }
   for (size_t projection = 0; projection < rq.projection_steps.size(); ++projection) {
     const int32_t p = rq.projection_steps[projection];
     if (p >= T1) break;
+    if (p == 0 && reusable.load()) {
+      const int32_t* given = rq.agent_first_step.data;
+      for (size_t i = 0; i < event_step.size(); ++i) {
+        if (given[i] >= 0) {
+          event_step[i] = given[i];
+          event_projection[i] = 0;
+        }
+      }
+      continue;
+    }
     const int64_t T1p = T1 - p;
     std::vector<float>& ego = buf.ego;
     std::vector<float>& ag = buf.agents;

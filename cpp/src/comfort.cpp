@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_clones.hpp"
 #include "parallel.hpp"
 #include "savgol.hpp"
 #include "trajcore/error.hpp"
@@ -51,11 +52,21 @@ const detail::SavitzkyGolay& make_filter(const char* name, int32_t window, int32
   return filter_cache.back().filter;
 }
 
+// rint (round half to even) by the 2^52 trick: adding and subtracting 2^52 leaves a magnitude
+// below it rounded to an integer in the default rounding mode, with no libm call (nearbyint is
+// one on baseline x86-64). Larger magnitudes, inf and NaN are already integral or pass through.
+TRAJCORE_ALWAYS_INLINE double round_even(double x) {
+  constexpr double kTwo52 = 4503599627370496.0;
+  const double magnitude = std::fabs(x);
+  const double rounded = std::copysign((magnitude + kTwo52) - kTwo52, x);
+  return magnitude < kTwo52 ? rounded : x;
+}
+
 // numpy.round(x, decimals): rint(x * 10^decimals) / 10^decimals.
-void round_to(std::vector<double>& v, int32_t decimals) {
+TRAJCORE_CPU_CLONES void round_to(std::vector<double>& v, int32_t decimals) {
   if (decimals < 0) return;
   const double scale = std::pow(10.0, decimals);
-  for (double& x : v) x = std::nearbyint(x * scale) / scale;
+  for (double& x : v) x = round_even(x * scale) / scale;
 }
 
 }  // namespace

@@ -222,6 +222,7 @@ RoadMap::RoadMap(const RoadMapSpec& spec) {
   };
   for (const Polygon& p : drivable_) grow(p);
   for (const Lane& l : lanes_) grow(l.polygon);
+  inverse_cell_ = 1.0 / cell_;
   origin_x_ = min_x - cell_;
   origin_y_ = min_y - cell_;
   nx_ = static_cast<int64_t>(std::ceil((max_x - origin_x_) / cell_)) + 1;
@@ -383,14 +384,6 @@ bool RoadMap::lane_meets_convex(int64_t lane, const double* xy, int n) const {
     if (c != 0) sign = c;
   }
   return true;
-}
-
-int64_t RoadMap::cell_of(double x, double y) const {
-  const double fx = (x - origin_x_) / cell_, fy = (y - origin_y_) / cell_;
-  if (!(fx >= 0 && fy >= 0 && fx < static_cast<double>(nx_) && fy < static_cast<double>(ny_))) {
-    return -1;
-  }
-  return static_cast<int64_t>(fy) * nx_ + static_cast<int64_t>(fx);
 }
 
 bool RoadMap::inside_drivable(double x, double y, int64_t cell) const {

@@ -1,5 +1,8 @@
 #include "savgol.hpp"
 
+#include "cpu_clones.hpp"
+
+#include <algorithm>
 #include <cmath>
 
 namespace trajcore::detail {
@@ -91,7 +94,7 @@ void SavitzkyGolay::derivative_basis(double pos, std::vector<double>& out) const
   }
 }
 
-void SavitzkyGolay::apply(const double* x, int64_t n, double* out) const {
+TRAJCORE_CPU_CLONES void SavitzkyGolay::apply(const double* x, int64_t n, double* out) const {
   const int32_t half = window_ / 2;
   // The first and last window // 2 outputs: the fitted polynomials of the first and last
   // windows, evaluated (O(window) per window instead of per output).
@@ -122,17 +125,31 @@ void SavitzkyGolay::apply(const double* x, int64_t n, double* out) const {
     return s;
   };
   const int64_t shift = window_ % 2 == 1 ? half : half - 1;  // scipy's alignment
-  for (int64_t i = 0; i < n; ++i) {
-    if (i < half) {
-      out[i] = evaluate(deriv_coef_first, double(i));
-    } else if (i >= n - half) {
-      out[i] = evaluate(deriv_coef_last, double(i - (n - window_)));
-    } else {
-      const double* start = x + (i - shift);
-      double s = 0;
-      for (int32_t j = 0; j < window_; ++j) s += centre_[j] * start[j];
-      out[i] = s;
+  for (int64_t i = 0; i < std::min<int64_t>(half, n); ++i) {
+    out[i] = evaluate(deriv_coef_first, double(i));
+  }
+  for (int64_t i = std::max<int64_t>(n - half, half); i < n; ++i) {
+    out[i] = evaluate(deriv_coef_last, double(i - (n - window_)));
+  }
+  // The interior: one dot product per output, each summed in window order. Blocks of outputs
+  // advance together (the inner loop runs across outputs and vectorises); every output still
+  // adds the same terms in the same order, so the sums are bit for bit those of a plain loop.
+  constexpr int64_t kBlock = 8;
+  int64_t i = half;
+  for (; i + kBlock <= n - half; i += kBlock) {
+    double s[kBlock] = {};
+    const double* start = x + (i - shift);
+    for (int32_t j = 0; j < window_; ++j) {
+      const double c = centre_[j];
+      for (int64_t b = 0; b < kBlock; ++b) s[b] += c * start[b + j];
     }
+    for (int64_t b = 0; b < kBlock; ++b) out[i + b] = s[b];
+  }
+  for (; i < n - half; ++i) {
+    const double* start = x + (i - shift);
+    double s = 0;
+    for (int32_t j = 0; j < window_; ++j) s += centre_[j] * start[j];
+    out[i] = s;
   }
 }
 

@@ -363,6 +363,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     ttc.rear_axle_to_center = rq.rear_axle_to_center;
     ttc.dt = rq.dt;
     ttc.projection_steps = pr.ttc_projection_steps;
+    ttc.agent_first_step = first_contacts;  // projection 0's pass, when no contact is standing
     ttc.stopped_speed = pr.ttc_stopped_speed;
     time_to_collision(ttc,
                       {out.ttc.view(), {ttc_prob.data(), per_candidate, {}}, out.ttc_step.view()});

@@ -129,6 +129,7 @@ def time_to_collision(
     agent_prob: Any = None,
     agent_valid: Any = None,
     ignored: Any = None,
+    agent_first_step: Any = None,
     projection_steps: Sequence[int] = (0, 3, 6, 9),
     stopped_speed: float = 5e-3,
     ahead_angle: float = math.radians(30.0),
@@ -142,7 +143,10 @@ def time_to_collision(
     when the agent is ahead (within ``ahead_angle``), or when the ego step is MULTIPLE_LANES,
     OFF_ROAD or IN_INTERSECTION and the agent is not behind (beyond ``behind_angle``); otherwise
     the agent is ignored from then on. Arguments as :func:`at_fault_collisions`, plus
-    ``agent_valid`` as :func:`trajcore.check_collisions`.
+    ``agent_valid`` as :func:`trajcore.check_collisions`. ``agent_first_step`` (optional,
+    (B, N, M, K)) is :func:`trajcore.check_collisions`' ``agent_first_step`` for the same states
+    and agents (no margin, not swept); projection 0 then reuses it instead of a collision pass of
+    its own, unless a first contact falls on a step where the ego stands. Results are the same.
     """
     score, prob, first = _core._time_to_collision(
         states,
@@ -152,6 +156,7 @@ def time_to_collision(
         agent_prob,
         agent_valid,
         ignored,
+        agent_first_step,
         float(params.length),
         float(params.width),
         float(params.rear_axle_to_center),

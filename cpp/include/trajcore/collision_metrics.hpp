@@ -91,6 +91,10 @@ struct TtcRequest {
   TensorView<const float> agent_prob;    // (B, M, K) optional (violation_prob needs it)
   TensorView<const bool> agent_valid;    // as check_collisions; optional
   TensorView<const bool> ignored;        // (B, M) optional
+  // (B, N, M, K) optional: check_collisions' agent_first_step for these states and agents (no
+  // margin, not swept, the same agent_valid). Projection 0 then reuses it instead of a
+  // collision pass of its own, unless some first contact falls on a step where the ego stands.
+  TensorView<const int32_t> agent_first_step;
   float length = 0, width = 0, rear_axle_to_center = 0;
   double dt = 0.1;
   // PDM: numpy.arange(0, int(1.0 * 10), 3), i.e. 0, 0.3, 0.6, 0.9 s at 0.1 s, whatever dt is.

@@ -116,7 +116,13 @@ class RoadMap {
   };
   enum class CellState : uint8_t { kBoundary, kInside, kOutside };
 
-  int64_t cell_of(double x, double y) const;  // -1 outside the grid
+  int64_t cell_of(double x, double y) const {  // -1 outside the grid
+    const double fx = (x - origin_x_) * inverse_cell_, fy = (y - origin_y_) * inverse_cell_;
+    if (!(fx >= 0 && fy >= 0 && fx < static_cast<double>(nx_) && fy < static_cast<double>(ny_))) {
+      return -1;
+    }
+    return static_cast<int64_t>(fy) * nx_ + static_cast<int64_t>(fx);
+  }
   bool inside_drivable(double x, double y, int64_t cell) const;
   // The distance to the nearest drivable-area edge. With `limit`, the search answers only
   // whether it is within `limit`: it returns some distance <= limit as soon as it finds one, and
@@ -127,7 +133,7 @@ class RoadMap {
   std::vector<Lane> lanes_;
   std::vector<Polygon> drivable_;
   std::vector<Edge> edges_;
-  double origin_x_ = 0, origin_y_ = 0, cell_ = 2.0;
+  double origin_x_ = 0, origin_y_ = 0, cell_ = 2.0, inverse_cell_ = 0.5;
   bool drivable_is_lanes_ = false;
   int64_t nx_ = 0, ny_ = 0;
   CellLists cell_edges_;
