@@ -190,6 +190,7 @@ def _time_to_collision(
     agent_prob: Any,
     agent_valid: Any,
     ignored: Any,
+    agent_first_step: Any,
     length: float,
     width: float,
     rear_axle_to_center: float,
