@@ -557,9 +557,13 @@ def test_cpp_comfort_equals_python(consumer_build, tmp_path, rng):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["pdm_closed", "navsim_pdms", "trajcore_default"])
+@pytest.mark.parametrize(
+    "profile", ["pdm_closed", "navsim_pdms", "trajcore_default", "nuplan_cls", "navsim_epdms"]
+)
 def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
-    """trajcore::score from C++ and trajcore.score agree bit for bit, every sub-score."""
+    """trajcore::score from C++ and trajcore.score agree bit for bit, every sub-score and step.
+    The nuPlan and NAVSIM v2 profiles get the scene's extra inputs: the expert, the history, the
+    previous frame's trajectory and red lights."""
     from test_scoring import highway_map
     from trajcore.synthetic import highway_scene
 
@@ -577,9 +581,41 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         np.ascontiguousarray(value).tofile(tmp_path / f"{name}.bin")
     N, T1, S = s.ego.shape
     M, K = s.agents.shape[:2]
-    (tmp_path / "request.txt").write_text(
-        f"{N} {T1} {S} {M} {K} {car.length!r} {car.width!r} {car.rear_axle_to_center!r} 0.1"
-    )
+    request = f"{N} {T1} {S} {M} {K} {car.length!r} {car.width!r} {car.rear_axle_to_center!r} 0.1"
+    extras = {}
+    if profile in ("nuplan_cls", "navsim_epdms"):
+        # The expert: the best candidate under pdm_closed (the human filter passes every metric
+        # the expert fails, so it must fail few); a history leading into the candidates' first
+        # state; the previous frame's plan: candidate 3, two steps older; lane 1 red from step 20.
+        H, shift = 6, 2
+        road, centre = highway_map()
+        best = int(
+            trajcore.score(
+                s.ego,
+                s.agents,
+                s.agent_extent,
+                types,
+                params=car,
+                dt=0.1,
+                road_map=road,
+                centerline=centre,
+                agent_prob=s.agent_prob,
+            ).total.argmax()
+        )
+        history = np.repeat(s.ego[best, :1], H, 0)
+        history[:, 0] -= np.arange(H, 0, -1) * 0.1 * history[:, 3]
+        red = np.where(np.arange(T1)[:, None] >= 20, 1, -1).astype(np.int32)
+        extras = {
+            "expert": np.ascontiguousarray(s.ego[best]),
+            "history": history.astype(np.float32),
+            "previous": np.ascontiguousarray(s.ego[3]),
+            "previous_shift": shift,
+            "red_lights": red,
+        }
+        for name in ("expert", "history", "previous", "red_lights"):
+            extras[name].tofile(tmp_path / f"{name}.bin")
+        request += f" {H} {shift} {red.shape[1]}"
+    (tmp_path / "request.txt").write_text(request)
     run = subprocess.run(
         [str(consumer_build / "scoring"), str(tmp_path), profile], capture_output=True, text=True
     )
@@ -596,6 +632,7 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         centerline=centre,
         agent_prob=s.agent_prob,
         profile=profile,
+        **extras,
     )
     for field in (
         "total",
@@ -606,10 +643,24 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         "progress_m",
         "ttc",
         "comfort",
+        "traffic_light",
+        "making_progress",
+        "speed_limit",
+        "lane_keeping",
+        "extended_comfort",
     ):
         cpp = np.fromfile(tmp_path / f"{field}.bin", np.float32)
         np.testing.assert_array_equal(cpp, getattr(py, field), err_msg=field)
-    for field in ("collision_step", "ttc_step", "comfort_step"):
+    for field in (
+        "collision_step",
+        "ttc_step",
+        "comfort_step",
+        "drivable_area_step",
+        "driving_direction_step",
+        "traffic_light_step",
+        "speed_limit_step",
+        "lane_keeping_step",
+    ):
         cpp = np.fromfile(tmp_path / f"{field}.bin", np.int32)
         np.testing.assert_array_equal(cpp, getattr(py, field), err_msg=field)
     assert 0 < (py.total > 0).mean() < 1
