@@ -586,7 +586,7 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
     if profile in ("nuplan_cls", "navsim_epdms"):
         # The expert: the best candidate under pdm_closed (the human filter passes every metric
         # the expert fails, so it must fail few); a history leading into the candidates' first
-        # state; the previous frame's plan: candidate 3, two steps older; lane 1 red from step 20.
+        # state; the previous frame's plan: candidate 10, two steps older; lane 2 red from step 20.
         H, shift = 6, 2
         road, centre = highway_map()
         best = int(
@@ -604,11 +604,11 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         )
         history = np.repeat(s.ego[best, :1], H, 0)
         history[:, 0] -= np.arange(H, 0, -1) * 0.1 * history[:, 3]
-        red = np.where(np.arange(T1)[:, None] >= 20, 1, -1).astype(np.int32)
+        red = np.where(np.arange(T1)[:, None] >= 20, 2, -1).astype(np.int32)
         extras = {
             "expert": np.ascontiguousarray(s.ego[best]),
             "history": history.astype(np.float32),
-            "previous": np.ascontiguousarray(s.ego[3]),
+            "previous": np.ascontiguousarray(s.ego[10]),
             "previous_shift": shift,
             "red_lights": red,
         }
@@ -664,6 +664,9 @@ def test_cpp_score_equals_python(consumer_build, tmp_path, rng, profile):
         cpp = np.fromfile(tmp_path / f"{field}.bin", np.int32)
         np.testing.assert_array_equal(cpp, getattr(py, field), err_msg=field)
     assert 0 < (py.total > 0).mean() < 1
+    if profile == "navsim_epdms":
+        for field in ("traffic_light", "lane_keeping", "extended_comfort"):
+            assert 0 < getattr(py, field).mean() < 1, field
 
 
 @pytest.mark.slow
