@@ -64,7 +64,9 @@ void PolygonGrid::build(const GridGeometry& grid, const std::vector<PolygonView>
         per_cell[c].push_back(Entry{static_cast<int32_t>(p), centre,
                                     static_cast<int32_t>(local[c].size()),
                                     static_cast<int64_t>(edges_.size())});
-        edges_.insert(edges_.end(), local[c].begin(), local[c].end());
+        for (const Edge& e : local[c]) {
+          edges_.push_back(LocalEdge{e.ax, e.ay, e.bx, e.by, side(e.ax, e.ay, e.bx, e.by, rx, ry)});
+        }
       }
     }
     for (int64_t c : touched) local[c].clear();

@@ -37,12 +37,25 @@ class PolygonGrid {
   template <class Visit>
   void containing(int64_t cell, double x, double y, Visit&& visit) const {
     if (cell < 0) return;
-    const double cx = reference_x(cell), cy = reference_y(cell);
+    // The reference point costs integer divisions: computed once some edge needs it.
+    double cx = 0, cy = 0;
+    bool have_reference = false;
     for (int64_t e = begin_[cell]; e < begin_[cell + 1]; ++e) {
       const Entry& entry = entries_[e];
       bool inside = entry.centre_inside;
       for (int32_t k = 0; k < entry.edge_count; ++k) {
-        if (crosses(edges_[entry.edge_begin + k], cx, cy, x, y)) inside = !inside;
+        const LocalEdge& edge = edges_[entry.edge_begin + k];
+        // The segment can only cross the edge if its ends lie on opposite sides of the edge's
+        // line; the reference point's side was stored when the grid was built.
+        if (side(edge.ax, edge.ay, edge.bx, edge.by, x, y) == edge.reference_left) continue;
+        if (!have_reference) {
+          cx = reference_x(cell);
+          cy = reference_y(cell);
+          have_reference = true;
+        }
+        if (side(cx, cy, x, y, edge.ax, edge.ay) != side(cx, cy, x, y, edge.bx, edge.by)) {
+          inside = !inside;
+        }
       }
       if (inside && !visit(entry.polygon)) return;
     }
@@ -61,6 +74,16 @@ class PolygonGrid {
   struct Edge {
     double ax, ay, bx, by;
   };
+  // An edge listed in a cell, with the side of its line that the cell's reference point is on.
+  struct LocalEdge {
+    double ax, ay, bx, by;
+    bool reference_left;
+  };
+
+  // Whether (x, y) is on the left of the line from a to b, or on it.
+  static bool side(double ax, double ay, double bx, double by, double x, double y) {
+    return (bx - ax) * (y - ay) - (by - ay) * (x - ax) >= 0;
+  }
 
   // A point inside the cell, off its centre so that it rarely sits on the edges of maps drawn on
   // round coordinates.
@@ -74,9 +97,6 @@ class PolygonGrid {
   // Whether edge e crosses the segment from (px, py) to (qx, qy), half-open at the edge's and the
   // segment's end points (orientation 0 counts as positive), so shared vertices count once.
   static bool crosses(const Edge& e, double px, double py, double qx, double qy) {
-    auto side = [](double ax, double ay, double bx, double by, double x, double y) {
-      return (bx - ax) * (y - ay) - (by - ay) * (x - ax) >= 0;
-    };
     return side(px, py, qx, qy, e.ax, e.ay) != side(px, py, qx, qy, e.bx, e.by) &&
            side(e.ax, e.ay, e.bx, e.by, px, py) != side(e.ax, e.ay, e.bx, e.by, qx, qy);
   }
@@ -84,7 +104,7 @@ class PolygonGrid {
   GridGeometry grid_;
   std::vector<int64_t> begin_;  // entries of cell c: [begin_[c], begin_[c + 1])
   std::vector<Entry> entries_;
-  std::vector<Edge> edges_;
+  std::vector<LocalEdge> edges_;
 };
 
 }  // namespace trajcore::detail
