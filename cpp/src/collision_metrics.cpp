@@ -397,11 +397,12 @@ void time_to_collision(const TtcRequest& rq, const TtcOutputs& out) {
     const int32_t* given = rq.agent_first_step.data;
     detail::parallel_for(B * N, kGrain * 8, [&](int64_t begin, int64_t end) {
       bool ok = true;
-      for (int64_t i = begin * M * K; i < end * M * K; ++i) {
-        const int32_t t = given[i];
-        const int64_t bn = i / (M * K);
-        ok &=
-            t < 0 || !(std::fabs(double(rq.states.data[(bn * T1 + t) * S + 3])) < rq.stopped_speed);
+      for (int64_t bn = begin; bn < end; ++bn) {
+        const float* speed = rq.states.data + bn * T1 * S + 3;  // field 3 of each step
+        for (int64_t pair = bn * M * K; pair < (bn + 1) * M * K; ++pair) {
+          const int32_t t = given[pair];
+          ok &= t < 0 || !(std::fabs(double(speed[t * S])) < rq.stopped_speed);
+        }
       }
       if (!ok) reusable.store(false);
     });
