@@ -12,8 +12,8 @@ from rich.table import Table
 from . import _core, demo
 
 COMING = (
-    "the planner at 5 ms per cycle",
     "the prediction model, closed-loop replay on real logs and the animated demo",
+    "the CUDA backend",
 )
 
 
