@@ -76,3 +76,23 @@ def test_mypy_accepts_typed_use(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "numpy.bool" in result.stdout  # the overload for numpy arrays was chosen
+
+
+def test_data_loaders_import_without_their_format_libraries():
+    """trajcore.data imports with neither commonroad-io nor pyarrow; a loader then says which
+    extra to install."""
+    code = (
+        "import sys\n"
+        "sys.modules.update({'commonroad': None, 'pyarrow': None, 'pyarrow.parquet': None})\n"
+        "import trajcore.data\n"
+        "for call in (lambda: trajcore.data.load_commonroad('x.xml'),\n"
+        "             lambda: trajcore.data.load_argoverse2('x.parquet', 'x.json')):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except ImportError as e:\n"
+        '        assert "trajcore[data]" in str(e), e\n'
+        "    else:\n"
+        "        raise SystemExit('no ImportError')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

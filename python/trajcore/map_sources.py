@@ -36,6 +36,15 @@ def road_map_from_argoverse2(
     and, with ``drivable_areas``, the map's drivable-area polygons (else the lanes' union).
     Argoverse 2 maps carry no speed limits: they are NaN."""
     data = json.loads(Path(path).read_text())
+    lanes, areas = argoverse2_lanes(data, lane_types=lane_types)
+    return RoadMap(lanes, areas if drivable_areas else (), cell_size=cell_size)
+
+
+def argoverse2_lanes(
+    data: dict[str, Any], *, lane_types: Collection[str] = ARGOVERSE2_VEHICLE_LANES
+) -> tuple[list[Lane], list[NDArray[np.float64]]]:
+    """The lanes and drivable-area polygons of a parsed Argoverse 2 map JSON (see
+    :func:`road_map_from_argoverse2`)."""
     segments = [s for s in data["lane_segments"].values() if s["lane_type"] in lane_types]
     index = {s["id"]: i for i, s in enumerate(segments)}
     lanes = [
@@ -48,19 +57,23 @@ def road_map_from_argoverse2(
         )
         for s in segments
     ]
-    areas = [_xy(a["area_boundary"]) for a in data["drivable_areas"].values()]
-    return RoadMap(lanes, areas if drivable_areas else (), cell_size=cell_size)
+    return lanes, [_xy(a["area_boundary"]) for a in data["drivable_areas"].values()]
 
 
 def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 2.0) -> RoadMap:
     """Every lanelet as a lane (centre, left and right vertices, successors); the drivable area
     is their union. Speed limits come from the lanelets' MAX_SPEED traffic signs where present;
     the lanelets an intersection's incomings lead into (across it) are in_intersection."""
+    return RoadMap(commonroad_lanes(lanelet_network), cell_size=cell_size)
+
+
+def commonroad_lanes(lanelet_network: Any) -> list[Lane]:
+    """The lanes of a commonroad-io lanelet network (see :func:`road_map_from_commonroad`)."""
     lanelets = list(lanelet_network.lanelets)
     index = {ll.lanelet_id: i for i, ll in enumerate(lanelets)}
     limits = _commonroad_speed_limits(lanelet_network)
     crossing = _commonroad_intersection_lanelets(lanelet_network)
-    lanes = [
+    return [
         Lane(
             centerline=np.asarray(ll.center_vertices, np.float64),
             left=np.asarray(ll.left_vertices, np.float64),
@@ -71,7 +84,6 @@ def road_map_from_commonroad(lanelet_network: Any, *, cell_size: float = 2.0) ->
         )
         for ll in lanelets
     ]
-    return RoadMap(lanes, cell_size=cell_size)
 
 
 def _commonroad_speed_limits(lanelet_network: Any) -> dict[int, float]:
