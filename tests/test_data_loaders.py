@@ -58,6 +58,15 @@ SIND = {
 }
 
 
+# The SinD conversions state 0.1 s steps, but their positions move five times their recorded
+# speeds: the states are 0.5 s apart (docs/data.md).
+SIND_DT = 0.5
+
+
+def load_sind(name: str) -> Scenario:
+    return load_commonroad(data_root() / "commonroad_sind" / f"{name}.cr.xml", dt=SIND_DT)
+
+
 def data_root() -> Path:
     root = shared_data()
     if root is None:
@@ -112,7 +121,7 @@ def test_ngsim_counts(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SIND))
 def test_sind_counts_and_ego(name: str) -> None:
     agents, states, ego_states, ego_first = SIND[name]
-    s = load_commonroad(data_root() / "commonroad_sind" / f"{name}.cr.xml")
+    s = load_sind(name)
     check_layout(s)
     assert s.agent_count == agents and int(s.agent_valid.sum()) == states
     assert s.steps == 76 and len(s.lanes) == 46
@@ -133,7 +142,7 @@ def test_sind_counts_and_ego(name: str) -> None:
 def test_sind_types_over_all_windows() -> None:
     kinds: collections.Counter[str] = collections.Counter()
     for name in SIND:
-        kinds.update(load_commonroad(data_root() / "commonroad_sind" / f"{name}.cr.xml").agent_kind)
+        kinds.update(load_sind(name).agent_kind)
     assert kinds == {
         "car": 177,
         "motorcycle": 85,
@@ -149,7 +158,7 @@ def test_sind_ego_labels_are_the_alignment_that_agrees_with_the_agents() -> None
     logged ego would overlap recorded road users in four windows."""
     overlapping = []
     for name in SIND:
-        s = load_commonroad(data_root() / "commonroad_sind" / f"{name}.cr.xml")
+        s = load_sind(name)
         assert s.ego_valid is not None and s.ego_states is not None and s.ego_extent is not None
         for i, k in enumerate(np.flatnonzero(s.ego_valid)):
             ego = np.array([*s.ego_states[k, :3], *s.ego_extent], np.float32)
@@ -161,11 +170,32 @@ def test_sind_ego_labels_are_the_alignment_that_agrees_with_the_agents() -> None
     assert len(overlapping) == 4
 
 
+def test_a_wrong_time_step_is_caught() -> None:
+    """SinD's files state 0.1 s; at that step the positions imply five times the recorded
+    speeds (pedestrians at 6.5 m/s instead of 1.3), so the loader refuses and names the step
+    the positions imply. With that step, speeds and positions agree."""
+    path = data_root() / "commonroad_sind" / "CHN_SIND-831_150_T-225.cr.xml"
+    with pytest.raises(
+        ValueError,
+        match=r"positions move 5\.0\d times the recorded speeds at a 0\.1 s step.*about 0\.5 s",
+    ):
+        load_commonroad(path)
+    s = load_commonroad(path, dt=SIND_DT)
+    assert s.dt == SIND_DT
+    with pytest.raises(ValueError, match=r"dt is -1, expected a positive number of seconds"):
+        load_commonroad(path, dt=-1)
+    # The NGSIM files' 0.1 s agrees with their speeds, and a wrong override is caught too.
+    ngsim = data_root() / "commonroad_ngsim" / "2020a" / "USA_US101-23_1_T-1.xml"
+    assert load_commonroad(ngsim).dt == pytest.approx(0.1)
+    with pytest.raises(ValueError, match=r"positions move 0\.20 times the recorded speeds"):
+        load_commonroad(ngsim, dt=0.5)
+
+
 def test_commonroad_states_match_commonroad_io() -> None:
     from commonroad.common.file_reader import CommonRoadFileReader
 
     path = data_root() / "commonroad_sind" / "CHN_SIND-831_150_T-225.cr.xml"
-    s = load_commonroad(path)
+    s = load_commonroad(path, dt=SIND_DT)
     scenario, _ = CommonRoadFileReader(str(path)).open()
     for obstacle in scenario.dynamic_obstacles:
         i = s.agent_id.index(str(obstacle.obstacle_id))

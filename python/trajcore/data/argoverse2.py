@@ -12,7 +12,7 @@ import numpy as np
 
 from ..collision_metrics import AgentType
 from ..map_sources import ARGOVERSE2_VEHICLE_LANES, argoverse2_lanes
-from .scenario import Scenario, Track, scenario_from_tracks
+from .scenario import Scenario, Track, check_time_step, scenario_from_tracks
 
 #: Argoverse 2 object type -> AgentType.
 ARGOVERSE2_TYPES = {
@@ -118,6 +118,7 @@ def load_argoverse2(
             ego = track
         else:
             tracks.append(track)
+    check_time_step([*tracks, *([ego] if ego else [])], 0.1, source)
     scenario = scenario_from_tracks(
         name=str(_single(table, "scenario_id", source)),
         source=f"{scenario_parquet} + {map_json}",

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..collision_metrics import AgentType
 from ..map_sources import commonroad_lanes
-from .scenario import Scenario, Track, scenario_from_tracks
+from .scenario import Scenario, Track, check_time_step, scenario_from_tracks
 
 #: commonroad-io obstacle type (its ``.value``) -> AgentType. Types not listed are objects.
 COMMONROAD_TYPES = {
@@ -30,7 +30,9 @@ COMMONROAD_TYPES = {
 }
 
 
-def load_commonroad(path: str | Path, *, solution: str | Path | None = None) -> Scenario:
+def load_commonroad(
+    path: str | Path, *, solution: str | Path | None = None, dt: float | None = None
+) -> Scenario:
     """The dynamic and static obstacles, lanelets and (when there is one) the logged ego of a
     CommonRoad scenario file.
 
@@ -39,12 +41,19 @@ def load_commonroad(path: str | Path, *, solution: str | Path | None = None) -> 
     ``X.solution.xml``) is read when it exists. The ego's extent is that of the solution's
     vehicle type (commonroad-vehicle-models).
 
+    ``dt``: the seconds between steps, where the file's ``timeStepSize`` is wrong. The loader
+    compares the speeds implied by the positions with the recorded speeds and raises when they
+    disagree: the SinD conversions state 0.1 s but their states are 0.5 s apart
+    (docs/data.md).
+
     Raises FileNotFoundError for a missing file and ValueError naming the file and the problem
     for a malformed or truncated one.
     """
     path = Path(path)
-    scenario, _problems = _read(path)
-    dt = float(scenario.dt)
+    scenario, _ = _read(path)
+    if dt is not None and not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt is {dt}, expected a positive number of seconds")
+    dt = float(scenario.dt) if dt is None else float(dt)
     source = str(path)
     tracks = [_dynamic_track(o, source) for o in scenario.dynamic_obstacles]
     for track in tracks:
@@ -59,6 +68,7 @@ def load_commonroad(path: str | Path, *, solution: str | Path | None = None) -> 
         ego = _ego_track(Path(solution), str(scenario.scenario_id))
         ego.check(str(solution))
         source = f"{source} + {solution}"
+    check_time_step([*tracks, *([ego] if ego else [])], dt, source)
     steps = max((int(t.steps[-1]) for t in [*tracks, *([ego] if ego else [])]), default=-1) + 1
     statics = [_static_track(o, max(steps, 1), source) for o in scenario.static_obstacles]
     for track in statics:

@@ -161,3 +161,29 @@ class Track:
             )
         if not all(np.isfinite(v) and v > 0 for v in self.extent):
             raise ValueError(f"{where} has extent {self.extent}, expected a positive length, width")
+
+
+def check_time_step(tracks: list[Track], dt: float, source: str) -> None:
+    """Raises ValueError when the recorded positions and speeds disagree about the time step:
+    the median ratio of the speed from position differences to the recorded speed, over steps
+    where the recorded speed exceeds 2 m/s, is outside [0.8, 1.25] (a file that states the wrong
+    step). Recordings with fewer than 20 such steps are not judged."""
+    ratios = []
+    for track in tracks:
+        s = track.states
+        consecutive = np.flatnonzero((track.steps[2:] - track.steps[:-2]) == 2) + 1
+        if consecutive.size == 0:
+            continue
+        moved = np.linalg.norm(s[consecutive + 1, :2] - s[consecutive - 1, :2], axis=1) / (2 * dt)
+        recorded = np.linalg.norm(s[consecutive, 3:5], axis=1)
+        moving = recorded > 2.0
+        ratios.append(moved[moving] / recorded[moving])
+    ratio = np.concatenate(ratios) if ratios else np.empty(0)
+    if ratio.size < 20:
+        return
+    median = float(np.median(ratio))
+    if not 0.8 <= median <= 1.25:
+        raise ValueError(
+            f"{source}: positions move {median:.2f} times the recorded speeds at a {dt:g} s step, "
+            f"expected about 1; pass dt= with the real step (about {dt * median:.2g} s)"
+        )
