@@ -1,10 +1,11 @@
 """Recordings in: loaders that turn CommonRoad and Argoverse 2 files into one
-:class:`Scenario` layout (docs/data.md). The format libraries (commonroad-io, pyarrow) are
-imported only when a loader needs them: ``pip install 'trajcore[data]'``."""
+:class:`Scenario` layout (docs/data.md). The format libraries (commonroad-io, pyarrow, scipy)
+are imported only when a function needs them: ``pip install 'trajcore[data]'``."""
 
 from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
 from .scenario import STATE_FIELDS, Scenario
+from .smoothing import smooth_scenario
 
 __all__ = [
     "ARGOVERSE2_EXTENTS",
@@ -14,4 +15,5 @@ __all__ = [
     "Scenario",
     "load_argoverse2",
     "load_commonroad",
+    "smooth_scenario",
 ]
