@@ -111,19 +111,20 @@ def _read(path: Path) -> tuple[Any, Any]:
 
 
 def _extent(obstacle: Any, source: str) -> tuple[float, float]:
+    # By fields, not class names: commonroad-io 2026 renamed Rectangle to RectObstacleShape,
+    # Circle to CircleObstacleShape.
     shape = obstacle.obstacle_shape
-    kind = type(shape).__name__
-    if kind == "Rectangle":
+    if hasattr(shape, "length") and hasattr(shape, "width"):
         return float(shape.length), float(shape.width)
-    if kind == "Circle":
+    if hasattr(shape, "radius"):
         return 2.0 * float(shape.radius), 2.0 * float(shape.radius)
-    if kind == "Polygon":  # the polygon's box, aligned with the obstacle's frame
+    if hasattr(shape, "vertices"):  # the polygon's box, aligned with the obstacle's frame
         v = np.asarray(shape.vertices, np.float64)
         size = v.max(axis=0) - v.min(axis=0)
         return float(size[0]), float(size[1])
     raise ValueError(
-        f"{source}: obstacle {obstacle.obstacle_id} has a {kind} shape, expected a Rectangle, "
-        "Circle or Polygon"
+        f"{source}: obstacle {obstacle.obstacle_id} has a {type(shape).__name__} shape, "
+        "expected a rectangle, circle or polygon"
     )
 
 
