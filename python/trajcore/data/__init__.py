@@ -6,6 +6,7 @@ from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
 from .scenario import STATE_FIELDS, Scenario
 from .smoothing import smooth_scenario
+from .windows import WindowConfig, Windows, lane_segments, make_windows, split_scenarios
 
 __all__ = [
     "ARGOVERSE2_EXTENTS",
@@ -13,7 +14,12 @@ __all__ = [
     "COMMONROAD_TYPES",
     "STATE_FIELDS",
     "Scenario",
+    "WindowConfig",
+    "Windows",
+    "lane_segments",
     "load_argoverse2",
     "load_commonroad",
+    "make_windows",
     "smooth_scenario",
+    "split_scenarios",
 ]
