@@ -1,4 +1,5 @@
-"""The trajcore command line: `trajcore demo`, `trajcore info`."""
+"""The trajcore command line: `trajcore demo`, `trajcore info`, `trajcore train`,
+`trajcore evaluate-prediction`."""
 
 from __future__ import annotations
 
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_demo.set_defaults(func=cmd_demo)
     p_info = sub.add_parser("info", help="print version, build and device information")
     p_info.set_defaults(func=cmd_info)
+    from .cli_prediction import add_commands
+
+    add_commands(sub)
     args = parser.parse_args(argv)
     for option in ("pairs", "candidates", "agents"):
         if getattr(args, option, 1) < 1:

@@ -1,0 +1,106 @@
+"""`trajcore train` and `trajcore evaluate-prediction` (need torch and the data extra)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("train", help="train the multimodal predictor on recordings")
+    p.add_argument(
+        "--data", required=True, help="folder of CommonRoad scenarios (searched recursively)"
+    )
+    p.add_argument("--out", required=True, help="folder for checkpoint.pt, model.pt, training.json")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--batch", type=int, default=8, help="windows per step and process")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.set_defaults(func=cmd_train)
+    e = sub.add_parser(
+        "evaluate-prediction", help="minADE/minFDE/miss rate of a model and baselines"
+    )
+    e.add_argument("--data", required=True, help="folder of CommonRoad scenarios")
+    e.add_argument("--model", help="model.pt from `trajcore train` (default: baselines only)")
+    e.add_argument(
+        "--all", action="store_true", help="every scenario, not only the model's test split"
+    )
+    e.add_argument("--json", help="also write the results to this file")
+    e.set_defaults(func=cmd_evaluate)
+
+
+def cmd_train(args: argparse.Namespace, console: Console) -> int:
+    from .models.training import TrainConfig, train
+
+    if args.epochs < 1 or args.batch < 1:
+        raise SystemExit("--epochs and --batch must be at least 1")
+    config = TrainConfig(
+        epochs=args.epochs, batch=args.batch, learning_rate=args.lr, seed=args.seed
+    )
+    with Progress(
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        TextColumn("loss {task.fields[loss]:.3f}"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("train", total=None, epoch=0, loss=float("nan"))
+
+        def progress(epoch: int, step: int, loss: float) -> None:
+            bar.update(task, advance=1, epoch=epoch + 1, loss=loss)
+
+        result = train(args.data, args.out, config, resume=args.resume, progress=progress)
+    console.print(
+        f"trained on {len(result['train'])} scenarios ({result['windows']} windows); "
+        f"held out: {', '.join(result['test'])}"
+    )
+    console.print(
+        f"final epoch loss {result['history'][-1]:.3f}; model: {Path(args.out) / 'model.pt'}"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
+    import torch
+
+    from .models.evaluation import evaluate_prediction
+    from .models.training import load_model, load_recordings
+
+    scenarios = load_recordings(args.data)
+    net = None
+    if args.model:
+        net = load_model(args.model)
+        split = torch.load(args.model, map_location="cpu", weights_only=False).get("split")
+        if split and not args.all:
+            scenarios = [s for s in scenarios if s.name in set(split["test"])]
+            if not scenarios:
+                raise SystemExit(
+                    f"none of the model's test scenarios ({', '.join(split['test'])}) "
+                    f"is under {args.data}"
+                )
+    results = evaluate_prediction(net, scenarios)
+    table = Table(
+        title=f"prediction on {len(scenarios)} scenarios, {int(results['cv']['targets'])} targets"
+    )
+    for column in ("predictor", "minADE (m)", "minFDE (m)", "miss rate @2 m", "brier-minFDE"):
+        table.add_column(column, justify="right" if column != "predictor" else "left")
+    for name, m in results.items():
+        table.add_row(
+            name,
+            f"{m['minADE']:.3f}",
+            f"{m['minFDE']:.3f}",
+            f"{m['miss_rate']:.3f}",
+            f"{m['brier_minFDE']:.3f}",
+        )
+    console.print(table)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"scenarios": [s.name for s in scenarios], "results": results}, indent=1)
+        )
+    return 0

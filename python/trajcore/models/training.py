@@ -1,0 +1,264 @@
+"""Training the multimodal predictor on recorded scenarios: windows of the training split,
+winner-takes-all loss, AdamW, one checkpoint per epoch (resumable), and the same loop under
+torchrun (DistributedDataParallel; gloo on CPU, nccl on GPU)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..data import (
+    Scenario,
+    WindowConfig,
+    Windows,
+    load_commonroad,
+    make_windows,
+    smooth_scenario,
+    split_scenarios,
+)
+from .metrics import winner_takes_all_loss
+from .network import MultimodalPredictor, PredictorConfig, _to_frame
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    #: Windows per optimiser step (per process under torchrun).
+    batch: int = 8
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    #: Window stride for training (the test windows use WindowConfig's).
+    stride: int = 1
+    test_fraction: float = 0.25
+    #: Savitzky-Golay window (steps) applied to every track before windowing.
+    smooth_window: int = 7
+    model: PredictorConfig = field(default_factory=PredictorConfig)
+
+
+def load_recordings(data: str | Path, *, smooth_window: int = 7) -> list[Scenario]:
+    """Every CommonRoad scenario under ``data`` (solution files beside them are read as egos),
+    smoothed, in name order."""
+    root = Path(data)
+    files = sorted(p for p in root.rglob("*.xml") if not p.name.endswith(".solution.xml"))
+    if not files:
+        raise ValueError(f"{root}: no CommonRoad .xml scenario under it")
+    scenarios = [load_commonroad(p) for p in files]
+    return [smooth_scenario(s, smooth_window) for s in sorted(scenarios, key=lambda s: s.name)]
+
+
+def window_config(model: PredictorConfig, stride: int) -> WindowConfig:
+    return WindowConfig(
+        dt=model.dt,
+        history=model.history,
+        future=model.future,
+        stride=stride,
+        lane_points=model.lane_points,
+    )
+
+
+#: Window rows: indices, a slice or an index array.
+Rows = Sequence[int] | slice | np.ndarray[Any, Any]
+
+
+def model_inputs(
+    windows: Windows, rows: Rows, device: torch.device | str = "cpu"
+) -> tuple[Tensor, ...]:
+    """The network's inputs for some windows: the history part of the agents and the lanes."""
+    h = windows.config.history
+
+    def pick(x: np.ndarray[Any, Any]) -> Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x[rows])).to(device)
+
+    return (
+        pick(windows.states[:, :, : h + 1]),
+        pick(windows.valid[:, :, : h + 1]),
+        pick(windows.agent_type).long(),
+        pick(windows.agent_extent),
+        pick(windows.lane_points),
+        pick(windows.lane_point_valid),
+        pick(windows.lane_attributes),
+    )
+
+
+def local_future(
+    windows: Windows, rows: Rows, device: torch.device | str = "cpu"
+) -> tuple[Tensor, Tensor]:
+    """(B, A, F, 2) each agent's recorded future in its own frame at the current step, and
+    (B, A) the target mask."""
+    h = windows.config.history
+    states = torch.from_numpy(np.ascontiguousarray(windows.states[rows])).to(device)
+    now = states[:, :, h]
+    future = _to_frame(
+        states[:, :, h + 1 :, :2],
+        now[:, :, None, :2],
+        torch.cos(now[:, :, 2])[:, :, None],
+        torch.sin(now[:, :, 2])[:, :, None],
+    )
+    return future, torch.from_numpy(np.ascontiguousarray(windows.target[rows])).to(device)
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size), after joining the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend=backend)
+    return (torch.distributed.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)  # the data order has its own numpy Generator per epoch
+
+
+def train(
+    data: str | Path,
+    out: str | Path,
+    config: TrainConfig = TrainConfig(),
+    *,
+    resume: bool = False,
+    until_epoch: int | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> dict[str, Any]:
+    """Trains on the training split of the recordings under ``data``; writes
+    ``out/checkpoint.pt`` after every epoch and ``out/model.pt`` (the weights and config) at the
+    end, and returns the history of epoch losses, the split and the trained network ("net").
+    ``resume`` continues from the checkpoint; ``until_epoch`` stops after that many epochs (a
+    job with a time limit), to be resumed.
+    ``progress(epoch, step, loss)`` is called after every step (rank 0 only)."""
+    rank, world = _distributed()
+    device = (
+        torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        if world > 1 and torch.cuda.is_available()
+        else torch.device("cpu")
+    )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _seed_everything(config.seed)
+    scenarios = load_recordings(data, smooth_window=config.smooth_window)
+    train_names, test_names = split_scenarios(
+        [s.name for s in scenarios], test_fraction=config.test_fraction, seed=config.seed
+    )
+    windows = make_windows(
+        [s for s in scenarios if s.name in train_names], window_config(config.model, config.stride)
+    )
+    usable = np.flatnonzero(windows.target.any(axis=1))
+
+    net = MultimodalPredictor(config.model).to(device)
+    optimiser = torch.optim.AdamW(
+        net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    steps_per_epoch = math.ceil(len(usable) / (config.batch * world))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, config.learning_rate, total_steps=config.epochs * steps_per_epoch
+    )
+    start, history = 0, []
+    checkpoint = out / "checkpoint.pt"
+    if resume and checkpoint.is_file():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        net.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        start, history = state["epoch"], state["history"]
+        torch.set_rng_state(state["rng"])
+    model: torch.nn.Module = _LocalOutputs(net)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+
+    for epoch in range(start, min(config.epochs, until_epoch or config.epochs)):
+        order = np.random.default_rng(config.seed + epoch).permutation(usable)
+        mine = order[rank::world]
+        # Every rank takes the same number of steps (DDP synchronises each one).
+        mine = np.resize(mine, steps_per_epoch * config.batch) if len(mine) else mine
+        model.train()
+        total, count = 0.0, 0
+        for step in range(steps_per_epoch):
+            rows = np.sort(mine[step * config.batch : (step + 1) * config.batch])
+            inputs = model_inputs(windows, rows, device)
+            future, mask = local_future(windows, rows, device)
+            offsets, logits = model(*inputs)
+            loss = winner_takes_all_loss(offsets, logits, future, mask.to(offsets.dtype))
+            optimiser.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimiser.step()
+            schedule.step()
+            value = float(loss.detach())
+            total += value
+            count += 1
+            if progress is not None and rank == 0:
+                progress(epoch, step, value)
+        history.append(total / max(count, 1))
+        if rank == 0:
+            torch.save(
+                {
+                    "model": net.state_dict(),
+                    "optimiser": optimiser.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "epoch": epoch + 1,
+                    "history": history,
+                    "rng": torch.get_rng_state(),
+                    "config": _config_dict(config),
+                },
+                checkpoint,
+            )
+    result = {
+        "history": history,
+        "train": train_names,
+        "test": test_names,
+        "windows": len(usable),
+        "world_size": world,
+    }
+    if rank == 0:
+        save_model(
+            net, out / "model.pt", extra={"split": {"train": train_names, "test": test_names}}
+        )
+        (out / "training.json").write_text(
+            json.dumps({**result, "config": _config_dict(config)}, indent=1)
+        )
+    if world > 1:
+        torch.distributed.barrier()
+    return {**result, "net": net}
+
+
+class _LocalOutputs(torch.nn.Module):
+    """The network with local_outputs as its forward, so DistributedDataParallel wraps what
+    training calls."""
+
+    def __init__(self, net: MultimodalPredictor) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, *inputs: Tensor) -> tuple[Tensor, Tensor]:
+        return self.net.local_outputs(*inputs)
+
+
+def _config_dict(config: TrainConfig) -> dict[str, Any]:
+    return asdict(config)
+
+
+def save_model(
+    net: MultimodalPredictor, path: str | Path, *, extra: dict[str, Any] | None = None
+) -> None:
+    """The weights and the network's config (loadable with :func:`load_model`)."""
+    torch.save({"config": net.config.to_dict(), "model": net.state_dict(), **(extra or {})}, path)
+
+
+def load_model(path: str | Path) -> MultimodalPredictor:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    net = MultimodalPredictor(PredictorConfig(**state["config"]))
+    net.load_state_dict(state["model"])
+    return net.eval()

@@ -1,0 +1,21 @@
+"""Run by tests/test_prediction_training.py under torchrun with two CPU processes: one short
+training, then the ranks compare their parameters (DistributedDataParallel keeps them equal)."""
+
+import sys
+
+import torch
+
+from trajcore.models import PredictorConfig
+from trajcore.models.training import TrainConfig, train
+
+data, out = sys.argv[1], sys.argv[2]
+config = TrainConfig(epochs=1, batch=2, stride=10, model=PredictorConfig(hidden=16))
+result = train(data, out, config)
+flat = torch.cat([p.detach().flatten() for p in result["net"].parameters()])
+gathered = [torch.zeros_like(flat) for _ in range(2)]
+torch.distributed.all_gather(gathered, flat)
+assert result["world_size"] == 2
+assert torch.equal(gathered[0], gathered[1]), "ranks diverged"
+if torch.distributed.get_rank() == 0:
+    print("ddp ok", flat.numel(), result["history"])
+torch.distributed.destroy_process_group()
