@@ -219,8 +219,10 @@ def test_errors() -> None:
         make_windows([])
     with pytest.raises(ValueError, match=r"no window: no scenario has an agent present"):
         make_windows([s], WindowConfig(history=20, future=50))
-    with pytest.raises(ValueError, match=r"WindowConfig\.future is 0, expected a positive integer"):
-        WindowConfig(future=0)
+    with pytest.raises(ValueError, match=r"WindowConfig\.future is -1, expected an integer >= 0"):
+        WindowConfig(future=-1)
+    with pytest.raises(ValueError, match=r"WindowConfig\.stride is 0, expected an integer >= 1"):
+        WindowConfig(stride=0)
     with pytest.raises(
         ValueError, match=r"WindowConfig\.lane_spacing is -1\.0, expected a positive"
     ):

@@ -57,6 +57,7 @@ from .map_metrics import (
     traffic_light_compliance,
 )
 from .planner import LatticeSettings, Planner, PlanReason, PlanResult, PlanScene, PlanTimings
+from .predictor import Prediction, Predictor
 from .reference_line import ReferenceLine
 from .road_map import Lane, LaneLocation, RoadMap
 from .rollout import RolloutResult, Saturation, rollout
@@ -94,6 +95,8 @@ __all__ = [
     "PlanScene",
     "PlanTimings",
     "Planner",
+    "Prediction",
+    "Predictor",
     "ReferenceLine",
     "RoadMap",
     "RolloutResult",

@@ -33,6 +33,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     )
     e.add_argument("--json", help="also write the results to this file")
     e.set_defaults(func=cmd_evaluate)
+    x = sub.add_parser("export-predictor", help="write a trained model as TorchScript or .pt2")
+    x.add_argument("--model", required=True, help="model.pt from `trajcore train`, or a .ts file")
+    x.add_argument("--out", required=True, help="the file to write (.ts or .pt2)")
+    x.set_defaults(func=cmd_export)
 
 
 def cmd_train(args: argparse.Namespace, console: Console) -> int:
@@ -103,4 +107,17 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
         Path(args.json).write_text(
             json.dumps({"scenarios": [s.name for s in scenarios], "results": results}, indent=1)
         )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    from .models.export import export_pt2, export_torchscript
+    from .models.training import load_model
+
+    net = load_model(args.model)
+    out = Path(args.out)
+    if out.suffix not in (".ts", ".pt2"):
+        raise SystemExit(f"--out is {out}, expected a .ts (TorchScript) or .pt2 (AOTInductor) file")
+    written = export_pt2(net, out) if out.suffix == ".pt2" else export_torchscript(net, out)
+    console.print(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
     return 0

@@ -9,6 +9,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,8 +48,11 @@ class WindowConfig:
             "max_lane_segments",
         ):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < (0 if name == "history" else 1):
-                raise ValueError(f"WindowConfig.{name} is {value!r}, expected a positive integer")
+            least = 0 if name in ("history", "future") else 1
+            if not isinstance(value, int) or value < least:
+                raise ValueError(
+                    f"WindowConfig.{name} is {value!r}, expected an integer >= {least}"
+                )
         if self.lane_points < 2:
             raise ValueError(f"WindowConfig.lane_points is {self.lane_points}, expected >= 2")
         for name in ("dt", "lane_spacing", "lane_radius"):
@@ -79,6 +83,8 @@ class Windows:
     agent_type: NDArray[np.int32]  # (W, A) AgentType; -1 in empty slots
     agent_extent: NDArray[np.float32]  # (W, A, 2)
     is_ego: NDArray[np.bool_]  # (W, A) the recording's ego
+    #: (W, A) the slot's agent in its scenario (the ego: agent_count); -1 in empty slots.
+    agent_index: NDArray[np.int32]
     #: (W, A) present at the current step and through the whole future: the agents to predict.
     target: NDArray[np.bool_]
     lane_points: NDArray[np.float32]  # (W, L, P, 2)
@@ -202,7 +208,10 @@ def _window(
     attributes: NDArray[np.float32],
     t: int,
 ) -> dict[str, NDArray[np.generic]] | None:
-    span = slice(t - config.history, t + config.future + 1)
+    # Steps before the recording or after it are padding (invalid): prediction at early steps.
+    steps = np.arange(t - config.history, t + config.future + 1)
+    inside = (steps >= 0) & (steps < valid.shape[1])
+    span = np.clip(steps, 0, valid.shape[1] - 1)
     present = np.flatnonzero(valid[:, t])
     if present.size == 0:
         return None
@@ -214,9 +223,9 @@ def _window(
     a = config.max_agents
     out_states = np.zeros((a, config.steps, 5), np.float32)
     out_valid = np.zeros((a, config.steps), np.bool_)
-    window_states = states[keep, span].copy()
+    window_states = states[keep][:, span]
     window_states[..., :2] -= origin
-    window_valid = valid[keep, span]
+    window_valid = valid[keep][:, span] & inside
     window_states[~window_valid] = 0.0
     out_states[: keep.size] = window_states
     out_valid[: keep.size] = window_valid
@@ -226,6 +235,8 @@ def _window(
     agent_extent[: keep.size] = extents[keep]
     is_ego = np.zeros(a, np.bool_)
     is_ego[: keep.size] = ego[keep]
+    agent_index = np.full(a, -1, np.int32)
+    agent_index[: keep.size] = keep
     target = np.zeros(a, np.bool_)
     target[: keep.size] = window_valid[:, config.history :].all(axis=1)
 
@@ -251,11 +262,35 @@ def _window(
         "agent_type": agent_type,
         "agent_extent": agent_extent,
         "is_ego": is_ego,
+        "agent_index": agent_index,
         "target": target,
         "lane_points": lane_points,
         "lane_point_valid": lane_valid,
         "lane_attributes": lane_attributes,
     }
+
+
+def scene_window(scenario: Scenario, t: int, config: WindowConfig) -> Windows:
+    """One window of ``scenario`` at step ``t``, for prediction: the agents present at t (the
+    ego included) with the history before t (steps before the recording are invalid) and
+    ``config.future`` steps after it (invalid beyond the recording)."""
+    if not 0 <= t < scenario.steps:
+        raise ValueError(f"t is {t}, expected a step in [0, {scenario.steps})")
+    if not math.isclose(scenario.dt, config.dt, rel_tol=1e-6):
+        raise ValueError(
+            f"scenario {scenario.name!r} has {scenario.dt:g} s steps, expected {config.dt:g} s"
+        )
+    states, valid, types, extents, ego = _agents_with_ego(scenario)
+    points, point_valid, attributes = lane_segments(
+        scenario.lanes, config.lane_spacing, config.lane_points
+    )
+    row = _window(config, states, valid, types, extents, ego, points, point_valid, attributes, t)
+    if row is None:
+        raise ValueError(f"scenario {scenario.name!r} has no agent at step {t}, expected one")
+    row["scenario"] = np.array(0, np.int32)
+    row["current_step"] = np.array(t, np.int32)
+    fields: dict[str, Any] = {k: v[None] for k, v in row.items()}
+    return Windows(config=config, names=(scenario.name,), **fields)
 
 
 def split_scenarios(

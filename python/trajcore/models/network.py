@@ -31,6 +31,8 @@ class PredictorConfig:
     neighbours: int = 8
     lane_segments: int = 16
     lane_points: int = 10
+    #: Metres between lane points (the inputs' resampling, trajcore.data.lane_segments).
+    lane_spacing: float = 2.0
     hidden: int = 128
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +168,9 @@ class MultimodalPredictor(nn.Module):
 
         # Nearest present neighbours at the current step; padded so topk always has n columns.
         n = c.neighbours
-        gap = torch.cdist(origin, origin)
+        gap = (origin[:, :, None] - origin[:, None]).norm(
+            dim=-1
+        )  # not cdist: its algorithm depends on A
         usable = present[:, None, :] & present[:, :, None]
         usable = usable & ~torch.eye(a, dtype=torch.bool, device=gap.device)[None]
         gap = torch.where(usable, gap, torch.full_like(gap, float("inf")))
@@ -197,34 +201,21 @@ class MultimodalPredictor(nn.Module):
 
         # Nearest lane segments to each agent.
         m = c.lane_segments
-        l_count = lane_points.shape[1]
-        d = lane_points[:, None] - origin[:, :, None, None, :]  # (B, A, L, P, 2)
+        # m empty segments appended, so topk always has m columns and a gather target exists
+        # even without lanes (no branch on shapes: exported graphs stay general).
+        lane_points = torch.cat([lane_points, lane_points.new_zeros((b, m, c.lane_points, 2))], 1)
+        lane_point_valid = torch.cat(
+            [lane_point_valid, lane_point_valid.new_zeros((b, m, c.lane_points))], 1
+        )
+        lane_attributes = torch.cat([lane_attributes, lane_attributes.new_zeros((b, m, 3))], 1)
+        d = lane_points[:, None] - origin[:, :, None, None, :]  # (B, A, L + m, P, 2)
         point_gap = torch.where(
             lane_point_valid[:, None], d.norm(dim=-1), torch.full_like(d[..., 0], float("inf"))
         )
-        seg_gap = point_gap.min(dim=-1).values  # (B, A, L)
-        seg_gap = torch.cat(
-            [
-                seg_gap,
-                torch.full((b, a, m), float("inf"), device=seg_gap.device, dtype=seg_gap.dtype),
-            ],
-            -1,
-        )
+        seg_gap = point_gap.min(dim=-1).values  # (B, A, L + m)
         lane_gap, lane_index = torch.topk(seg_gap, m, dim=-1, largest=False)
         lane_ok = torch.isfinite(lane_gap)
-        lane_index = torch.where(lane_ok, lane_index, torch.zeros_like(lane_index)).clamp(
-            max=max(l_count - 1, 0)
-        )
-        if l_count == 0:  # no lanes at all: one empty segment to gather from
-            lane_points = torch.zeros(
-                (b, 1, c.lane_points, 2), dtype=agent_states.dtype, device=agent_states.device
-            )
-            lane_point_valid = torch.zeros(
-                (b, 1, c.lane_points), dtype=torch.bool, device=agent_states.device
-            )
-            lane_attributes = torch.zeros(
-                (b, 1, 3), dtype=agent_states.dtype, device=agent_states.device
-            )
+        lane_index = torch.where(lane_ok, lane_index, torch.zeros_like(lane_index))
         li = lane_index.reshape(b, a * m)
         pts = torch.gather(
             lane_points, 1, li[:, :, None, None].expand(b, a * m, c.lane_points, 2)

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,13 +58,15 @@ def load_recordings(data: str | Path, *, smooth_window: int = 7) -> list[Scenari
     return [smooth_scenario(s, smooth_window) for s in sorted(scenarios, key=lambda s: s.name)]
 
 
-def window_config(model: PredictorConfig, stride: int) -> WindowConfig:
+def window_config(model: PredictorConfig, stride: int, future: int | None = None) -> WindowConfig:
+    """The windows the network reads (its history, lane points and spacing)."""
     return WindowConfig(
         dt=model.dt,
         history=model.history,
-        future=model.future,
+        future=model.future if future is None else future,
         stride=stride,
         lane_points=model.lane_points,
+        lane_spacing=model.lane_spacing,
     )
 
 
@@ -258,7 +261,19 @@ def save_model(
 
 
 def load_model(path: str | Path) -> MultimodalPredictor:
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    net = MultimodalPredictor(PredictorConfig(**state["config"]))
-    net.load_state_dict(state["model"])
+    """The network of a ``model.pt`` written by training, or of an exported TorchScript file
+    (a trace keeps the parameters' names)."""
+    path = Path(path)
+    if path.suffix == ".ts":
+        from .export import read_config
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit in torch 2.13
+            state = dict(torch.jit.load(str(path), map_location="cpu").state_dict())  # type: ignore[no-untyped-call]
+        net = MultimodalPredictor(read_config(path))
+    else:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+        net = MultimodalPredictor(PredictorConfig(**saved["config"]))
+        state = saved["model"]
+    net.load_state_dict(state)
     return net.eval()
