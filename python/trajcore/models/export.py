@@ -1,8 +1,9 @@
 """Exporting the predictor in the two formats its users load: TorchScript (the design card's
 format, read by torch.jit.load and libtorch's torch::jit::load) and a torch.export /
 AOTInductor package (.pt2, read by torch._inductor.aoti_load_package and libtorch's
-AOTIModelPackageLoader). Both take the network's seven input tensors with any number of scenes,
-agents and lane segments, and both carry the network's config."""
+AOTIModelPackageLoader; compiled for this machine's instruction set). Both take the network's
+seven input tensors with any number of scenes, agents and lane segments, and both carry the
+network's config."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from torch import Tensor
 
 from .network import MultimodalPredictor, PredictorConfig
 
-#: Where the config travels: TorchScript extra file / member of the .pt2 archive.
+#: Where the config travels: a TorchScript extra file, and a key of the .pt2 package's metadata.
 CONFIG_NAME = "trajcore_predictor.json"
+METADATA_KEY = "trajcore_predictor"
 
 
 def example_inputs(
@@ -70,10 +72,11 @@ def export_pt2(net: MultimodalPredictor, path: str | Path) -> Path:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         program = torch.export.export(net, example_inputs(net.config), dynamic_shapes=shapes)
-        written = torch._inductor.aoti_compile_and_package(program, package_path=str(path))
-    with zipfile.ZipFile(written, "a") as archive:
-        root = archive.namelist()[0].split("/")[0]
-        archive.writestr(f"{root}/extra/{CONFIG_NAME}", _metadata(net))
+        # The config rides in the package's metadata, which libtorch's loader hands to C++.
+        metadata = {"aot_inductor.metadata": {METADATA_KEY: _metadata(net)}}
+        written = torch._inductor.aoti_compile_and_package(
+            program, package_path=str(path), inductor_configs=metadata
+        )
     return Path(written)
 
 
@@ -82,9 +85,13 @@ def read_config(path: str | Path) -> PredictorConfig:
     path = Path(path)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.endswith(f"extra/{CONFIG_NAME}")]
-            if names:
-                return _config(json.loads(archive.read(names[0])), path)
+            for name in archive.namelist():
+                if name.endswith(f"extra/{CONFIG_NAME}"):  # TorchScript
+                    return _config(json.loads(archive.read(name)), path)
+                if name.endswith("wrapper_metadata.json"):  # AOTInductor
+                    metadata = json.loads(archive.read(name))
+                    if METADATA_KEY in metadata:
+                        return _config(json.loads(metadata[METADATA_KEY]), path)
     raise ValueError(
         f"{path}: no {CONFIG_NAME} inside, expected a file written by trajcore's export"
     )

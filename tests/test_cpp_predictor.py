@@ -1,0 +1,164 @@
+"""trajcore::Predictor (C++, libtorch) against trajcore.Predictor (Python) on the same files and
+inputs: the shipped TorchScript model and its .pt2 export give identical outputs from both
+languages. The C++ program is tests/cmake_predictor, built against the installed SDK and the
+installed torch's libtorch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import trajcore  # noqa: E402
+from real_lanes import shared_data  # noqa: E402
+from trajcore.predictor import Predictor  # noqa: E402
+
+PROGRAM = Path(__file__).with_name("cmake_predictor")
+NAMES = (
+    "agent_states",
+    "agent_valid",
+    "agent_type",
+    "agent_extent",
+    "lane_points",
+    "lane_point_valid",
+    "lane_attributes",
+)
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("cmake") is None or shutil.which("c++") is None:
+        pytest.fail("the C++ predictor test needs cmake and a C++ compiler on PATH")
+    build = tmp_path_factory.mktemp("cpp_predictor") / "build"
+    prefix = f"{trajcore.cmake_prefix_path};{torch.utils.cmake_prefix_path}"
+    configure = subprocess.run(
+        [
+            "cmake",
+            "-S",
+            str(PROGRAM),
+            "-B",
+            str(build),
+            "-DCMAKE_BUILD_TYPE=Release",
+            f"-DCMAKE_PREFIX_PATH={prefix}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert configure.returncode == 0, configure.stdout[-3000:] + configure.stderr[-3000:]
+    compile_ = subprocess.run(
+        ["cmake", "--build", str(build), "-j2"], capture_output=True, text=True
+    )
+    assert compile_.returncode == 0, compile_.stdout[-3000:] + compile_.stderr[-3000:]
+    return build / "predictor_run"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The shipped TorchScript model and its .pt2 export."""
+    from trajcore.models.export import export_pt2
+    from trajcore.models.training import load_model
+
+    shipped = Predictor.load().path
+    folder = tmp_path_factory.mktemp("pt2")
+    return {"ts": shipped, "pt2": export_pt2(load_model(shipped), folder / "predictor.pt2")}
+
+
+def scenes() -> dict[str, tuple[torch.Tensor, ...]]:
+    """A recorded NGSIM scene, the same without lanes, and two random scenes in one batch."""
+    from trajcore.data import load_commonroad
+    from trajcore.models.export import example_inputs
+
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the C++ predictor test reads an NGSIM scene")
+    predictor = Predictor.load()
+    s = load_commonroad(next((root / "commonroad_ngsim").rglob("USA_US101-23_1_T-1.xml")))
+    real, _ = predictor.scene_inputs(s, 60)
+    b = real[0].shape[0]
+    no_lanes = (
+        *real[:4],
+        torch.zeros(b, 0, predictor.config.lane_points, 2),
+        torch.zeros(b, 0, predictor.config.lane_points, dtype=torch.bool),
+        torch.zeros(b, 0, 3),
+    )
+    return {
+        "real": real,
+        "no_lanes": no_lanes,
+        "batch": example_inputs(predictor.config, scenes=2, agents=5, lanes=3),
+    }
+
+
+def run_cpp(
+    program: Path, model: Path, inputs: tuple[torch.Tensor, ...], folder: Path
+) -> tuple[np.ndarray, np.ndarray, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for name, tensor in zip(NAMES, inputs, strict=True):
+        array = tensor.numpy()
+        array = array.astype(np.uint8) if array.dtype == np.bool_ else array
+        array.tofile(folder / f"{name}.bin")
+        lines.append(" ".join([name, *map(str, array.shape)]))
+    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    done = subprocess.run(
+        [str(program), str(model), str(folder), str(folder)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    b, a = inputs[0].shape[:2]
+    c = Predictor.load(model).config
+    trajectories = np.fromfile(folder / "trajectories.bin", np.float32).reshape(
+        b, a, c.modes, c.future, 3
+    )
+    probabilities = np.fromfile(folder / "probabilities.bin", np.float32).reshape(b, a, c.modes)
+    return trajectories, probabilities, (folder / "config.txt").read_text()
+
+
+@pytest.mark.parametrize("kind", ["ts", "pt2"])
+def test_cpp_and_python_predictors_agree_exactly(
+    program: Path, files: dict[str, Path], kind: str, tmp_path: Path
+) -> None:
+    predictor = Predictor.load(files[kind])
+    c = predictor.config
+    for name, inputs in scenes().items():
+        trajectories, probabilities, config = run_cpp(program, files[kind], inputs, tmp_path / name)
+        expected = predictor.run(*inputs)
+        np.testing.assert_array_equal(trajectories, expected[0].numpy(), err_msg=f"{kind} {name}")
+        np.testing.assert_array_equal(probabilities, expected[1].numpy(), err_msg=f"{kind} {name}")
+        assert config.split() == [
+            str(c.history),
+            str(c.future),
+            str(c.modes),
+            str(c.lane_points),
+            f"{c.dt:g}",
+            f"{c.lane_spacing:g}",
+        ]
+
+
+def test_cpp_errors(program: Path, files: dict[str, Path], tmp_path: Path) -> None:
+    missing = subprocess.run(
+        [str(program), str(tmp_path / "none.ts"), str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "none.ts: no such predictor file" in missing.stderr
+    inputs = list(scenes()["batch"])
+    inputs[0] = inputs[0][:, :, 1:]  # one history step short
+    folder = tmp_path / "short"
+    folder.mkdir()
+    lines = []
+    for name, tensor in zip(NAMES, inputs, strict=True):
+        array = tensor.numpy()
+        (array.astype(np.uint8) if array.dtype == np.bool_ else array).tofile(
+            folder / f"{name}.bin"
+        )
+        lines.append(" ".join([name, *map(str, array.shape)]))
+    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    short = subprocess.run(
+        [str(program), str(files["ts"]), str(folder), str(folder)], capture_output=True, text=True
+    )
+    assert short.returncode == 1
+    assert "agent_states has shape (2, 5, 20, 5), expected (2, 5, 21, 5)" in short.stderr
