@@ -9,6 +9,7 @@ from trajcore.models import PredictorConfig
 from trajcore.models.training import TrainConfig, train
 
 data, out = sys.argv[1], sys.argv[2]
+torch.distributed.init_process_group("gloo")  # joined here: the ranks compare weights after train
 config = TrainConfig(epochs=1, batch=2, stride=10, model=PredictorConfig(hidden=16))
 result = train(data, out, config)
 flat = torch.cat([p.detach().flatten() for p in result["net"].parameters()])
@@ -18,4 +19,5 @@ assert result["world_size"] == 2
 assert torch.equal(gathered[0], gathered[1]), "ranks diverged"
 if torch.distributed.get_rank() == 0:
     print("ddp ok", flat.numel(), result["history"])
+torch.distributed.barrier()
 torch.distributed.destroy_process_group()

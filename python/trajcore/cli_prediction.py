@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -47,12 +48,14 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     config = TrainConfig(
         epochs=args.epochs, batch=args.batch, learning_rate=args.lr, seed=args.seed
     )
+    leader = os.environ.get("RANK", "0") == "0"  # under torchrun, one process reports
     with Progress(
         TextColumn("epoch {task.fields[epoch]}"),
         BarColumn(),
         TextColumn("loss {task.fields[loss]:.3f}"),
         TimeRemainingColumn(),
         console=console,
+        disable=not leader,
     ) as bar:
         task = bar.add_task("train", total=None, epoch=0, loss=float("nan"))
 
@@ -60,6 +63,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
             bar.update(task, advance=1, epoch=epoch + 1, loss=loss)
 
         result = train(args.data, args.out, config, resume=args.resume, progress=progress)
+    if not leader:
+        return 0
     console.print(
         f"trained on {len(result['train'])} scenarios ({result['windows']} windows); "
         f"held out: {', '.join(result['test'])}"

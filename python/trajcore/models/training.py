@@ -111,13 +111,16 @@ def local_future(
     return future, torch.from_numpy(np.ascontiguousarray(windows.target[rows])).to(device)
 
 
-def _distributed() -> tuple[int, int]:
-    """(rank, world size), after joining the process group when launched by torchrun."""
+def _distributed() -> tuple[int, int, bool]:
+    """(rank, world size, whether this call joined the process group), joining it when launched
+    by torchrun and the caller has not."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    joined = False
     if world > 1 and not torch.distributed.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         torch.distributed.init_process_group(backend=backend)
-    return (torch.distributed.get_rank(), world) if world > 1 else (0, 1)
+        joined = True
+    return ((torch.distributed.get_rank(), world) if world > 1 else (0, 1)) + (joined,)
 
 
 def _seed_everything(seed: int) -> None:
@@ -140,7 +143,7 @@ def train(
     ``resume`` continues from the checkpoint; ``until_epoch`` stops after that many epochs (a
     job with a time limit), to be resumed.
     ``progress(epoch, step, loss)`` is called after every step (rank 0 only)."""
-    rank, world = _distributed()
+    rank, world, joined = _distributed()
     device = (
         torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         if world > 1 and torch.cuda.is_available()
@@ -233,7 +236,11 @@ def train(
             json.dumps({**result, "config": _config_dict(config)}, indent=1)
         )
     if world > 1:
+        # The DDP reducer goes before the group, or gloo's threads may abort the process on exit.
+        del model
         torch.distributed.barrier()
+        if joined:
+            torch.distributed.destroy_process_group()
     return {**result, "net": net}
 
 
