@@ -1,20 +1,27 @@
 """Predictor latency: one scene of M=64 agents on the CPU, the shipped model.
 
-    python bench/bench_predictor.py [--repeats R] [--pt2] [--json PATH]
+    python bench/bench_predictor.py [--repeats R] [--pt2] [--cpp] [--json PATH]
 
 Workload: NGSIM Lankershim (USA_Lanker-2_17_T-1, read from ../shared/data) at step 40, the 64
-agents nearest the scene's centre and the lane segments near them. Timed: the network's call
-from Python on the TorchScript file (and, with --pt2, on an AOTInductor package exported in the
-run, which takes about a minute to compile), the eager network, and building the inputs from the
-Scenario. Peers in the same run: the constant-velocity and constant-turn-rate baselines on the
-same agents. p50 and p99 over the repeats; the goal is 5 ms.
+agents nearest the scene's centre and the lane segments near them. Timed on 2 threads:
+
+- the TorchScript file called from Python;
+- with --pt2, an AOTInductor package exported in the run (about a minute to compile);
+- with --cpp, the same files from C++ (trajcore::Predictor in tests/cmake_predictor, built
+  against the installed SDK and libtorch);
+- the eager network, and building the inputs from the Scenario.
+
+Peers in the same run: the constant-velocity and constant-turn-rate baselines on the same agents.
+p50 and p99 over the repeats; the goal is 5 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import machine, measure
+from harness import Measurement, machine, measure
 from trajcore.data import load_commonroad
 from trajcore.data.windows import scene_window
 from trajcore.models.baselines import baseline_predictions
@@ -39,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--pt2", action="store_true", help="also export and time a .pt2 package")
+    parser.add_argument("--cpp", action="store_true", help="also time trajcore::Predictor (C++)")
     parser.add_argument("--json", default=None)
     options = parser.parse_args()
     torch.set_num_threads(2)
@@ -77,6 +85,18 @@ def main() -> None:
             timings[".pt2 (Python)"] = measure(
                 ".pt2 (Python)", lambda: compiled.run(*inputs), options.repeats, warmup=10
             )
+    if options.cpp:
+        with tempfile.TemporaryDirectory() as folder:
+            program = build_cpp(Path(folder) / "build")
+            models = {"TorchScript (C++)": predictor.path}
+            if options.pt2:
+                from trajcore.models.export import export_pt2
+
+                models[".pt2 (C++)"] = export_pt2(net, Path(folder) / "cpp.pt2")
+            for name, model in models.items():
+                timings[name] = run_cpp(
+                    program, model, inputs, Path(folder) / "io", options.repeats
+                )
     timings["inputs from the Scenario"] = measure(
         "inputs from the Scenario",
         lambda: model_inputs(scene_window(scenario, STEP, config), slice(0, 1)),
@@ -115,6 +135,51 @@ def main() -> None:
             "rows": percentiles,
         }
         Path(options.json).write_text(json.dumps(record, indent=2))
+
+
+def build_cpp(build: Path) -> Path:
+    """tests/cmake_predictor against the installed trajcore SDK and torch's libtorch."""
+    import trajcore
+
+    source = Path(__file__).resolve().parents[1] / "tests" / "cmake_predictor"
+    prefix = f"{trajcore.cmake_prefix_path};{torch.utils.cmake_prefix_path}"
+    configure = ["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"]
+    subprocess.run([*configure, f"-DCMAKE_PREFIX_PATH={prefix}"], check=True, capture_output=True)
+    subprocess.run(["cmake", "--build", str(build), "-j2"], check=True, capture_output=True)
+    return build / "predictor_run"
+
+
+NAMES = (
+    "agent_states",
+    "agent_valid",
+    "agent_type",
+    "agent_extent",
+    "lane_points",
+    "lane_point_valid",
+    "lane_attributes",
+)
+
+
+def run_cpp(
+    program: Path, model: Path, inputs: tuple[torch.Tensor, ...], folder: Path, repeats: int
+) -> Measurement:
+    """The program's own timings of trajcore::Predictor::run (inputs already in memory)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for name, tensor in zip(NAMES, inputs, strict=True):
+        array = tensor.numpy()
+        (array.astype(np.uint8) if array.dtype == np.bool_ else array).tofile(
+            folder / f"{name}.bin"
+        )
+        lines.append(" ".join([name, *map(str, array.shape)]))
+    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    # The same 2 intra-op threads as the Python side's torch.set_num_threads(2).
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    subprocess.run(
+        [str(program), str(model), str(folder), str(folder), str(repeats)], check=True, env=env
+    )
+    seconds = [float(v) / 1e3 for v in (folder / "timings.txt").read_text().split()]
+    return Measurement(f"C++ {model.suffix}", seconds)
 
 
 if __name__ == "__main__":

@@ -110,3 +110,31 @@ def test_errors(tmp_path: Path) -> None:
         predictor.predict(load_commonroad(sind, dt=0.5), 10)
     with pytest.raises(ValueError, match=r"6 inputs, expected 7"):
         predictor.run(*predictor.scene_inputs(s, 10)[0][:6])
+
+
+def test_predictions_feed_the_collision_engine() -> None:
+    """A Prediction is the agents layout check_collisions reads: a planner can use it as is."""
+    import trajcore
+    from trajcore.data import load_commonroad
+
+    s = load_commonroad(ngsim_root() / "2020a" / "USA_US101-23_1_T-1.xml")
+    t = 40
+    p = Predictor.load().predict(s, t)
+    present = np.flatnonzero(p.valid)
+    # An ego placed on an agent's current box, and one far away.
+    here = s.agent_states[present[0], t, :3]
+    f = p.trajectories.shape[2]
+    ego = np.zeros((2, f, 3), np.float32)
+    ego[0, :] = here
+    ego[1, :] = here + np.array([1000.0, 1000.0, 0.0])
+    result = trajcore.check_collisions(
+        ego,
+        np.array([4.5, 1.9], np.float32),
+        p.trajectories,
+        s.agent_extent.astype(np.float32),
+        p.probabilities,
+        p.valid,
+    )
+    assert result.collides[0].any() and not result.collides[1].any()
+    assert result.first_step[0] == 0 and result.first_step[1] == -1
+    assert result.collision_prob[0] > 0.99 and result.collision_prob[1] == 0

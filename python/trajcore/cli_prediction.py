@@ -76,8 +76,6 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
-    import torch
-
     from .models.evaluation import evaluate_prediction
     from .models.training import load_model, load_recordings
 
@@ -85,7 +83,7 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     net = None
     if args.model:
         net = load_model(args.model)
-        split = torch.load(args.model, map_location="cpu", weights_only=False).get("split")
+        split = _split(args.model)
         if split and not args.all:
             scenarios = [s for s in scenarios if s.name in set(split["test"])]
             if not scenarios:
@@ -115,6 +113,18 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _split(model: str) -> dict[str, list[str]] | None:
+    """The train / test scenario names a model file records (model.pt, .ts or .pt2)."""
+    import torch
+
+    from .models.export import read_metadata
+
+    if Path(model).suffix in (".ts", ".pt2"):
+        split: dict[str, list[str]] | None = read_metadata(model)["split"]
+        return split
+    return torch.load(model, map_location="cpu", weights_only=False).get("split")  # type: ignore[no-any-return]
+
+
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
     from .models.export import export_pt2, export_torchscript
     from .models.training import load_model
@@ -123,6 +133,11 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     out = Path(args.out)
     if out.suffix not in (".ts", ".pt2"):
         raise SystemExit(f"--out is {out}, expected a .ts (TorchScript) or .pt2 (AOTInductor) file")
-    written = export_pt2(net, out) if out.suffix == ".pt2" else export_torchscript(net, out)
+    split = _split(args.model)
+    written = (
+        export_pt2(net, out, split=split)
+        if out.suffix == ".pt2"
+        else export_torchscript(net, out, split=split)
+    )
     console.print(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
     return 0

@@ -1,7 +1,10 @@
 // Loads a predictor file with trajcore::Predictor and runs it on inputs written by the Python
 // test (tests/test_cpp_predictor.py): raw little-endian arrays named after the inputs, with
 // their shapes in shapes.txt ("name d0 d1 ..."). Writes trajectories.bin, probabilities.bin
-// and config.txt to the output folder.
+// and config.txt to the output folder. With a fourth argument R, the run is timed R more times
+// (after 10 warm-up calls) and the milliseconds of each go to timings.txt
+// (bench/bench_predictor.py).
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
@@ -49,8 +52,8 @@ void write(const std::string& path, const std::vector<T>& values) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: predictor_run MODEL INPUT_DIR OUTPUT_DIR\n";
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: predictor_run MODEL INPUT_DIR OUTPUT_DIR [REPEATS]\n";
     return 2;
   }
   const std::string model = argv[1], in = argv[2], out = argv[3];
@@ -86,6 +89,19 @@ int main(int argc, char** argv) {
     std::vector<float> probabilities(static_cast<size_t>(probability_shape.numel()));
     predictor.run(inputs, {{trajectories.data(), trajectory_shape, {}},
                            {probabilities.data(), probability_shape, {}}});
+    if (argc == 5) {
+      const trajcore::PredictorOutputs outputs{{trajectories.data(), trajectory_shape, {}},
+                                               {probabilities.data(), probability_shape, {}}};
+      for (int i = 0; i < 10; ++i) predictor.run(inputs, outputs);
+      std::ofstream timings(out + "/timings.txt");
+      for (int i = 0, n = std::stoi(argv[4]); i < n; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        predictor.run(inputs, outputs);
+        const std::chrono::duration<double, std::milli> took =
+            std::chrono::steady_clock::now() - start;
+        timings << took.count() << "\n";
+      }
+    }
     write(out + "/trajectories.bin", trajectories);
     write(out + "/probabilities.bin", probabilities);
   } catch (const trajcore::Error& e) {

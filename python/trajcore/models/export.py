@@ -39,22 +39,26 @@ def example_inputs(
     return states, valid, types, extent, points, point_valid, attributes
 
 
-def _metadata(net: MultimodalPredictor) -> str:
-    return json.dumps({"format": 1, "config": net.config.to_dict()})
+def _metadata(net: MultimodalPredictor, split: dict[str, list[str]] | None) -> str:
+    return json.dumps({"format": 1, "config": net.config.to_dict(), "split": split})
 
 
-def export_torchscript(net: MultimodalPredictor, path: str | Path) -> Path:
+def export_torchscript(
+    net: MultimodalPredictor, path: str | Path, *, split: dict[str, list[str]] | None = None
+) -> Path:
     """Traces the network (its forward has no data-dependent branches, so the trace holds for
     every input size) and saves it with its config."""
     net = net.eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch 2.13 marks torch.jit deprecated
         traced = torch.jit.trace(net, example_inputs(net.config), check_trace=False)  # type: ignore[no-untyped-call]
-        torch.jit.save(traced, str(path), _extra_files={CONFIG_NAME: _metadata(net)})
+        torch.jit.save(traced, str(path), _extra_files={CONFIG_NAME: _metadata(net, split)})
     return Path(path)
 
 
-def export_pt2(net: MultimodalPredictor, path: str | Path) -> Path:
+def export_pt2(
+    net: MultimodalPredictor, path: str | Path, *, split: dict[str, list[str]] | None = None
+) -> Path:
     """torch.export with dynamic scenes (1-64), agents (1-4096) and lane segments (0-16384),
     compiled by AOTInductor into a package, with the config added to the archive."""
     from torch.export import Dim
@@ -73,31 +77,39 @@ def export_pt2(net: MultimodalPredictor, path: str | Path) -> Path:
         warnings.simplefilter("ignore", FutureWarning)
         program = torch.export.export(net, example_inputs(net.config), dynamic_shapes=shapes)
         # The config rides in the package's metadata, which libtorch's loader hands to C++.
-        metadata = {"aot_inductor.metadata": {METADATA_KEY: _metadata(net)}}
+        metadata = {"aot_inductor.metadata": {METADATA_KEY: _metadata(net, split)}}
         written = torch._inductor.aoti_compile_and_package(
             program, package_path=str(path), inductor_configs=metadata
         )
     return Path(written)
 
 
-def read_config(path: str | Path) -> PredictorConfig:
-    """The network config stored in an exported file of either format."""
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """What an exported file of either format carries: "config" (the network's) and "split"
+    (the scenarios it was trained on and held out from, or None)."""
     path = Path(path)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
+                data = None
                 if name.endswith(f"extra/{CONFIG_NAME}"):  # TorchScript
-                    return _config(json.loads(archive.read(name)), path)
-                if name.endswith("wrapper_metadata.json"):  # AOTInductor
+                    data = json.loads(archive.read(name))
+                elif name.endswith("wrapper_metadata.json"):  # AOTInductor
                     metadata = json.loads(archive.read(name))
                     if METADATA_KEY in metadata:
-                        return _config(json.loads(metadata[METADATA_KEY]), path)
+                        data = json.loads(metadata[METADATA_KEY])
+                if data is not None:
+                    if data.get("format") != 1:
+                        raise ValueError(
+                            f"{path}: predictor format {data.get('format')!r}, expected 1"
+                        )
+                    return {"config": PredictorConfig(**data["config"]), "split": data.get("split")}
     raise ValueError(
         f"{path}: no {CONFIG_NAME} inside, expected a file written by trajcore's export"
     )
 
 
-def _config(data: dict[str, Any], path: Path) -> PredictorConfig:
-    if data.get("format") != 1:
-        raise ValueError(f"{path}: predictor format {data.get('format')!r}, expected 1")
-    return PredictorConfig(**data["config"])
+def read_config(path: str | Path) -> PredictorConfig:
+    """The network config stored in an exported file of either format."""
+    config: PredictorConfig = read_metadata(path)["config"]
+    return config

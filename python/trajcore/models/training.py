@@ -22,6 +22,7 @@ from ..data import (
     Scenario,
     WindowConfig,
     Windows,
+    load_argoverse2,
     load_commonroad,
     make_windows,
     smooth_scenario,
@@ -48,13 +49,20 @@ class TrainConfig:
 
 
 def load_recordings(data: str | Path, *, smooth_window: int = 7) -> list[Scenario]:
-    """Every CommonRoad scenario under ``data`` (solution files beside them are read as egos),
-    smoothed, in name order."""
+    """Every recording under ``data``, smoothed, in name order: CommonRoad scenarios (*.xml;
+    solution files beside them are read as egos) and Argoverse 2 scenarios (each
+    scenario_<id>.parquet with the log_map_archive_<id>.json beside it)."""
     root = Path(data)
     files = sorted(p for p in root.rglob("*.xml") if not p.name.endswith(".solution.xml"))
-    if not files:
-        raise ValueError(f"{root}: no CommonRoad .xml scenario under it")
     scenarios = [load_commonroad(p) for p in files]
+    for parquet in sorted(root.rglob("scenario_*.parquet")):
+        key = parquet.stem.removeprefix("scenario_")
+        maps = sorted(parquet.parent.glob(f"log_map_archive_{key}*.json"))
+        if not maps:
+            raise ValueError(f"{parquet}: no log_map_archive_{key}*.json beside it")
+        scenarios.append(load_argoverse2(parquet, maps[0]))
+    if not scenarios:
+        raise ValueError(f"{root}: no CommonRoad .xml or Argoverse 2 .parquet scenario under it")
     return [smooth_scenario(s, smooth_window) for s in sorted(scenarios, key=lambda s: s.name)]
 
 
