@@ -72,3 +72,38 @@ def test_real_ngsim_jitter_is_removed_without_moving_tracks() -> None:
     assert shift[raw.agent_valid].mean() < 0.01 and np.all(shift[~raw.agent_valid] == 0)
     with pytest.raises(ValueError, match=r"window is 4, expected an odd number of steps >= 3"):
         smooth_scenario(raw, 4)
+
+
+def test_resampling_keeps_recorded_steps_and_interpolates_between() -> None:
+    from trajcore.data import Scenario, resample_scenario
+
+    states = np.zeros((2, 4, 5))
+    states[0, :, 0] = [0.0, 5.0, 10.0, 15.0]  # 10 m/s at 0.5 s steps
+    states[0, :, 2] = [3.0, -3.0, -3.0, -3.0]  # across +-pi: the short way round
+    states[0, :, 3] = 10.0
+    valid = np.array([[True, True, True, True], [True, True, False, True]])
+    states[1, :, 1] = [1.0, 2.0, 0.0, 4.0]
+    s = Scenario(
+        name="r",
+        dt=0.5,
+        agent_id=("a", "b"),
+        agent_kind=("car", "car"),
+        agent_type=np.zeros(2, np.int32),
+        agent_extent=np.ones((2, 2)),
+        agent_states=states,
+        agent_valid=valid,
+    )
+    r = resample_scenario(s, 0.1)
+    assert r.steps == 16 and r.dt == 0.1
+    np.testing.assert_allclose(r.agent_states[0, :, 0], np.arange(16) * 1.0, atol=1e-12)
+    np.testing.assert_array_equal(r.agent_states[:, ::5][valid], states[valid])
+    assert r.agent_states[0, 2, 2] == pytest.approx(
+        (3.0 + 0.4 * (2 * np.pi - 6.0) + np.pi) % (2 * np.pi) - np.pi
+    )
+    assert abs(r.agent_states[0, 2, 2]) > 3.0  # the long way round would pass near 0.6
+    # Agent b: valid up to step 1 (0.5 s), not between 1 and 3, valid again at step 3 (1.5 s).
+    np.testing.assert_array_equal(r.agent_valid[1], [True] * 6 + [False] * 9 + [True])
+    np.testing.assert_allclose(r.agent_states[1, 1:5, 1], [1.2, 1.4, 1.6, 1.8])
+    assert np.all(r.agent_states[1, ~r.agent_valid[1]] == 0)
+    with pytest.raises(ValueError, match=r"dt is 0\.0, expected a positive number of seconds"):
+        resample_scenario(s, 0.0)

@@ -13,7 +13,7 @@ from rich.table import Table
 from . import _core, demo
 
 COMING = (
-    "the prediction model, closed-loop replay on real logs and the animated demo",
+    "closed-loop replay on real logs with the learned predictor and the animated demo",
     "the CUDA backend",
 )
 

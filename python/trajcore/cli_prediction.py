@@ -33,6 +33,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--all", action="store_true", help="every scenario, not only the model's test split"
     )
     e.add_argument("--json", help="also write the results to this file")
+    e.add_argument(
+        "--dt",
+        type=float,
+        help="the CommonRoad files' real time step where they state a wrong one (SinD: 0.5); "
+        "recordings on another step than the model's are interpolated to it",
+    )
     e.set_defaults(func=cmd_evaluate)
     x = sub.add_parser("export-predictor", help="write a trained model as TorchScript or .pt2")
     x.add_argument("--model", required=True, help="model.pt from `trajcore train`, or a .ts file")
@@ -79,10 +85,10 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     from .models.evaluation import evaluate_prediction
     from .models.training import load_model, load_recordings
 
-    scenarios = load_recordings(args.data)
-    net = None
-    if args.model:
-        net = load_model(args.model)
+    net = load_model(args.model) if args.model else None
+    step = net.config.dt if net is not None else 0.1
+    scenarios = load_recordings(args.data, dt=args.dt, resample_to=step)
+    if net is not None:
         split = _split(args.model)
         if split and not args.all:
             scenarios = [s for s in scenarios if s.name in set(split["test"])]

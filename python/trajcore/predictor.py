@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ class Predictor:
         from .models.export import read_config
 
         if path is None:
-            path = Path(str(resources.files("trajcore.models") / "default" / DEFAULT_MODEL))
+            path = Path(__file__).parent / "models" / "default" / DEFAULT_MODEL
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such predictor file")

@@ -5,7 +5,7 @@ are imported only when a function needs them: ``pip install 'trajcore[data]'``."
 from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
 from .scenario import STATE_FIELDS, Scenario
-from .smoothing import smooth_scenario
+from .smoothing import resample_scenario, smooth_scenario
 from .windows import WindowConfig, Windows, lane_segments, make_windows, split_scenarios
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "load_argoverse2",
     "load_commonroad",
     "make_windows",
+    "resample_scenario",
     "smooth_scenario",
     "split_scenarios",
 ]

@@ -66,3 +66,43 @@ def smooth_scenario(scenario: Scenario, window: int = 7) -> Scenario:
     if ego is not None and scenario.ego_valid is not None:
         ego = smooth_track(ego, scenario.ego_valid, window, scenario.dt)
     return replace(scenario, agent_states=agents, ego_states=ego)
+
+
+def resample_scenario(scenario: Scenario, dt: float) -> Scenario:
+    """The scenario on steps of ``dt`` seconds over the same time span, every track linearly
+    interpolated between consecutive recorded steps (yaw along the shorter arc). A new step is
+    valid where both recorded steps around it are (or it falls on a recorded one)."""
+    if not (np.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt is {dt}, expected a positive number of seconds")
+    span = (scenario.steps - 1) * scenario.dt
+    steps = int(np.floor(span / dt + 1e-9)) + 1
+    position = np.arange(steps) * dt / scenario.dt  # in recorded steps
+    below = np.minimum(np.floor(position + 1e-9).astype(np.int64), scenario.steps - 1)
+    above = np.minimum(below + 1, scenario.steps - 1)
+    weight = np.clip(position - below, 0.0, 1.0)
+    on_step = weight < 1e-9
+
+    def track(
+        states: NDArray[np.float64], valid: NDArray[np.bool_]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        a, b = states[..., below, :], states[..., above, :]
+        w = weight[:, None]
+        out = a + (b - a) * w
+        turn = (b[..., 2] - a[..., 2] + np.pi) % (2 * np.pi) - np.pi
+        out[..., 2] = (a[..., 2] + turn * weight + np.pi) % (2 * np.pi) - np.pi
+        ok = valid[..., below] & (valid[..., above] | on_step)
+        out[~ok] = 0.0
+        return out, ok
+
+    agents, agent_valid = track(scenario.agent_states, scenario.agent_valid)
+    ego, ego_valid = scenario.ego_states, scenario.ego_valid
+    if ego is not None and ego_valid is not None:
+        ego, ego_valid = track(ego, ego_valid)
+    return replace(
+        scenario,
+        dt=dt,
+        agent_states=agents,
+        agent_valid=agent_valid,
+        ego_states=ego,
+        ego_valid=ego_valid,
+    )

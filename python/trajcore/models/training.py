@@ -25,6 +25,7 @@ from ..data import (
     load_argoverse2,
     load_commonroad,
     make_windows,
+    resample_scenario,
     smooth_scenario,
     split_scenarios,
 )
@@ -48,13 +49,21 @@ class TrainConfig:
     model: PredictorConfig = field(default_factory=PredictorConfig)
 
 
-def load_recordings(data: str | Path, *, smooth_window: int = 7) -> list[Scenario]:
-    """Every recording under ``data``, smoothed, in name order: CommonRoad scenarios (*.xml;
-    solution files beside them are read as egos) and Argoverse 2 scenarios (each
-    scenario_<id>.parquet with the log_map_archive_<id>.json beside it)."""
+def load_recordings(
+    data: str | Path,
+    *,
+    smooth_window: int = 7,
+    dt: float | None = None,
+    resample_to: float | None = None,
+) -> list[Scenario]:
+    """Every recording under ``data``, in name order: CommonRoad scenarios (*.xml; solution
+    files beside them are read as egos) and Argoverse 2 scenarios (each scenario_<id>.parquet
+    with the log_map_archive_<id>.json beside it). ``dt`` overrides the CommonRoad files' stated
+    step (SinD: 0.5); ``resample_to`` interpolates recordings on another step to that one. Then
+    every track is smoothed."""
     root = Path(data)
     files = sorted(p for p in root.rglob("*.xml") if not p.name.endswith(".solution.xml"))
-    scenarios = [load_commonroad(p) for p in files]
+    scenarios = [load_commonroad(p, dt=dt) for p in files]
     for parquet in sorted(root.rglob("scenario_*.parquet")):
         key = parquet.stem.removeprefix("scenario_")
         maps = sorted(parquet.parent.glob(f"log_map_archive_{key}*.json"))
@@ -63,6 +72,11 @@ def load_recordings(data: str | Path, *, smooth_window: int = 7) -> list[Scenari
         scenarios.append(load_argoverse2(parquet, maps[0]))
     if not scenarios:
         raise ValueError(f"{root}: no CommonRoad .xml or Argoverse 2 .parquet scenario under it")
+    if resample_to is not None:
+        scenarios = [
+            s if math.isclose(s.dt, resample_to) else resample_scenario(s, resample_to)
+            for s in scenarios
+        ]
     return [smooth_scenario(s, smooth_window) for s in sorted(scenarios, key=lambda s: s.name)]
 
 
