@@ -138,3 +138,26 @@ def test_predictions_feed_the_collision_engine() -> None:
     assert result.collides[0].any() and not result.collides[1].any()
     assert result.first_step[0] == 0 and result.first_step[1] == -1
     assert result.collision_prob[0] > 0.99 and result.collision_prob[1] == 0
+
+
+def test_evaluating_sind_at_its_real_step(tmp_path: Path) -> None:
+    """SinD is read at 0.5 s (--dt) and interpolated to the model's 0.1 s: the model card's
+    SinD figures (where the NGSIM model loses to the baselines)."""
+    import json
+
+    from trajcore.cli import main
+
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the SinD evaluation reads the recordings")
+    report = tmp_path / "sind.json"
+    args = ["evaluate-prediction", "--data", str(root / "commonroad_sind"), "--dt", "0.5"]
+    assert main([*args, "--model", str(Predictor.load().path), "--all", "--json", str(report)]) == 0
+    results = json.loads(report.read_text())
+    assert len(results["scenarios"]) == 15
+    model, cv = results["results"]["model"], results["results"]["cv"]
+    assert model["targets"] == cv["targets"] == 10781
+    assert model["minADE"] == pytest.approx(1.278, abs=5e-4)
+    assert cv["minADE"] == pytest.approx(0.755, abs=5e-4)
+    with pytest.raises(ValueError, match=r"positions move 5\.0\d times the recorded speeds"):
+        main(["evaluate-prediction", "--data", str(root / "commonroad_sind")])
