@@ -32,6 +32,9 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "cmake_predictor"))
+from raw_inputs import write_inputs
+
 from harness import Measurement, machine, measure
 from trajcore.data import load_commonroad
 from trajcore.data.windows import scene_window
@@ -149,30 +152,11 @@ def build_cpp(build: Path) -> Path:
     return build / "predictor_run"
 
 
-NAMES = (
-    "agent_states",
-    "agent_valid",
-    "agent_type",
-    "agent_extent",
-    "lane_points",
-    "lane_point_valid",
-    "lane_attributes",
-)
-
-
 def run_cpp(
     program: Path, model: Path, inputs: tuple[torch.Tensor, ...], folder: Path, repeats: int
 ) -> Measurement:
     """The program's own timings of trajcore::Predictor::run (inputs already in memory)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for name, tensor in zip(NAMES, inputs, strict=True):
-        array = tensor.numpy()
-        (array.astype(np.uint8) if array.dtype == np.bool_ else array).tofile(
-            folder / f"{name}.bin"
-        )
-        lines.append(" ".join([name, *map(str, array.shape)]))
-    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    write_inputs(folder, inputs)
     # The same 2 intra-op threads as the Python side's torch.set_num_threads(2).
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
     subprocess.run(

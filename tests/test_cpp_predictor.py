@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +20,8 @@ from real_lanes import shared_data  # noqa: E402
 from trajcore.predictor import Predictor  # noqa: E402
 
 PROGRAM = Path(__file__).with_name("cmake_predictor")
-NAMES = (
-    "agent_states",
-    "agent_valid",
-    "agent_type",
-    "agent_extent",
-    "lane_points",
-    "lane_point_valid",
-    "lane_attributes",
-)
+sys.path.insert(0, str(PROGRAM))
+from raw_inputs import write_inputs  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +90,7 @@ def scenes() -> dict[str, tuple[torch.Tensor, ...]]:
 def run_cpp(
     program: Path, model: Path, inputs: tuple[torch.Tensor, ...], folder: Path
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for name, tensor in zip(NAMES, inputs, strict=True):
-        array = tensor.numpy()
-        array = array.astype(np.uint8) if array.dtype == np.bool_ else array
-        array.tofile(folder / f"{name}.bin")
-        lines.append(" ".join([name, *map(str, array.shape)]))
-    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    write_inputs(folder, inputs)
     done = subprocess.run(
         [str(program), str(model), str(folder), str(folder)], capture_output=True, text=True
     )
@@ -148,15 +135,7 @@ def test_cpp_errors(program: Path, files: dict[str, Path], tmp_path: Path) -> No
     inputs = list(scenes()["batch"])
     inputs[0] = inputs[0][:, :, 1:]  # one history step short
     folder = tmp_path / "short"
-    folder.mkdir()
-    lines = []
-    for name, tensor in zip(NAMES, inputs, strict=True):
-        array = tensor.numpy()
-        (array.astype(np.uint8) if array.dtype == np.bool_ else array).tofile(
-            folder / f"{name}.bin"
-        )
-        lines.append(" ".join([name, *map(str, array.shape)]))
-    (folder / "shapes.txt").write_text("\n".join(lines) + "\n")
+    write_inputs(folder, inputs)
     short = subprocess.run(
         [str(program), str(files["ts"]), str(folder), str(folder)], capture_output=True, text=True
     )

@@ -103,7 +103,7 @@ def load_argoverse2(
             track_id=track_id,
             kind=kind,
             agent_type=int(ARGOVERSE2_TYPES[kind]),
-            extent=ARGOVERSE2_EGO_EXTENT if track_id == ARGOVERSE2_EGO else tuple(extents[kind]),  # type: ignore[arg-type]
+            extent=ARGOVERSE2_EGO_EXTENT if track_id == ARGOVERSE2_EGO else extents[kind],
             steps=table["timestep"][rows].astype(np.int64),
             states=np.stack(
                 [
