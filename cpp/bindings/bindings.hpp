@@ -20,5 +20,6 @@ void bind_scoring(py::module_& m);
 void bind_planner(py::module_& m);
 void bind_track(py::module_& m);
 void bind_generators(py::module_& m);
+void bind_scene(py::module_& m);
 
 }  // namespace trajcore::bindings

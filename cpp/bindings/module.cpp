@@ -48,4 +48,5 @@ PYBIND11_MODULE(_core, m) {
   trajcore::bindings::bind_planner(m);
   trajcore::bindings::bind_track(m);
   trajcore::bindings::bind_generators(m);
+  trajcore::bindings::bind_scene(m);
 }

@@ -24,7 +24,10 @@ class ReferenceLine:
     """
 
     def __init__(self, points: Any, *, spacing: float = 0.5, smoothing: float = 1.0) -> None:
-        self._line = _core._ReferenceLine(points, float(spacing), float(smoothing))
+        #: The points and options it was built from (what a scene file stores).
+        self.source_points = np.array(points, np.float64)
+        self.spacing, self.smoothing = float(spacing), float(smoothing)
+        self._line = _core._ReferenceLine(points, self.spacing, self.smoothing)
 
     @property
     def length(self) -> float:

@@ -1,0 +1,513 @@
+"""Closed-loop replay of a recording: the ego (a logged vehicle, or the recording's own ego) is
+driven by the planner, re-planning every step (0.1 s) on the predictor's forecasts; its next state
+is its plan's next state, which the planner has tracked through the vehicle model. The other
+agents replay their logs, or, with ``reactive=True``, keep to their logged paths at IDM speeds
+behind whatever is ahead of them (trajcore.sim.idm). The driven ego and the logged human driving
+the same scenario are then scored with nuPlan's closed-loop score (trajcore.score, "nuplan_cls").
+
+One step is: scene frame -> predictor_window -> predictor -> Planner.plan -> advance, the same
+sequence the C++ vehicle program (examples/vehicle_app) runs on scene files; docs/replay.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..data.scenario import Scenario
+from ..data.windows import WindowConfig
+from ..generators import IdmParams
+from ..planner import Planner, PlanResult, PlanScene
+from ..reference_line import ReferenceLine
+from ..road_map import RoadMap
+from ..scoring import ScoreResult, score
+from .idm import IdmAgents
+from .scene import SceneFrame, predictor_window, segments_for, write_scene
+
+#: The sub-scores of nuPlan's closed-loop score in the replay's report.
+METRICS = (
+    "total",
+    "no_collision",
+    "drivable_area",
+    "driving_direction",
+    "making_progress",
+    "progress",
+    "ttc",
+    "comfort",
+    "speed_limit",
+)
+
+
+@dataclass(frozen=True)
+class DriveMetrics:
+    """nuPlan closed-loop metrics of one drive (the planner's or the logged human's)."""
+
+    #: METRICS name -> value (total: nuPlan's closed-loop score of the scenario).
+    scores: dict[str, float]
+    #: Agents the ego touched, and whether one of the contacts was at fault.
+    contacts: int
+    at_fault_collision: bool
+    progress_m: float
+    #: (S+1, 6) the driven states.
+    states: NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    scenario: str
+    #: The ego: "ego" (the recording's) or the logged agent's id.
+    ego: str
+    start: int
+    steps: int
+    dt: float
+    planner: DriveMetrics
+    human: DriveMetrics
+    #: Per step: the chosen candidate, its planner score, its plan (T+1, 6), cycle times (ms).
+    chosen: NDArray[np.int32]
+    chosen_total: NDArray[np.float32]
+    plans: NDArray[np.float32]
+    predict_ms: NDArray[np.float64]
+    plan_ms: NDArray[np.float64]
+    reactive: bool
+    #: The other agents over the replayed steps: their indices in the scenario, (M', S+1, 5)
+    #: states (logged, or moved by IDM) and (M', S+1) validity.
+    agent_index: NDArray[np.int64]
+    agent_states: NDArray[np.float64]
+    agent_valid: NDArray[np.bool_]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready record (no arrays)."""
+        return {
+            "scenario": self.scenario,
+            "ego": self.ego,
+            "start": self.start,
+            "steps": self.steps,
+            "reactive": self.reactive,
+            "planner": _metrics_record(self.planner),
+            "human": _metrics_record(self.human),
+            "predict_ms_p50": float(np.median(self.predict_ms)),
+            "plan_ms_p50": float(np.median(self.plan_ms)),
+        }
+
+
+def default_ego(scenario: Scenario) -> str:
+    """The recording's ego where it has one, else the logged vehicle that travels farthest in
+    its first unbroken run (a long, moving drive; ties: the earliest start, the lowest index)."""
+    if scenario.has_ego:
+        return "ego"
+    best, best_key = -1, (0.0, 0, 0)
+    for i in range(scenario.agent_count):
+        if scenario.agent_type[i] != 0:  # vehicles only
+            continue
+        first, length = _first_run(scenario.agent_valid[i])
+        if length < 2:
+            continue
+        xy = scenario.agent_states[i, first : first + length, :2]
+        travelled = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+        key = (travelled, -first, -i)
+        if key > best_key:
+            best, best_key = i, key
+    if best < 0:
+        raise ValueError(f"scenario {scenario.name!r} has no logged vehicle to drive as the ego")
+    return scenario.agent_id[best]
+
+
+def replay(
+    scenario: Scenario,
+    ego_id: str | None,
+    planner: Planner,
+    predictor: Any,
+    *,
+    reactive: bool = False,
+    idm: IdmParams | None = None,
+    max_steps: int | None = None,
+    scene_dir: str | Path | None = None,
+    on_step: Callable[[int, PlanResult], None] | None = None,
+) -> ReplayResult:
+    """Drive ``ego_id`` (an agent id of the recording, "ego" for the recording's ego, None for
+    :func:`default_ego`) through ``scenario`` from its first logged step to the end of that
+    unbroken run (at most ``max_steps`` steps). ``scene_dir`` writes each step's scene file
+    (scene_00000.trj, ...) for the vehicle program; ``on_step`` sees every plan."""
+    cfg = predictor.config
+    if not math.isclose(scenario.dt, cfg.dt, rel_tol=1e-6) or not math.isclose(
+        planner.dt, cfg.dt, rel_tol=1e-6
+    ):
+        raise ValueError(
+            f"scenario dt {scenario.dt:g} s, planner dt {planner.dt:g} s and predictor dt "
+            f"{cfg.dt:g} s must agree (resample the scenario: trajcore.data.resample_scenario)"
+        )
+    if planner.steps > cfg.future:
+        raise ValueError(
+            f"planner.steps is {planner.steps}, expected at most the predictor's {cfg.future} "
+            "predicted steps"
+        )
+    ego_id = default_ego(scenario) if ego_id is None else ego_id
+    world = _World.build(scenario, ego_id, reactive, idm or IdmParams())
+    road_map = scenario.road_map()
+    route, reference = _route(scenario, world, road_map)
+    segments = segments_for(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
+    window_cfg = WindowConfig(
+        dt=cfg.dt,
+        history=cfg.history,
+        future=0,
+        lane_points=cfg.lane_points,
+        lane_spacing=cfg.lane_spacing,
+    )
+    end = world.end if max_steps is None else min(world.end, world.start + max_steps)
+    if scene_dir is not None:
+        Path(scene_dir).mkdir(parents=True, exist_ok=True)
+    vehicle = planner.vehicle
+    chosen, totals, plans, predict_ms, plan_ms = [], [], [], [], []
+    for t in range(world.start, end):
+        frame = world.frame(t, cfg.history, segments, route, reference)
+        if scene_dir is not None:
+            write_scene(Path(scene_dir) / f"scene_{t - world.start:05d}.trj", frame)
+        begin = time.perf_counter()
+        agents, prob, valid = predict_frame(predictor, frame, window_cfg, planner.steps)
+        predict_ms.append((time.perf_counter() - begin) * 1e3)
+        result = planner.plan(
+            PlanScene(
+                ego_state=frame.ego_state,
+                agents=agents,
+                agent_extent=frame.agent_extent.astype(np.float32),
+                agent_type=frame.agent_type,
+                agent_prob=prob,
+                agent_valid=valid,
+                road_map=road_map,
+                reference_line=reference,
+                route_lanes=route.tolist() or None,
+            )
+        )
+        plan_ms.append(result.timings.total_ms)
+        chosen.append(result.chosen)
+        totals.append(float(result.scores.total[result.chosen]))
+        plans.append(np.array(result.trajectory, np.float32))
+        if on_step is not None:
+            on_step(t, result)
+        world.advance(t, np.array(result.trajectory[1], np.float32))
+    steps = end - world.start
+    window = slice(world.start, end + 1)
+    driven = np.array(world.ego_driven[window], np.float32)
+    human = _log_states(world.ego_log_states[window])
+    ego_vehicle = dataclasses.replace(
+        vehicle, length=float(world.ego_extent[0]), width=float(world.ego_extent[1])
+    )
+    common = dict(
+        params=ego_vehicle,
+        dt=scenario.dt,
+        road_map=road_map,
+        centerline=reference,
+        route_lanes=route.tolist() or None,
+        profile="nuplan_cls",
+    )
+    planner_metrics = _drive_metrics(driven, human, world, window, True, common)
+    human_metrics = _drive_metrics(human, human, world, window, False, common)
+    return ReplayResult(
+        scenario=scenario.name,
+        ego=ego_id,
+        start=world.start,
+        steps=steps,
+        dt=scenario.dt,
+        planner=planner_metrics,
+        human=human_metrics,
+        chosen=np.array(chosen, np.int32),
+        chosen_total=np.array(totals, np.float32),
+        plans=np.array(plans, np.float32).reshape(steps, planner.steps + 1, 6),
+        predict_ms=np.array(predict_ms),
+        plan_ms=np.array(plan_ms),
+        reactive=reactive,
+        agent_index=world.others,
+        agent_states=world.states[:, window].copy(),
+        agent_valid=world.valid[:, window].copy(),
+    )
+
+
+def predict_frame(
+    predictor: Any, frame: SceneFrame, config: WindowConfig, steps: int
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.bool_]]:
+    """The frame's agents as the planner takes them, predicted: :func:`planner_agents` of the
+    predictor's outputs on :func:`predictor_window`."""
+    import torch
+
+    window = predictor_window(frame, config)
+    inputs = [
+        torch.from_numpy(np.ascontiguousarray(window[key][None]))
+        for key in (
+            "states",
+            "valid",
+            "agent_type",
+            "agent_extent",
+            "lane_points",
+            "lane_point_valid",
+            "lane_attributes",
+        )
+    ]
+    inputs[2] = inputs[2].long()
+    trajectories, probabilities = predictor.run(*inputs)
+    return planner_agents(frame, window, trajectories.numpy()[0], probabilities.numpy()[0], steps)
+
+
+def planner_agents(
+    frame: SceneFrame,
+    window: dict[str, NDArray[Any]],
+    trajectories: NDArray[np.float32],
+    probabilities: NDArray[np.float32],
+    steps: int,
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.bool_]]:
+    """The predictor's outputs for ``window`` (trajectories (A, K, F, 3), probabilities (A, K))
+    as the planner's agents: (M, K, steps+1, 3) poses of the frame's agents (step 0: the current
+    pose), (M, K) probabilities (uniform for agents not predicted) and (M,) validity. The twin of
+    C++ trajcore::planner_agents."""
+    future = trajectories.shape[2]
+    if steps > future:
+        raise ValueError(f"steps is {steps}, expected at most the predictor's {future} steps")
+    m, k = frame.agent_count, probabilities.shape[-1]
+    out = np.zeros((m, k, steps + 1, 3), np.float32)
+    prob = np.full((m, k), 1.0 / k, np.float32)
+    valid = np.zeros(m, np.bool_)
+    for slot, index in enumerate(window["agent_index"]):
+        if 0 <= index < m:  # the ego (index m) is context only
+            out[index, :, 0] = frame.agent_history[index, -1, :3]
+            out[index, :, 1:] = trajectories[slot, :, :steps]
+            out[index, :, 1:, :2] += window["origin"]
+            prob[index] = probabilities[slot]
+            valid[index] = True
+    return out, prob, valid
+
+
+@dataclass
+class _World:
+    """The simulation's state: every agent's states on the scenario's steps (logged, or reactive
+    where IDM moved them) and the ego's log and driven states."""
+
+    scenario: Scenario
+    others: NDArray[np.int64]  # the scenario's agents that are not the ego
+    states: NDArray[np.float64]  # (M', T, 5)
+    valid: NDArray[np.bool_]  # (M', T)
+    ego_log_states: NDArray[np.float64]  # (T, 5)
+    ego_extent: NDArray[np.float64]
+    ego_history: NDArray[np.float64]  # (T, 5): the log before start, then driven
+    ego_history_valid: NDArray[np.bool_]  # (T,)
+    ego_driven: NDArray[np.float64]  # (T, 6)
+    start: int
+    end: int  # the last step of the ego's unbroken run
+    idm: IdmAgents | None
+
+    @classmethod
+    def build(cls, scenario: Scenario, ego_id: str, reactive: bool, idm: IdmParams) -> _World:
+        m = scenario.agent_count
+        if ego_id == "ego":
+            if not scenario.has_ego:
+                raise ValueError(f"scenario {scenario.name!r} has no recorded ego")
+            assert scenario.ego_states is not None and scenario.ego_valid is not None
+            assert scenario.ego_extent is not None
+            ego_states, ego_valid, extent = (
+                scenario.ego_states,
+                scenario.ego_valid,
+                scenario.ego_extent,
+            )
+            others = np.arange(m)
+        else:
+            if ego_id not in scenario.agent_id:
+                raise ValueError(
+                    f"ego_id is {ego_id!r}, expected 'ego' or an agent id of {scenario.name!r}"
+                )
+            index = scenario.agent_id.index(ego_id)
+            ego_states = scenario.agent_states[index]
+            ego_valid = scenario.agent_valid[index]
+            extent = scenario.agent_extent[index]
+            others = np.array([i for i in range(m) if i != index], np.int64)
+        start, length = _first_run(ego_valid)
+        if length < 2:
+            raise ValueError(
+                f"the ego {ego_id!r} of {scenario.name!r} is logged for {length} step(s), "
+                "expected at least 2"
+            )
+        t = scenario.steps
+        history = np.zeros((t, 5))
+        history[: start + 1] = ego_states[: start + 1]
+        history_valid = np.zeros(t, np.bool_)
+        history_valid[: start + 1] = ego_valid[: start + 1]
+        driven = np.zeros((t, 6))
+        driven[start] = _log_states(ego_states[start : start + 1])[0]
+        states = scenario.agent_states[others].copy()
+        valid = scenario.agent_valid[others].copy()
+        world = cls(
+            scenario,
+            others,
+            states,
+            valid,
+            ego_states,
+            np.asarray(extent, np.float64),
+            history,
+            history_valid,
+            driven,
+            start,
+            start + length - 1,
+            IdmAgents.from_log(states, valid, idm) if reactive else None,
+        )
+        if world.idm is not None:
+            for i in range(len(others)):  # agents already on the road join at their logged s
+                before = int(valid[i, :start].sum())
+                if valid[i, start]:
+                    world.idm.s[i] = world.idm.paths[i][before, 0]
+                    world.idm.v[i] = math.hypot(*states[i, start, 3:5])
+        return world
+
+    def frame(
+        self, t: int, history: int, segments: Any, route: NDArray[np.int32], reference: Any
+    ) -> SceneFrame:
+        rows = np.arange(t - history, t + 1)
+        inside = rows >= 0
+        rows = np.clip(rows, 0, None)
+        present = np.flatnonzero(self.valid[:, t])
+        agent_history = self.states[present][:, rows].copy()
+        agent_valid = self.valid[present][:, rows] & inside
+        agent_history[~agent_valid] = 0.0
+        ego_valid = self.ego_history_valid[rows] & inside
+        ego_history = self.ego_history[rows].copy()
+        ego_history[~ego_valid] = 0.0
+        s = self.scenario
+        return SceneFrame(
+            name=s.name,
+            step=t,
+            dt=s.dt,
+            ego_state=self.ego_driven[t].astype(np.float32),
+            ego_extent=self.ego_extent,
+            ego_history=ego_history,
+            ego_history_valid=ego_valid,
+            agent_index=self.others[present].astype(np.int32),
+            agent_history=agent_history,
+            agent_history_valid=agent_valid,
+            agent_type=s.agent_type[self.others[present]].astype(np.int32),
+            agent_extent=s.agent_extent[self.others[present]],
+            lanes=s.lanes,
+            drivable_areas=s.drivable_areas,
+            segment_points=segments[0],
+            segment_valid=segments[1],
+            segment_attributes=segments[2],
+            route_lanes=route,
+            reference_points=reference.source_points,
+            reference_spacing=reference.spacing,
+            reference_smoothing=reference.smoothing,
+        )
+
+    def advance(self, t: int, next_state: NDArray[np.float32]) -> None:
+        """The ego moves to ``next_state`` (its plan's next state); reactive agents follow."""
+        self.ego_driven[t + 1] = next_state
+        self.ego_history[t + 1] = ego_history_row(next_state)
+        self.ego_history_valid[t + 1] = True
+        if self.idm is None:
+            return
+        present = self.valid[:, t] & self.valid[:, t + 1]
+        speed = np.hypot(self.states[:, t, 3], self.states[:, t, 4])
+        others = np.column_stack([self.states[:, t, :3], speed])[self.valid[:, t]]
+        others = np.vstack([others, [*self.ego_driven[t, :3], self.ego_driven[t, 3]]])
+        extents = np.vstack(
+            [self.scenario.agent_extent[self.others][self.valid[:, t]], self.ego_extent]
+        )
+        self.idm.advance(
+            self.scenario.dt, present, self.scenario.agent_extent[self.others], others, extents
+        )
+        for i in np.flatnonzero(present):
+            x, y, yaw = self.idm.pose(int(i))
+            v = self.idm.v[i]
+            self.states[i, t + 1] = [x, y, yaw, v * math.cos(yaw), v * math.sin(yaw)]
+
+
+def ego_history_row(state: NDArray[np.float32]) -> NDArray[np.float64]:
+    """The ego's history entry (x, y, yaw, vx, vy) for a planner state (x, y, yaw, v, ...): the
+    velocity in double precision through the C library's cosine and sine, as the C++ program
+    computes it."""
+    x, y, yaw, v = (float(value) for value in state[:4])
+    return np.array([x, y, yaw, v * math.cos(yaw), v * math.sin(yaw)])
+
+
+def _first_run(valid: NDArray[np.bool_]) -> tuple[int, int]:
+    """(first valid step, length of the unbroken run from it); (-1, 0) if never valid."""
+    on = np.flatnonzero(valid)
+    if on.size == 0:
+        return -1, 0
+    first = int(on[0])
+    gaps = np.flatnonzero(~valid[first:])
+    return first, int(gaps[0]) if gaps.size else int(valid.size - first)
+
+
+def _log_states(log: NDArray[np.float64]) -> NDArray[np.float32]:
+    """Logged (x, y, yaw, vx, vy) as planner states (x, y, yaw, v, a, steering 0): v the
+    velocity along the heading, a its differences."""
+    v = log[:, 3] * np.cos(log[:, 2]) + log[:, 4] * np.sin(log[:, 2])
+    a = np.zeros_like(v)
+    out = np.zeros((len(log), 6), np.float32)
+    out[:, :3], out[:, 3], out[:, 4] = log[:, :3], v, a
+    return out
+
+
+def _route(
+    scenario: Scenario, world: _World, road_map: RoadMap
+) -> tuple[NDArray[np.int32], ReferenceLine]:
+    """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
+    (in order) and, as the reference line, the logged path itself (continuing straight beyond
+    its ends)."""
+    log = world.ego_log_states[world.start : world.end + 1]
+    kept = [log[0, :2]]
+    for xy in log[1:, :2]:
+        if math.dist(xy, kept[-1]) >= 0.5:
+            kept.append(xy)
+    if len(kept) < 2:  # a parked ego: a straight line along its heading
+        yaw = float(log[0, 2])
+        kept.append(log[0, :2] + 10.0 * np.array([math.cos(yaw), math.sin(yaw)]))
+    points = np.array(kept, np.float64)
+    lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
+    route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))
+    return np.array(route, np.int32), ReferenceLine(points, smoothing=2.0)
+
+
+def _drive_metrics(
+    states: NDArray[np.float32],
+    expert: NDArray[np.float32],
+    world: _World,
+    window: slice,
+    simulated: bool,
+    common: dict[str, Any],
+) -> DriveMetrics:
+    """nuPlan's closed-loop score of one drive against the agents it met: the simulated agents
+    for the planner, the logged ones for the human."""
+    scenario = world.scenario
+    agent_states = world.states if simulated else scenario.agent_states[world.others]
+    valid = world.valid[:, window]
+    agents = np.ascontiguousarray(agent_states[:, window, :3][:, None], dtype=np.float32)
+    result: ScoreResult = score(
+        states[None],
+        agents,
+        scenario.agent_extent[world.others].astype(np.float32),
+        scenario.agent_type[world.others].astype(np.int32),
+        agent_valid=np.ascontiguousarray(valid),
+        expert=expert,
+        **common,
+    )
+    values = {name: float(np.asarray(getattr(result, name)).reshape(-1)[0]) for name in METRICS}
+    types = np.asarray(result.collision_type).reshape(-1)
+    return DriveMetrics(
+        scores=values,
+        contacts=int((types >= 0).sum()),
+        at_fault_collision=values["no_collision"] < 1.0,
+        progress_m=float(np.asarray(result.progress_m).reshape(-1)[0]),
+        states=states,
+    )
+
+
+def _metrics_record(m: DriveMetrics) -> dict[str, Any]:
+    return {
+        **m.scores,
+        "contacts": m.contacts,
+        "at_fault_collision": m.at_fault_collision,
+        "progress_m": m.progress_m,
+    }
