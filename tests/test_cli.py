@@ -28,7 +28,7 @@ def test_demo_scene_results():
 
 
 def test_demo_command():
-    done = run_cli("demo", "--pairs", "20000", "--candidates", "64", "--agents", "16")
+    done = run_cli("engine-demo", "--pairs", "20000", "--candidates", "64", "--agents", "16")
     assert done.returncode == 0, done.stderr
     assert "cut-in car, right lane" in done.stdout and "yes" in done.stdout
     assert "M pairs/s" in done.stdout and "coming next" in done.stdout
@@ -86,5 +86,5 @@ def test_info_command():
 
 
 def test_bad_arguments_exit_with_usage():
-    done = run_cli("demo", "--pairs", "0")
+    done = run_cli("engine-demo", "--pairs", "0")
     assert done.returncode == 2 and "--pairs must be at least 1" in done.stderr

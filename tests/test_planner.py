@@ -73,6 +73,46 @@ def test_a_cycle_is_generate_then_score_then_the_best() -> None:
     assert r.timings.total_ms >= r.timings.generate_ms > 0
 
 
+def test_when_every_candidate_fails_the_least_bad_is_chosen() -> None:
+    """A wall of stopped cars across every lane 12 m ahead: no candidate escapes a collision, so
+    every total is 0. The planner flags the fallback and takes the candidate whose collision
+    comes latest (then the best gate sub-scores, the smallest offset, the lowest index), not
+    index 0."""
+    scene = stopped_car_scene()
+    T = 40
+    wall = np.zeros((3, 1, T + 1, 3), np.float32)
+    wall[:, 0, :, 0] = 14.0
+    wall[:, 0, :, 1] = np.array([0.0, 3.7, 7.4])[:, None]
+    scene = PlanScene(
+        ego_state=np.array([0, 3.7, 0, 12, 0, 0], np.float32),
+        agents=wall,
+        agent_extent=np.full((3, 2), [4.6, 3.7], np.float32),
+        agent_type=np.zeros(3, np.int32),
+        road_map=scene.road_map,
+        reference_line=scene.reference_line,
+    )
+    r = Planner().plan(scene)
+    total = np.asarray(r.scores.total)
+    assert (total == 0).all() and r.fallback
+    step = np.asarray(r.scores.collision_step)
+    latest = np.where(step < 0, np.iinfo(np.int32).max, step)
+    keys = [
+        (
+            latest[i],
+            r.scores.no_collision[i],
+            r.scores.drivable_area[i],
+            r.scores.driving_direction[i],
+            -abs(float(r.candidates.offsets[i])),
+            -i,
+        )
+        for i in range(len(total))
+    ]
+    assert r.chosen == max(range(len(total)), key=lambda i: keys[i])
+    assert r.chosen != 0 and r.reasons[r.chosen] == PlanReason.CHOSEN
+    assert abs(float(r.candidates.offsets[r.chosen])) <= 1.75
+    assert not Planner().plan(stopped_car_scene()).fallback
+
+
 def test_deadline_keeps_the_best_so_far() -> None:
     planner = Planner(chunk=48)
     r = planner.plan(stopped_car_scene(), deadline_ms=0.0)

@@ -13,7 +13,7 @@ import trajcore
 from real_lanes import shared_data
 from trajcore.data import load_commonroad, resample_scenario
 from trajcore.generators import IdmParams
-from trajcore.sim import default_ego, replay
+from trajcore.sim import default_ego, replay, replay_planner
 from trajcore.sim.idm import IdmAgents
 
 
@@ -30,7 +30,7 @@ def predictor() -> trajcore.Predictor:
 
 
 def planner() -> trajcore.Planner:
-    return trajcore.Planner(steps=40, dt=0.1, profile="trajcore_default")
+    return replay_planner()
 
 
 def test_replay_drives_the_ego_by_its_plans(predictor: trajcore.Predictor) -> None:
@@ -38,7 +38,8 @@ def test_replay_drives_the_ego_by_its_plans(predictor: trajcore.Predictor) -> No
     result = replay(s, None, planner(), predictor, max_steps=50)
     index = s.agent_id.index(result.ego)
     log = s.agent_states[index]
-    assert result.steps == 50 and result.start == int(np.flatnonzero(s.agent_valid[index])[0])
+    first = int(np.flatnonzero(s.agent_valid[index])[0])
+    assert result.steps == 50 and result.start == first + 20  # after 2 s of history
     driven = result.planner.states
     assert driven.shape == (51, 6)
     # Starts on the log, then each state is the previous plan's next state.

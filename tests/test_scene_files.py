@@ -130,7 +130,7 @@ def recorded_frames() -> list[SceneFrame]:
         for t in range(world.start, max(wanted) + 1):
             if t in wanted:
                 frames.append(world.frame(t, 20, segments, route, reference))
-            world.advance(t, _log_states(world.ego_log_states[t + 1 : t + 2])[0])
+            world.advance(t, _log_states(world.ego_log_states[t + 1 : t + 2], 0.1)[0])
     return frames
 
 

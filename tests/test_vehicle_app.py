@@ -18,7 +18,7 @@ import trajcore  # noqa: E402
 from real_lanes import shared_data  # noqa: E402
 from trajcore.data import load_argoverse2, load_commonroad, resample_scenario  # noqa: E402
 from trajcore.data.scenario import Scenario  # noqa: E402
-from trajcore.sim import read_arrays, replay  # noqa: E402
+from trajcore.sim import StepRecord, read_arrays, replay, replay_planner  # noqa: E402
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "vehicle_app"
 COLUMNS = (
@@ -81,12 +81,12 @@ def recordings() -> dict[str, Scenario]:
 def test_vehicle_app_equals_python_replay(app: Path, tmp_path: Path, name: str) -> None:
     scenario = recordings()[name]
     predictor = trajcore.Predictor.load()
-    planner = trajcore.Planner(steps=40, dt=0.1, profile="trajcore_default")
+    planner = replay_planner()
     scores: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
 
-    def keep(_: int, result: trajcore.PlanResult) -> None:
+    def keep(step: StepRecord) -> None:
         for c in COLUMNS:
-            scores[c].append(np.array(getattr(result.scores, c)))
+            scores[c].append(np.array(getattr(step.result.scores, c)))
 
     scenes = tmp_path / "scenes"
     python = replay(
@@ -115,7 +115,7 @@ def test_vehicle_app_equals_python_replay(app: Path, tmp_path: Path, name: str) 
 
 def test_vehicle_app_reports_a_truncated_scene(app: Path, tmp_path: Path) -> None:
     scenario = recordings()["ngsim"]
-    planner = trajcore.Planner(steps=40, dt=0.1, profile="trajcore_default")
+    planner = replay_planner()
     scenes = tmp_path / "scenes"
     replay(scenario, None, planner, trajcore.Predictor.load(), max_steps=3, scene_dir=scenes)
     second = scenes / "scene_00001.trj"

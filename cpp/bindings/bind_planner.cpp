@@ -66,6 +66,7 @@ py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents, py::
   py::dict d;
   d["chosen"] = r->chosen;
   d["deadline_reached"] = r->deadline_reached;
+  d["fallback"] = r->fallback;
   d["scored"] = r->scored;
   d["scores"] = score_result_dict(r->scores);
   d["reasons"] = to_numpy(r->reasons);

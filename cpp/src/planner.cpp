@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <tuple>
 
 #include "score_aggregate.hpp"
 #include "trajcore/error.hpp"
@@ -33,6 +35,24 @@ void size_like(Tensor<T>& whole, const Tensor<T>& part, int64_t total_rows) {
   Shape shape = part.shape();
   shape[0] = total_rows;
   if (!whole.defined() || whole.shape() != shape) whole.resize(shape);
+}
+
+// When every candidate scores 0 (each fails a gate), the least bad one: the latest first at-fault
+// collision (none is best), then the highest no-collision, drivable-area and driving-direction
+// sub-scores, then the smallest lateral offset (stay in the lane), then the lowest index (the
+// lattice orders target speeds upward, so this is the firmest braking of that offset).
+int32_t least_bad(const ScoreResult& s, const CandidateSet& c, int64_t scored) {
+  auto key = [&](int64_t i) {
+    const int32_t step = s.collision_step.data()[i];
+    return std::make_tuple(step < 0 ? std::numeric_limits<int32_t>::max() : step,
+                           s.no_collision.data()[i], s.drivable_area.data()[i],
+                           s.driving_direction.data()[i], -std::fabs(c.offsets.data()[i]));
+  };
+  int64_t best = 0;
+  for (int64_t i = 1; i < scored; ++i) {
+    if (key(i) > key(best)) best = i;
+  }
+  return static_cast<int32_t>(best);
 }
 
 PlanReason reason_of(const ScoreResult& s, int64_t i) {
@@ -190,6 +210,8 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
       r.chosen = static_cast<int32_t>(i);
     }
   }
+  r.fallback = r.scored > 0 && !(best > 0.0f);
+  if (r.fallback) r.chosen = least_bad(all, r.candidates, r.scored);
   for (int64_t i = 0; i < N; ++i) {
     r.reasons.data()[i] = static_cast<int32_t>(i >= r.scored   ? PlanReason::kNotScored
                                                : i == r.chosen ? PlanReason::kChosen

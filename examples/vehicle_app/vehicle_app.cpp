@@ -34,7 +34,8 @@ namespace {
 
 struct Options {
   std::string model, scene_dir, out;
-  int64_t steps = 40;
+  // The replay planner of trajcore.sim.replay_planner: 5 s, speeds 0-25 m/s, maneuvers 2-6 s.
+  int64_t steps = 50;
   std::string profile = "trajcore_default";
   bool open_loop = false, realtime = false;
 };
@@ -111,6 +112,9 @@ int run(const Options& o) {
   trajcore::PlannerConfig config;
   config.profile = trajcore::ScoringProfile::named(o.profile);
   config.steps = o.steps;
+  config.lattice.target_speeds.clear();
+  for (int i = 0; i <= 10; ++i) config.lattice.target_speeds.push_back(2.5 * i);
+  config.lattice.durations = {2.0, 3.0, 4.0, 5.0, 6.0};
   config.dt = pc.dt;
   trajcore::Planner planner(config);
 

@@ -1,5 +1,7 @@
-"""The trajcore command line: `trajcore demo`, `trajcore info`, `trajcore train`,
-`trajcore evaluate-prediction`."""
+"""The trajcore command line: `trajcore demo` (closed-loop replay, cli_demo.py), `trajcore
+engine-demo`, `trajcore info`, `trajcore evaluate` (fleet replay, cli_evaluate.py),
+`trajcore train`, `trajcore evaluate-prediction`, `trajcore export-predictor`
+(cli_prediction.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +14,15 @@ from rich.table import Table
 
 from . import _core, demo
 
-COMING = (
-    "closed-loop replay on real logs with the learned predictor and the animated demo",
-    "the CUDA backend",
-)
+COMING = ("the CUDA backend",)
 
 
-def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+def cmd_engine_demo(args: argparse.Namespace, console: Console) -> int:
     scene = demo.highway_snapshot()
     result = demo.run(scene, throughput_pairs=args.pairs)
-    table = Table(title="trajcore demo: highway snapshot, ego 4.8 x 1.95 m in the middle lane")
+    table = Table(
+        title="trajcore engine demo: highway snapshot, ego 4.8 x 1.95 m in the middle lane"
+    )
     table.add_column("agent")
     for column in ("x m", "y m", "size m"):
         table.add_column(column, justify="right")
@@ -91,7 +92,9 @@ def cmd_info(args: argparse.Namespace, console: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trajcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="run the built-in demo scene")
+    p_demo = sub.add_parser(
+        "engine-demo", help="the engine's building blocks on synthetic scenes, timed"
+    )
     p_demo.add_argument(
         "--pairs",
         type=int,
@@ -100,12 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_demo.add_argument("--candidates", type=int, default=1024, help="ego candidates (1024)")
     p_demo.add_argument("--agents", type=int, default=64, help="predicted agents (64)")
-    p_demo.set_defaults(func=cmd_demo)
+    p_demo.set_defaults(func=cmd_engine_demo)
     p_info = sub.add_parser("info", help="print version, build and device information")
     p_info.set_defaults(func=cmd_info)
-    from .cli_prediction import add_commands
+    from . import cli_demo, cli_prediction
 
-    add_commands(sub)
+    cli_demo.add_commands(sub)
+    cli_prediction.add_commands(sub)
     args = parser.parse_args(argv)
     for option in ("pairs", "candidates", "agents"):
         if getattr(args, option, 1) < 1:

@@ -87,6 +87,10 @@ class PlanResult:
     trajectory: Any
     #: Whether the deadline stopped scoring early (then only ``scored`` candidates competed).
     deadline_reached: bool
+    #: No candidate scored above 0: ``chosen`` is the least bad one (the latest first at-fault
+    #: collision, then the best gate sub-scores, the smallest lateral offset, the firmest
+    #: braking); docs/planner.md, "Select".
+    fallback: bool
     scored: int
     candidates: Candidates
     scores: ScoreResult
@@ -165,6 +169,7 @@ class Planner:
             chosen=int(d["chosen"]),
             trajectory=candidates.states[d["chosen"]],
             deadline_reached=bool(d["deadline_reached"]),
+            fallback=bool(d["fallback"]),
             scored=int(d["scored"]),
             candidates=candidates,
             scores=ScoreResult(**d["scores"]),

@@ -12,6 +12,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+#: The seven network inputs, as named in trajcore.sim.predictor_window's result.
+WINDOW_INPUTS = (
+    "states",
+    "valid",
+    "agent_type",
+    "agent_extent",
+    "lane_points",
+    "lane_point_valid",
+    "lane_attributes",
+)
+
 #: The model shipped in the wheel (trained on NGSIM; python/trajcore/models/default/MODEL_CARD.md).
 DEFAULT_MODEL = "predictor.ts"
 
@@ -77,6 +88,20 @@ class Predictor:
             )
         with torch.no_grad():
             return self._module(*inputs)  # type: ignore[no-any-return]
+
+    def predict_window(
+        self, window: dict[str, Any]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """(A, K, F, 3) trajectories and (A, K) probabilities for one scene's input arrays, as
+        trajcore.sim.predictor_window builds them (numpy in, numpy out)."""
+        import torch
+
+        inputs = [
+            torch.from_numpy(np.ascontiguousarray(window[key][None])) for key in WINDOW_INPUTS
+        ]
+        inputs[2] = inputs[2].long()
+        trajectories, probabilities = self.run(*inputs)
+        return trajectories.numpy()[0], probabilities.numpy()[0]
 
     def scene_inputs(self, scenario: Any, t: int) -> tuple[Any, Any]:
         """(the seven input tensors of one scene, the window they came from) for step t."""

@@ -4,7 +4,8 @@
 // plan(scene) generates the Frenet lattice of the configuration along the scene's reference line
 // from the ego state (trajcore/generators.hpp, tracked by the configured controller), scores the
 // candidates with the configured profile (trajcore/scoring.hpp) in chunks of `chunk`
-// candidates, and picks the highest total (the lowest index among equals). With a deadline, it
+// candidates, and picks the highest total (the lowest index among equals; when every total is 0,
+// the least bad candidate, flagging fallback). With a deadline, it
 // stops scoring once the deadline has passed after a chunk, aggregates what it scored and picks
 // among those, flagging deadline_reached. Every candidate gets the reason it was not chosen.
 //
@@ -85,6 +86,10 @@ struct PlanTimings {
 struct PlanResult {
   int32_t chosen = -1;  // candidate index
   bool deadline_reached = false;
+  // No candidate scored above 0 (each failed a gate): `chosen` is the least bad one, the latest
+  // first at-fault collision, then the best gate sub-scores, the smallest lateral offset and the
+  // firmest braking (docs/planner.md, "Select").
+  bool fallback = false;
   int64_t scored = 0;                  // candidates scored (all of them without a deadline)
   TensorView<const float> trajectory;  // (T+1, 6) the chosen candidate's states
   CandidateSet candidates;

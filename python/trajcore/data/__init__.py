@@ -4,6 +4,7 @@ are imported only when a function needs them: ``pip install 'trajcore[data]'``."
 
 from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
+from .recordings import load_recording, recording_files
 from .scenario import STATE_FIELDS, Scenario
 from .smoothing import resample_scenario, smooth_scenario
 from .windows import WindowConfig, Windows, lane_segments, make_windows, split_scenarios
@@ -19,7 +20,9 @@ __all__ = [
     "lane_segments",
     "load_argoverse2",
     "load_commonroad",
+    "load_recording",
     "make_windows",
+    "recording_files",
     "resample_scenario",
     "smooth_scenario",
     "split_scenarios",

@@ -22,11 +22,9 @@ from ..data import (
     Scenario,
     WindowConfig,
     Windows,
-    load_argoverse2,
-    load_commonroad,
+    load_recording,
     make_windows,
-    resample_scenario,
-    smooth_scenario,
+    recording_files,
     split_scenarios,
 )
 from .metrics import winner_takes_all_loss
@@ -61,23 +59,11 @@ def load_recordings(
     with the log_map_archive_<id>.json beside it). ``dt`` overrides the CommonRoad files' stated
     step (SinD: 0.5); ``resample_to`` interpolates recordings on another step to that one. Then
     every track is smoothed."""
-    root = Path(data)
-    files = sorted(p for p in root.rglob("*.xml") if not p.name.endswith(".solution.xml"))
-    scenarios = [load_commonroad(p, dt=dt) for p in files]
-    for parquet in sorted(root.rglob("scenario_*.parquet")):
-        key = parquet.stem.removeprefix("scenario_")
-        maps = sorted(parquet.parent.glob(f"log_map_archive_{key}*.json"))
-        if not maps:
-            raise ValueError(f"{parquet}: no log_map_archive_{key}*.json beside it")
-        scenarios.append(load_argoverse2(parquet, maps[0]))
-    if not scenarios:
-        raise ValueError(f"{root}: no CommonRoad .xml or Argoverse 2 .parquet scenario under it")
-    if resample_to is not None:
-        scenarios = [
-            s if math.isclose(s.dt, resample_to) else resample_scenario(s, resample_to)
-            for s in scenarios
-        ]
-    return [smooth_scenario(s, smooth_window) for s in sorted(scenarios, key=lambda s: s.name)]
+    scenarios = [
+        load_recording(p, dt=dt, resample_to=resample_to, smooth_window=smooth_window)
+        for p in recording_files(data)
+    ]
+    return sorted(scenarios, key=lambda s: s.name)
 
 
 def window_config(model: PredictorConfig, stride: int, future: int | None = None) -> WindowConfig:

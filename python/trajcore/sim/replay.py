@@ -24,9 +24,9 @@ from numpy.typing import NDArray
 from ..data.scenario import Scenario
 from ..data.windows import WindowConfig
 from ..generators import IdmParams
-from ..planner import Planner, PlanResult, PlanScene
+from ..planner import LatticeSettings, Planner, PlanResult, PlanScene
 from ..reference_line import ReferenceLine
-from ..road_map import RoadMap
+from ..road_map import Lane, RoadMap
 from ..scoring import ScoreResult, score
 from .idm import IdmAgents
 from .scene import SceneFrame, predictor_window, segments_for, write_scene
@@ -60,6 +60,19 @@ class DriveMetrics:
 
 
 @dataclass(frozen=True)
+class StepRecord:
+    """What one replay step saw and chose (``replay(on_step=...)`` receives each)."""
+
+    t: int
+    frame: SceneFrame
+    #: The planner's agents: (M, K, T+1, 3) predicted poses, (M, K) probabilities, (M,) valid.
+    agents: NDArray[np.float32]
+    agent_prob: NDArray[np.float32]
+    agent_valid: NDArray[np.bool_]
+    result: PlanResult
+
+
+@dataclass(frozen=True)
 class ReplayResult:
     scenario: str
     #: The ego: "ego" (the recording's) or the logged agent's id.
@@ -81,6 +94,8 @@ class ReplayResult:
     agent_index: NDArray[np.int64]
     agent_states: NDArray[np.float64]
     agent_valid: NDArray[np.bool_]
+    #: Indices of the recording's lanes left out of the map (see :func:`usable_lanes`).
+    dropped_lanes: tuple[int, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready record (no arrays)."""
@@ -92,9 +107,30 @@ class ReplayResult:
             "reactive": self.reactive,
             "planner": _metrics_record(self.planner),
             "human": _metrics_record(self.human),
+            "dropped_lanes": list(self.dropped_lanes),
             "predict_ms_p50": float(np.median(self.predict_ms)),
             "plan_ms_p50": float(np.median(self.plan_ms)),
         }
+
+
+#: The replay planner's lattice (examples/vehicle_app uses the same): target speeds 0-25 m/s
+#: every 2.5 m/s, maneuvers of 2-6 s, the default lateral offsets.
+REPLAY_LATTICE = LatticeSettings(
+    target_speeds=tuple(2.5 * i for i in range(11)), durations=(2.0, 3.0, 4.0, 5.0, 6.0)
+)
+
+
+def replay_planner(**overrides: Any) -> Planner:
+    """The planner replay, the demo and fleet evaluation drive with: the multimodal
+    ``trajcore_default`` profile over the predictor's whole 5 s horizon (50 steps of 0.1 s) and
+    :data:`REPLAY_LATTICE`. Keyword arguments override Planner's."""
+    settings: dict[str, Any] = {
+        "profile": "trajcore_default",
+        "lattice": REPLAY_LATTICE,
+        "steps": 50,
+        "dt": 0.1,
+    }
+    return Planner(**{**settings, **overrides})
 
 
 def default_ego(scenario: Scenario) -> str:
@@ -128,13 +164,20 @@ def replay(
     reactive: bool = False,
     idm: IdmParams | None = None,
     max_steps: int | None = None,
+    warmup: int | None = None,
     scene_dir: str | Path | None = None,
-    on_step: Callable[[int, PlanResult], None] | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
 ) -> ReplayResult:
     """Drive ``ego_id`` (an agent id of the recording, "ego" for the recording's ego, None for
-    :func:`default_ego`) through ``scenario`` from its first logged step to the end of that
-    unbroken run (at most ``max_steps`` steps). ``scene_dir`` writes each step's scene file
-    (scene_00000.trj, ...) for the vehicle program; ``on_step`` sees every plan."""
+    :func:`default_ego`) through ``scenario`` to the end of its first unbroken logged run (at
+    most ``max_steps`` steps), starting ``warmup`` steps into the run (default: the predictor's
+    history, 2 s, as nuPlan keeps history before a scenario; fewer when the run is short).
+    ``scene_dir`` writes each step's scene file (scene_00000.trj, ...) for the vehicle program;
+    ``on_step`` sees every step (:class:`StepRecord`).
+
+    ``predictor`` is a :class:`trajcore.Predictor` or anything with its ``config`` (history,
+    future, modes, dt, lane points and spacing) and ``predict_window`` (e.g.
+    :class:`trajcore.sim.ConstantVelocityPredictor`, which needs no torch)."""
     cfg = predictor.config
     if not math.isclose(scenario.dt, cfg.dt, rel_tol=1e-6) or not math.isclose(
         planner.dt, cfg.dt, rel_tol=1e-6
@@ -149,7 +192,11 @@ def replay(
             "predicted steps"
         )
     ego_id = default_ego(scenario) if ego_id is None else ego_id
-    world = _World.build(scenario, ego_id, reactive, idm or IdmParams())
+    lanes, dropped = usable_lanes(scenario.lanes)
+    scenario = dataclasses.replace(scenario, lanes=lanes)
+    world = _World.build(
+        scenario, ego_id, reactive, idm or IdmParams(), cfg.history if warmup is None else warmup
+    )
     road_map = scenario.road_map()
     route, reference = _route(scenario, world, road_map)
     segments = segments_for(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
@@ -190,12 +237,12 @@ def replay(
         totals.append(float(result.scores.total[result.chosen]))
         plans.append(np.array(result.trajectory, np.float32))
         if on_step is not None:
-            on_step(t, result)
+            on_step(StepRecord(t, frame, agents, prob, valid, result))
         world.advance(t, np.array(result.trajectory[1], np.float32))
     steps = end - world.start
     window = slice(world.start, end + 1)
     driven = np.array(world.ego_driven[window], np.float32)
-    human = _log_states(world.ego_log_states[window])
+    human = _log_states(world.ego_log_states[window], scenario.dt)
     ego_vehicle = dataclasses.replace(
         vehicle, length=float(world.ego_extent[0]), width=float(world.ego_extent[1])
     )
@@ -226,6 +273,7 @@ def replay(
         agent_index=world.others,
         agent_states=world.states[:, window].copy(),
         agent_valid=world.valid[:, window].copy(),
+        dropped_lanes=dropped,
     )
 
 
@@ -234,24 +282,9 @@ def predict_frame(
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.bool_]]:
     """The frame's agents as the planner takes them, predicted: :func:`planner_agents` of the
     predictor's outputs on :func:`predictor_window`."""
-    import torch
-
     window = predictor_window(frame, config)
-    inputs = [
-        torch.from_numpy(np.ascontiguousarray(window[key][None]))
-        for key in (
-            "states",
-            "valid",
-            "agent_type",
-            "agent_extent",
-            "lane_points",
-            "lane_point_valid",
-            "lane_attributes",
-        )
-    ]
-    inputs[2] = inputs[2].long()
-    trajectories, probabilities = predictor.run(*inputs)
-    return planner_agents(frame, window, trajectories.numpy()[0], probabilities.numpy()[0], steps)
+    trajectories, probabilities = predictor.predict_window(window)
+    return planner_agents(frame, window, trajectories, probabilities, steps)
 
 
 def planner_agents(
@@ -296,12 +329,15 @@ class _World:
     ego_history: NDArray[np.float64]  # (T, 5): the log before start, then driven
     ego_history_valid: NDArray[np.bool_]  # (T,)
     ego_driven: NDArray[np.float64]  # (T, 6)
-    start: int
+    first: int  # the first step of the ego's unbroken run
+    start: int  # the first planned step
     end: int  # the last step of the ego's unbroken run
     idm: IdmAgents | None
 
     @classmethod
-    def build(cls, scenario: Scenario, ego_id: str, reactive: bool, idm: IdmParams) -> _World:
+    def build(
+        cls, scenario: Scenario, ego_id: str, reactive: bool, idm: IdmParams, warmup: int = 0
+    ) -> _World:
         m = scenario.agent_count
         if ego_id == "ego":
             if not scenario.has_ego:
@@ -324,19 +360,23 @@ class _World:
             ego_valid = scenario.agent_valid[index]
             extent = scenario.agent_extent[index]
             others = np.array([i for i in range(m) if i != index], np.int64)
-        start, length = _first_run(ego_valid)
+        first, length = _first_run(ego_valid)
         if length < 2:
             raise ValueError(
                 f"the ego {ego_id!r} of {scenario.name!r} is logged for {length} step(s), "
                 "expected at least 2"
             )
+        # Planning starts once the predictor has its history (nuPlan keeps 2 s of history
+        # before a scenario's start), leaving at least one step to drive.
+        start = first + min(warmup, length - 2)
         t = scenario.steps
         history = np.zeros((t, 5))
         history[: start + 1] = ego_states[: start + 1]
         history_valid = np.zeros(t, np.bool_)
         history_valid[: start + 1] = ego_valid[: start + 1]
         driven = np.zeros((t, 6))
-        driven[start] = _log_states(ego_states[start : start + 1])[0]
+        run = _log_states(ego_states[first : first + length], scenario.dt)
+        driven[start] = run[start - first]
         states = scenario.agent_states[others].copy()
         valid = scenario.agent_valid[others].copy()
         world = cls(
@@ -349,8 +389,9 @@ class _World:
             history,
             history_valid,
             driven,
+            first,
             start,
-            start + length - 1,
+            first + length - 1,
             IdmAgents.from_log(states, valid, idm) if reactive else None,
         )
         if world.idm is not None:
@@ -422,6 +463,29 @@ class _World:
             self.states[i, t + 1] = [x, y, yaw, v * math.cos(yaw), v * math.sin(yaw)]
 
 
+def usable_lanes(lanes: tuple[Lane, ...]) -> tuple[tuple[Lane, ...], tuple[int, ...]]:
+    """The lanes a RoadMap accepts, and the indices of those it refuses (a lane whose polygon
+    crosses itself, as a few recorded NGSIM lanelets do): those are left out and successor
+    links to them dropped, so one bad lanelet does not stop a replay. ``replay`` reports them."""
+    keep: list[int] = []
+    for i, lane in enumerate(lanes):
+        try:
+            RoadMap([Lane(lane.centerline, lane.left, lane.right, lane.speed_limit)])
+        except ValueError:
+            continue
+        keep.append(i)
+    if len(keep) == len(lanes):
+        return lanes, ()
+    new_index = {old: new for new, old in enumerate(keep)}
+    kept = tuple(
+        dataclasses.replace(
+            lanes[i], successors=tuple(new_index[j] for j in lanes[i].successors if j in new_index)
+        )
+        for i in keep
+    )
+    return kept, tuple(i for i in range(len(lanes)) if i not in new_index)
+
+
 def ego_history_row(state: NDArray[np.float32]) -> NDArray[np.float64]:
     """The ego's history entry (x, y, yaw, vx, vy) for a planner state (x, y, yaw, v, ...): the
     velocity in double precision through the C library's cosine and sine, as the C++ program
@@ -440,11 +504,12 @@ def _first_run(valid: NDArray[np.bool_]) -> tuple[int, int]:
     return first, int(gaps[0]) if gaps.size else int(valid.size - first)
 
 
-def _log_states(log: NDArray[np.float64]) -> NDArray[np.float32]:
-    """Logged (x, y, yaw, vx, vy) as planner states (x, y, yaw, v, a, steering 0): v the
-    velocity along the heading, a its differences."""
-    v = log[:, 3] * np.cos(log[:, 2]) + log[:, 4] * np.sin(log[:, 2])
-    a = np.zeros_like(v)
+def _log_states(log: NDArray[np.float64], dt: float) -> NDArray[np.float32]:
+    """Logged (x, y, yaw, vx, vy) as planner states (x, y, yaw, v, a, steering 0): v the speed
+    (the velocity's magnitude: a car standing still whose log jitters backwards by a few cm/s is
+    standing still, and the planner's vehicle does not reverse), a its central differences."""
+    v = np.hypot(log[:, 3], log[:, 4])
+    a = np.gradient(v, dt) if len(v) > 1 else np.zeros_like(v)
     out = np.zeros((len(log), 6), np.float32)
     out[:, :3], out[:, 3], out[:, 4] = log[:, :3], v, a
     return out
@@ -454,16 +519,20 @@ def _route(
     scenario: Scenario, world: _World, road_map: RoadMap
 ) -> tuple[NDArray[np.int32], ReferenceLine]:
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
-    (in order) and, as the reference line, the logged path itself (continuing straight beyond
-    its ends)."""
-    log = world.ego_log_states[world.start : world.end + 1]
+    (in order) and, as the reference line, the logged path itself, extended 100 m straight
+    beyond its end (so progress past the log's last position still counts)."""
+    log = world.ego_log_states[world.first : world.end + 1]
     kept = [log[0, :2]]
     for xy in log[1:, :2]:
         if math.dist(xy, kept[-1]) >= 0.5:
             kept.append(xy)
-    if len(kept) < 2:  # a parked ego: a straight line along its heading
-        yaw = float(log[0, 2])
-        kept.append(log[0, :2] + 10.0 * np.array([math.cos(yaw), math.sin(yaw)]))
+    if len(kept) < 2:  # a parked ego: along its heading
+        yaw = float(log[-1, 2])
+        direction = np.array([math.cos(yaw), math.sin(yaw)])
+    else:
+        step = kept[-1] - kept[-2]
+        direction = step / np.hypot(*step)
+    kept.append(kept[-1] + 100.0 * direction)
     points = np.array(kept, np.float64)
     lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
     route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))

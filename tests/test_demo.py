@@ -1,0 +1,84 @@
+"""`trajcore demo`: the embedded highway in closed loop with the shipped predictor; its table is
+the replay's metrics, its files are real images; the procedural recording is what it claims."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import trajcore
+from trajcore.sim import ConstantVelocityPredictor, replay, replay_planner
+from trajcore.sim.highway import LANE_WIDTH, highway_merge_scenario
+
+
+def test_highway_recording_has_its_merge_and_cut_in() -> None:
+    s = highway_merge_scenario()
+    assert s.dt == 0.1 and s.steps == 101 and s.has_ego and s.agent_valid.all()
+    cut_in = s.agent_states[s.agent_id.index("cut_in")]
+    merger = s.agent_states[s.agent_id.index("merger")]
+    assert cut_in[0, 1] == pytest.approx(2 * LANE_WIDTH) and cut_in[-1, 1] == pytest.approx(
+        LANE_WIDTH
+    )
+    assert merger[0, 1] == pytest.approx(-LANE_WIDTH) and merger[-1, 1] == pytest.approx(0.0)
+    # Positions agree with the logged velocities (the loaders' time-step check).
+    for track in s.agent_states:
+        implied = np.diff(track[:, :2], axis=0) / s.dt
+        logged = (track[1:, 3:5] + track[:-1, 3:5]) / 2
+        assert np.abs(implied - logged).max() < 0.1
+    # Every vehicle stays on the map's lanes.
+    located = s.road_map().locate_lanes(s.agent_states[..., :3].astype(np.float32))
+    assert (np.asarray(located.lane) >= 0).all()
+    assert (
+        np.asarray(s.road_map().locate_lanes(s.ego_states[:, :3].astype(np.float32)).lane) >= 0
+    ).all()
+
+
+def test_demo_command_writes_its_table_and_files(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "trajcore.cli", "demo", "--out", str(tmp_path), "--max-steps", "30"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "trajcore_highway_merge" in out and "logged human" in out
+    # The table is the replay's own result.
+    result = replay(
+        highway_merge_scenario(), None, replay_planner(), trajcore.Predictor.load(), max_steps=30
+    )
+    total = f"{result.planner.scores['total']:.3f}"
+    assert any(
+        line.split("│")[1:3] == [" total              ", f" {total:>7} "]
+        for line in out.splitlines()
+        if "total" in line
+    )
+    assert f"{result.planner.progress_m:.1f}" in out
+    from PIL import Image
+
+    for name, frames in (("demo.png", 1), ("replay.png", 1), ("demo.gif", 15)):
+        with Image.open(tmp_path / name) as image:
+            assert image.size[0] > 500 and getattr(image, "n_frames", 1) == frames, name
+
+
+def test_constant_velocity_fallback_predicts_constant_velocity() -> None:
+    s = highway_merge_scenario()
+    steps = []
+    result = replay(
+        s, None, replay_planner(), ConstantVelocityPredictor(), max_steps=3, on_step=steps.append
+    )
+    assert result.steps == 3
+    step = steps[0]
+    now = step.frame.agent_history[:, -1]
+    expected = trajcore.propagate_agents(
+        np.column_stack([now[:, :3], np.hypot(now[:, 3], now[:, 4])]).astype(np.float32),
+        50,
+        0.1,
+        "cv",
+    )
+    # Heading and speed from the logged velocity: the same straight line, 5 s ahead.
+    assert step.agent_valid.all()
+    np.testing.assert_allclose(step.agents[:, 0, :, :2], expected[:, 0, :, :2], atol=0.05)
