@@ -106,9 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_demo.set_defaults(func=cmd_engine_demo)
     p_info = sub.add_parser("info", help="print version, build and device information")
     p_info.set_defaults(func=cmd_info)
-    from . import cli_demo, cli_prediction
+    from . import cli_demo, cli_evaluate, cli_prediction
 
     cli_demo.add_commands(sub)
+    cli_evaluate.add_commands(sub)
     cli_prediction.add_commands(sub)
     args = parser.parse_args(argv)
     for option in ("pairs", "candidates", "agents"):

@@ -33,6 +33,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--reactive", action="store_true", help="agents react to the ego (IDM)")
     p.add_argument("--no-animation", action="store_true", help="skip the GIF")
     p.add_argument("--max-steps", type=int, help="replay at most this many steps")
+    p.add_argument(
+        "--scenes", help="also write each step's scene file here (for examples/vehicle_app)"
+    )
     p.set_defaults(func=cmd_demo)
 
 

@@ -96,6 +96,9 @@ class ReplayResult:
     agent_valid: NDArray[np.bool_]
     #: Indices of the recording's lanes left out of the map (see :func:`usable_lanes`).
     dropped_lanes: tuple[int, ...] = ()
+    #: The ego's logged acceleration at the start (the drive starts with it limited to the
+    #: vehicle's range).
+    logged_acceleration: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready record (no arrays)."""
@@ -108,10 +111,14 @@ class ReplayResult:
             "planner": _metrics_record(self.planner),
             "human": _metrics_record(self.human),
             "dropped_lanes": list(self.dropped_lanes),
+            "logged_acceleration": self.logged_acceleration,
             "predict_ms_p50": float(np.median(self.predict_ms)),
             "plan_ms_p50": float(np.median(self.plan_ms)),
         }
 
+
+#: The fewest steps a replay drives (nuPlan's comfort estimates need at least 4 states).
+MIN_DRIVE_STEPS = 3
 
 #: The replay planner's lattice (examples/vehicle_app uses the same): target speeds 0-25 m/s
 #: every 2.5 m/s, maneuvers of 2-6 s, the default lateral offsets.
@@ -197,6 +204,13 @@ def replay(
     world = _World.build(
         scenario, ego_id, reactive, idm or IdmParams(), cfg.history if warmup is None else warmup
     )
+    # A log's acceleration is a difference of noisy speeds (NGSIM: up to 25 m/s^2); the
+    # vehicle starts with it limited to what it can do, and the summary keeps the logged value.
+    logged_acceleration = float(world.ego_driven[world.start, 4])
+    world.ego_driven[world.start, 4] = min(
+        max(logged_acceleration, -planner.vehicle.max_deceleration),
+        planner.vehicle.max_acceleration,
+    )
     road_map = scenario.road_map()
     route, reference = _route(scenario, world, road_map)
     segments = segments_for(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
@@ -274,6 +288,7 @@ def replay(
         agent_states=world.states[:, window].copy(),
         agent_valid=world.valid[:, window].copy(),
         dropped_lanes=dropped,
+        logged_acceleration=logged_acceleration,
     )
 
 
@@ -361,14 +376,15 @@ class _World:
             extent = scenario.agent_extent[index]
             others = np.array([i for i in range(m) if i != index], np.int64)
         first, length = _first_run(ego_valid)
-        if length < 2:
+        if length < MIN_DRIVE_STEPS + 1:
             raise ValueError(
-                f"the ego {ego_id!r} of {scenario.name!r} is logged for {length} step(s), "
-                "expected at least 2"
+                f"the ego {ego_id!r} of {scenario.name!r} is logged for {length} step(s) in a "
+                f"row, expected at least {MIN_DRIVE_STEPS + 1} (nuPlan's comfort metrics need "
+                f"{MIN_DRIVE_STEPS} steps driven)"
             )
         # Planning starts once the predictor has its history (nuPlan keeps 2 s of history
-        # before a scenario's start), leaving at least one step to drive.
-        start = first + min(warmup, length - 2)
+        # before a scenario's start), leaving at least MIN_DRIVE_STEPS steps to drive.
+        start = first + max(0, min(warmup, length - 1 - MIN_DRIVE_STEPS))
         t = scenario.steps
         history = np.zeros((t, 5))
         history[: start + 1] = ego_states[: start + 1]

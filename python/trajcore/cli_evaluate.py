@@ -1,0 +1,95 @@
+"""`trajcore evaluate --data DIR`: closed-loop replay of every recording in a folder (here or on
+Ray), a summary table of nuPlan's closed-loop metrics, planner against logged human, and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "evaluate", help="closed-loop replay of every recording in a folder: planner vs human"
+    )
+    p.add_argument("--data", required=True, help="folder of CommonRoad / Argoverse 2 recordings")
+    p.add_argument(
+        "--dt",
+        type=float,
+        help="the recordings' real time step where the files state a wrong one (SinD: 0.5)",
+    )
+    p.add_argument("--reactive", action="store_true", help="agents react to the ego (IDM)")
+    p.add_argument("--max-steps", type=int, help="replay at most this many steps per recording")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="spread the recordings over a Ray cluster ('local' starts one here)",
+    )
+    p.add_argument("--json", help="write every scenario's metrics and the summary here")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
+    from .data import recording_files
+    from .sim.fleet import evaluate_folder, summarize
+
+    total = len(recording_files(args.data))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("replaying", total=total)
+        results = evaluate_folder(
+            args.data,
+            dt=args.dt,
+            reactive=args.reactive,
+            max_steps=args.max_steps,
+            ray_address=args.ray,
+            progress=lambda r: bar.update(task, advance=1, description=Path(r["file"]).name),
+        )
+    summary = summarize(results)
+    table = Table(
+        title=f"{args.data}: {summary['replayed']} of {summary['scenarios']} recordings replayed "
+        f"in closed loop ({summary['steps']} steps, "
+        f"{'reactive' if args.reactive else 'logged'} agents), nuPlan metrics, mean"
+    )
+    table.add_column("metric")
+    table.add_column("planner", justify="right")
+    table.add_column("logged human", justify="right")
+    planner, human = summary["planner"], summary["human"]
+    for name in (
+        "total",
+        "no_collision",
+        "drivable_area",
+        "driving_direction",
+        "making_progress",
+        "progress",
+        "ttc",
+        "comfort",
+        "speed_limit",
+    ):
+        table.add_row(name.replace("_", " "), f"{planner[name]:.3f}", f"{human[name]:.3f}")
+    table.add_row(
+        "at-fault collisions (scenarios)",
+        str(planner["at_fault_collisions"]),
+        str(human["at_fault_collisions"]),
+    )
+    table.add_row("agents touched", str(planner["contacts"]), str(human["contacts"]))
+    table.add_row(
+        "distance driven (m)", f"{planner['progress_m']:.0f}", f"{human['progress_m']:.0f}"
+    )
+    console.print(table)
+    for failure in summary["failed"]:
+        console.print(f"[red]not replayed[/] {failure['file']}: {failure['error']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"summary": summary, "scenarios": results}, indent=1))
+        console.print(f"wrote {args.json}")
+    return 0
