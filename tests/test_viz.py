@@ -7,13 +7,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import trajcore  # noqa: E402
-from trajcore import viz  # noqa: E402
-from trajcore.sim import ConstantVelocityPredictor, replay, replay_planner  # noqa: E402
-from trajcore.sim.highway import highway_merge_scenario  # noqa: E402
+import trajcore
+from trajcore import viz
+from trajcore.sim import ConstantVelocityPredictor, replay, replay_planner
+from trajcore.sim.highway import highway_merge_scenario
 
 
 def test_boxes_are_trajcores_boxes(rng: np.random.Generator) -> None:
