@@ -25,7 +25,7 @@ py::tuple read_arrays_py(const std::string& path, const std::string& kind, uint3
   ArrayFile file;
   {
     py::gil_scoped_release nogil;
-    file = read_array_file(path, kind, version);
+    file = read_arrays(path, kind, version);
   }
   py::list entries;
   for (const auto& a : file.arrays) {
@@ -51,12 +51,12 @@ void write_arrays_py(
     file.arrays.push_back(std::move(a));
   }
   py::gil_scoped_release nogil;
-  write_array_file(path, file);
+  write_arrays(path, file);
 }
 
 py::dict scene_window_py(const std::string& path, int64_t max_agents, int64_t max_lane_segments,
                          double lane_radius) {
-  const Scene scene = read_scene(path);
+  const SceneFrame scene = read_scene(path);
   const PredictorWindow w =
       predictor_window(scene, WindowSpec{max_agents, max_lane_segments, lane_radius});
   const py::ssize_t a = w.agents, h1 = w.history + 1, l = w.segments, p = w.points_per_segment;

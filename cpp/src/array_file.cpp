@@ -169,7 +169,7 @@ bool ArrayFile::contains(const std::string& name) const {
   return false;
 }
 
-ArrayFile read_array_file(const std::string& path, const std::string& kind, uint32_t version) {
+ArrayFile read_arrays(const std::string& path, const std::string& kind, uint32_t version) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open the file");
   const std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
@@ -231,7 +231,7 @@ ArrayFile read_array_file(const std::string& path, const std::string& kind, uint
   return file;
 }
 
-void write_array_file(const std::string& path, const ArrayFile& file) {
+void write_arrays(const std::string& path, const ArrayFile& file) {
   std::vector<uint8_t> out(kMagic, kMagic + sizeof(kMagic));
   put<uint32_t>(out, kContainerVersion);
   put_text(out, file.kind);

@@ -12,7 +12,7 @@
 
 namespace trajcore {
 
-PredictorWindow predictor_window(const Scene& scene, const WindowSpec& spec) {
+PredictorWindow predictor_window(const SceneFrame& scene, const WindowSpec& spec) {
   const int64_t m = scene.agent_count, h1 = scene.history + 1, rows = m + 1;
   // The agents, then the ego as one more agent (a vehicle): row m.
   auto state = [&](int64_t row, int64_t k) -> const double* {
@@ -115,7 +115,7 @@ PredictorWindow predictor_window(const Scene& scene, const WindowSpec& spec) {
   return w;
 }
 
-PlannerAgents planner_agents(const Scene& scene, const PredictorWindow& window,
+PlannerAgents planner_agents(const SceneFrame& scene, const PredictorWindow& window,
                              const float* trajectories, const float* probabilities, int64_t modes,
                              int64_t future, int64_t steps) {
   if (steps > future) {

@@ -71,10 +71,10 @@ std::vector<std::vector<T>> split(const std::vector<T>& values, const std::vecto
 
 }  // namespace
 
-Scene read_scene(const std::string& path) {
-  const ArrayFile file = read_array_file(path, "scene", kSceneVersion);
+SceneFrame read_scene(const std::string& path) {
+  const ArrayFile file = read_arrays(path, "scene", kSceneVersion);
   const Entries e(file, path);
-  Scene s;
+  SceneFrame s;
   const auto name = e.get<uint8_t>("meta/name", {-1});
   s.name.assign(name.begin(), name.end());
   s.step = e.get<int64_t>("meta/step", {1})[0];
@@ -138,7 +138,7 @@ Scene read_scene(const std::string& path) {
   return s;
 }
 
-RoadMapSpec Scene::road_map_spec(double cell_size) const {
+RoadMapSpec SceneFrame::road_map_spec(double cell_size) const {
   auto view = [](const std::vector<double>& xy) {
     return TensorView<const double>{xy.data(), Shape{static_cast<int64_t>(xy.size() / 2), 2},
                                     Device{}};
@@ -153,7 +153,7 @@ RoadMapSpec Scene::road_map_spec(double cell_size) const {
   return spec;
 }
 
-ReferenceLine Scene::reference_line() const {
+ReferenceLine SceneFrame::reference_line() const {
   return ReferenceLine(
       TensorView<const double>{reference_points.data(),
                                Shape{static_cast<int64_t>(reference_points.size() / 2), 2},

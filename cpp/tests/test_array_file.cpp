@@ -43,8 +43,8 @@ trajcore::ArrayFile sample() {
 
 TEST(ArrayFile, RoundTrip) {
   const std::string path = temp_path("round_trip.trj");
-  trajcore::write_array_file(path, sample());
-  const trajcore::ArrayFile back = trajcore::read_array_file(path, "plans", 1);
+  trajcore::write_arrays(path, sample());
+  const trajcore::ArrayFile back = trajcore::read_arrays(path, "plans", 1);
   ASSERT_EQ(back.arrays.size(), 4u);
   EXPECT_EQ(back.at("x").values<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(back.at("x").shape, (std::vector<int64_t>{2, 3}));
@@ -61,18 +61,18 @@ TEST(ArrayFile, RoundTrip) {
 
 TEST(ArrayFile, BadFilesAreNamed) {
   const std::string path = temp_path("bad.trj");
-  trajcore::write_array_file(path, sample());
+  trajcore::write_arrays(path, sample());
   const std::vector<char> good = bytes_of(path);
-  EXPECT_THROWS_MESSAGE(trajcore::read_array_file(path, "plans", 2), trajcore::Error,
+  EXPECT_THROWS_MESSAGE(trajcore::read_arrays(path, "plans", 2), trajcore::Error,
                         path +
                             ": plans format version 1, expected 2 (written by another "
                             "trajcore release)");
-  EXPECT_THROWS_MESSAGE(trajcore::read_array_file(path, "scene", 1), trajcore::Error,
+  EXPECT_THROWS_MESSAGE(trajcore::read_arrays(path, "scene", 1), trajcore::Error,
                         path + ": a 'plans' file, expected a 'scene' file");
   for (size_t cut : {size_t(0), size_t(7), size_t(20), good.size() / 2, good.size() - 1}) {
     write_bytes(path, good, cut);
     try {
-      trajcore::read_array_file(path, "plans", 1);
+      trajcore::read_arrays(path, "plans", 1);
       ADD_FAILURE() << "a file cut at " << cut << " bytes was read";
     } catch (const trajcore::Error& e) {
       const std::string message = e.what();
@@ -86,7 +86,7 @@ TEST(ArrayFile, BadFilesAreNamed) {
   std::vector<char> flipped = good;
   flipped[good.size() - 30] ^= 0x40;  // inside the last arrays' data
   write_bytes(path, flipped, flipped.size());
-  EXPECT_THROWS_MESSAGE(trajcore::read_array_file(path, "plans", 1), trajcore::Error,
+  EXPECT_THROWS_MESSAGE(trajcore::read_arrays(path, "plans", 1), trajcore::Error,
                         path + ": damaged: the checksum does not match the contents");
   EXPECT_THROWS_MESSAGE(trajcore::read_scene(temp_path("none.trj")), trajcore::Error,
                         temp_path("none.trj") + ": cannot open the file");
@@ -96,7 +96,7 @@ TEST(ArrayFile, BadFilesAreNamed) {
 TEST(ArrayFile, WriterChecksByteCounts) {
   trajcore::ArrayFile f = sample();
   f.arrays[0].bytes.pop_back();
-  EXPECT_THROWS_MESSAGE(trajcore::write_array_file(temp_path("w.trj"), f), trajcore::Error,
+  EXPECT_THROWS_MESSAGE(trajcore::write_arrays(temp_path("w.trj"), f), trajcore::Error,
                         "array 'x' holds 23 bytes, expected 24 for its shape and dtype");
   EXPECT_THROWS_MESSAGE(trajcore::make_array("y", {2, 2}, std::vector<float>{1, 2, 3}),
                         trajcore::Error, "array 'y' has 3 values, expected 4 for its shape");

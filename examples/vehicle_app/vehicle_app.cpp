@@ -78,7 +78,7 @@ double percentile(std::vector<double> v, double q) {
 }
 
 // Whether two scenes share their map and route (so the RoadMap and ReferenceLine carry over).
-bool same_map(const trajcore::Scene& a, const trajcore::Scene& b) {
+bool same_map(const trajcore::SceneFrame& a, const trajcore::SceneFrame& b) {
   if (a.lanes.size() != b.lanes.size() || a.drivable_areas != b.drivable_areas ||
       a.reference_points != b.reference_points || a.reference_spacing != b.reference_spacing ||
       a.reference_smoothing != b.reference_smoothing) {
@@ -129,7 +129,7 @@ int run(const Options& o) {
   std::vector<std::vector<float>> scores(std::size(columns), std::vector<float>(cycles * n));
   std::vector<double> predict_ms(cycles), plan_ms(cycles), cycle_ms(cycles);
 
-  std::unique_ptr<trajcore::Scene> map_scene;
+  std::unique_ptr<trajcore::SceneFrame> map_scene;
   std::unique_ptr<trajcore::RoadMap> road_map;
   std::unique_ptr<trajcore::ReferenceLine> reference;
   std::array<float, 6> ego{};
@@ -140,7 +140,7 @@ int run(const Options& o) {
   auto next_tick = Clock::now();
   for (int64_t c = 0; c < cycles; ++c) {
     const auto cycle_start = Clock::now();
-    trajcore::Scene scene = trajcore::read_scene(files[c].string());
+    trajcore::SceneFrame scene = trajcore::read_scene(files[c].string());
     if (scene.history != pc.history) {
       throw trajcore::Error(files[c].string() + ": history of " + std::to_string(scene.history) +
                             " steps, the predictor reads " + std::to_string(pc.history));
@@ -155,7 +155,7 @@ int run(const Options& o) {
       scene.ego_history_valid = ego_history_valid;
     }
     if (!map_scene || !same_map(*map_scene, scene)) {
-      map_scene = std::make_unique<trajcore::Scene>(scene);
+      map_scene = std::make_unique<trajcore::SceneFrame>(scene);
       road_map = std::make_unique<trajcore::RoadMap>(map_scene->road_map_spec());
       reference = std::make_unique<trajcore::ReferenceLine>(map_scene->reference_line());
     }
@@ -235,7 +235,7 @@ int run(const Options& o) {
   out.arrays.push_back(trajcore::make_array("predict_ms", {cycles}, predict_ms));
   out.arrays.push_back(trajcore::make_array("plan_ms", {cycles}, plan_ms));
   out.arrays.push_back(trajcore::make_array("cycle_ms", {cycles}, cycle_ms));
-  trajcore::write_array_file(o.out, out);
+  trajcore::write_arrays(o.out, out);
 
   std::cout << "vehicle_app: " << cycles << " cycles of " << n << " candidates, "
             << (o.open_loop ? "open" : "closed") << " loop, profile " << o.profile << "\n"

@@ -46,11 +46,11 @@ struct ArrayFile {
 // schema version asked for, every length against the file's size (a truncated file names the
 // part it stops in), the end marker and the checksum. Throws trajcore::Error with the path and
 // the defect.
-ArrayFile read_array_file(const std::string& path, const std::string& kind, uint32_t version);
+ArrayFile read_arrays(const std::string& path, const std::string& kind, uint32_t version);
 
 // Writes `file` to `path` (written aside, then renamed over it). Throws trajcore::Error when an
 // array's byte count disagrees with its shape and dtype, or the file cannot be written.
-void write_array_file(const std::string& path, const ArrayFile& file);
+void write_arrays(const std::string& path, const ArrayFile& file);
 
 // An array of `shape` holding `values` (dtype from T: float, double, int32_t, int64_t,
 // uint8_t, bool).

@@ -39,7 +39,7 @@ struct PredictorWindow {
   std::vector<float> lane_attributes;     // (L, 3)
 };
 
-PredictorWindow predictor_window(const Scene& scene, const WindowSpec& spec = {});
+PredictorWindow predictor_window(const SceneFrame& scene, const WindowSpec& spec = {});
 
 // The scene's M agents over the planner's `steps`: poses (M, K, steps+1, 3) (step 0 the current
 // pose), probabilities (M, K) (uniform for agents not predicted) and validity (M).
@@ -51,7 +51,7 @@ struct PlannerAgents {
 
 // trajectories (A, K, F, 3) and probabilities (A, K): the predictor's outputs for `window`
 // (batch 1). Throws trajcore::Error when steps > F.
-PlannerAgents planner_agents(const Scene& scene, const PredictorWindow& window,
+PlannerAgents planner_agents(const SceneFrame& scene, const PredictorWindow& window,
                              const float* trajectories, const float* probabilities, int64_t modes,
                              int64_t future, int64_t steps);
 

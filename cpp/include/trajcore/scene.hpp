@@ -25,7 +25,7 @@ struct SceneLane {
   bool in_intersection = false;
 };
 
-struct Scene {
+struct SceneFrame {
   std::string name;
   int64_t step = 0;
   double dt = 0;
@@ -58,6 +58,6 @@ struct Scene {
 
 // Reads and checks a scene file; throws trajcore::Error naming the path and the defect (wrong
 // kind or version, truncated or damaged file, a missing entry, a wrong dtype or shape).
-Scene read_scene(const std::string& path);
+SceneFrame read_scene(const std::string& path);
 
 }  // namespace trajcore
