@@ -67,29 +67,16 @@ def metrics_table(title: str, rows: list[tuple[str, str, str]]) -> Table:
 
 
 def drive_rows(planner: Any, human: Any) -> list[tuple[str, str, str]]:
-    """Rows of nuPlan's closed-loop metrics of two DriveMetrics (or their JSON records)."""
+    """Rows of nuPlan's closed-loop metrics of two :class:`trajcore.sim.DriveMetrics`."""
+    from .sim.replay import METRICS
 
-    def get(d: Any, key: str) -> Any:
-        return d[key] if isinstance(d, dict) else getattr(d, key)
-
-    rows = []
-    for name in (
-        "total",
-        "no_collision",
-        "drivable_area",
-        "driving_direction",
-        "making_progress",
-        "progress",
-        "ttc",
-        "comfort",
-        "speed_limit",
-    ):
-        values = [s[name] if isinstance(s, dict) else s.scores[name] for s in (planner, human)]
-        rows.append((name.replace("_", " "), f"{values[0]:.3f}", f"{values[1]:.3f}"))
-    at_fault = ["yes" if get(s, "at_fault_collision") else "no" for s in (planner, human)]
+    rows = [
+        (name.replace("_", " "), f"{planner.scores[name]:.3f}", f"{human.scores[name]:.3f}")
+        for name in METRICS
+    ]
+    at_fault = ["yes" if d.at_fault_collision else "no" for d in (planner, human)]
     rows.append(("at-fault collision", at_fault[0], at_fault[1]))
-    metres = [f"{get(s, 'progress_m'):.1f}" for s in (planner, human)]
-    rows.append(("progress (m)", metres[0], metres[1]))
+    rows.append(("progress (m)", f"{planner.progress_m:.1f}", f"{human.progress_m:.1f}"))
     return rows
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,8 +33,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
+    from .cli_demo import metrics_table
     from .data import recording_files
     from .sim.fleet import evaluate_folder, summarize
+    from .sim.replay import METRICS
 
     total = len(recording_files(args.data))
     with Progress(
@@ -56,35 +57,26 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
             progress=lambda r: bar.update(task, advance=1, description=Path(r["file"]).name),
         )
     summary = summarize(results)
-    table = Table(
-        title=f"{args.data}: {summary['replayed']} of {summary['scenarios']} recordings replayed "
-        f"in closed loop ({summary['steps']} steps, "
-        f"{'reactive' if args.reactive else 'logged'} agents), nuPlan metrics, mean"
-    )
-    table.add_column("metric")
-    table.add_column("planner", justify="right")
-    table.add_column("logged human", justify="right")
     planner, human = summary["planner"], summary["human"]
-    for name in (
-        "total",
-        "no_collision",
-        "drivable_area",
-        "driving_direction",
-        "making_progress",
-        "progress",
-        "ttc",
-        "comfort",
-        "speed_limit",
-    ):
-        table.add_row(name.replace("_", " "), f"{planner[name]:.3f}", f"{human[name]:.3f}")
-    table.add_row(
-        "at-fault collisions (scenarios)",
-        str(planner["at_fault_collisions"]),
-        str(human["at_fault_collisions"]),
+    rows = [
+        (name.replace("_", " "), f"{planner[name]:.3f}", f"{human[name]:.3f}") for name in METRICS
+    ]
+    rows.append(
+        (
+            "at-fault collisions (scenarios)",
+            str(planner["at_fault_collisions"]),
+            str(human["at_fault_collisions"]),
+        )
     )
-    table.add_row("agents touched", str(planner["contacts"]), str(human["contacts"]))
-    table.add_row(
-        "distance driven (m)", f"{planner['progress_m']:.0f}", f"{human['progress_m']:.0f}"
+    rows.append(("agents touched", str(planner["contacts"]), str(human["contacts"])))
+    rows.append(
+        ("distance driven (m)", f"{planner['progress_m']:.0f}", f"{human['progress_m']:.0f}")
+    )
+    table = metrics_table(
+        f"{args.data}: {summary['replayed']} of {summary['scenarios']} recordings replayed in "
+        f"closed loop ({summary['steps']} steps, {'reactive' if args.reactive else 'logged'} "
+        "agents), nuPlan metrics, mean",
+        rows,
     )
     console.print(table)
     for failure in summary["failed"]:
