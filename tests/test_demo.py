@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import trajcore
-from trajcore.sim import ConstantVelocityPredictor, replay, replay_planner
+from trajcore.sim import ConstantVelocityPredictor, read_scene, replay, replay_planner
 from trajcore.sim.highway import LANE_WIDTH, highway_merge_scenario
 
 
@@ -39,7 +39,18 @@ def test_highway_recording_has_its_merge_and_cut_in() -> None:
 
 def test_demo_command_writes_its_table_and_files(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "trajcore.cli", "demo", "--out", str(tmp_path), "--max-steps", "30"],
+        [
+            sys.executable,
+            "-m",
+            "trajcore.cli",
+            "demo",
+            "--out",
+            str(tmp_path),
+            "--max-steps",
+            "30",
+            "--scenes",
+            str(tmp_path / "scenes"),
+        ],
         capture_output=True,
         text=True,
     )
@@ -57,6 +68,9 @@ def test_demo_command_writes_its_table_and_files(tmp_path: Path) -> None:
         if "total" in line
     )
     assert f"{result.planner.progress_m:.1f}" in out
+    scenes = sorted((tmp_path / "scenes").glob("scene_*.trj"))
+    assert len(scenes) == 30
+    assert read_scene(scenes[-1]).step == result.start + 29
     from PIL import Image
 
     for name, frames in (("demo.png", 1), ("replay.png", 1), ("demo.gif", 15)):

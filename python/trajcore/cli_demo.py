@@ -104,6 +104,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
         reactive=args.reactive,
         max_steps=args.max_steps,
         on_step=steps.append,
+        scene_dir=args.scenes,
     )
     fallback = sum(step.result.fallback for step in steps)
     console.print(
