@@ -3,6 +3,8 @@
 #include <pybind11/stl.h>
 
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "bindings.hpp"
@@ -31,7 +33,17 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
   return Planner(std::move(c));
 }
 
-py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents, py::handle agent_extent,
+// A Planner as Python sees it. plan() releases the GIL and the result lives in the Planner until
+// the next cycle, so calls on one object from several threads are serialised: each waits
+// (without the GIL) for the one before to finish and copy its result. Separate objects plan in
+// parallel.
+struct PyPlanner {
+  explicit PyPlanner(Planner p) : planner(std::move(p)) {}
+  Planner planner;
+  std::mutex busy;
+};
+
+py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::handle agent_extent,
                  py::handle agent_type, py::handle agent_prob, py::handle agent_valid,
                  py::handle ignored, py::handle route_lanes, const RoadMap& road_map,
                  const ReferenceLine& reference_line, double deadline_ms) {
@@ -59,9 +71,11 @@ py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents, py::
   scene.road_map = &road_map;
   scene.reference_line = &reference_line;
   const PlanResult* r;
+  std::unique_lock<std::mutex> lock(self.busy, std::defer_lock);
   {
-    py::gil_scoped_release nogil;
-    r = &planner.plan(scene, deadline_ms);
+    py::gil_scoped_release nogil;  // wait for the object without blocking other Python threads
+    lock.lock();
+    r = &self.planner.plan(scene, deadline_ms);
   }
   py::dict d;
   d["chosen"] = r->chosen;
@@ -93,11 +107,19 @@ py::dict plan_py(Planner& planner, py::handle ego_state, py::handle agents, py::
 }  // namespace
 
 void bind_planner(py::module_& m) {
-  py::class_<Planner>(m, "_Planner")
-      .def(py::init(&make_planner), py::arg("vehicle"), py::arg("tracker"), py::arg("profile"),
-           py::arg("lateral_offsets"), py::arg("target_speeds"), py::arg("durations"),
-           py::arg("steps"), py::arg("dt"), py::arg("chunk"))
-      .def_property_readonly("candidate_count", &Planner::candidate_count)
+  py::class_<PyPlanner>(m, "_Planner")
+      .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
+                       std::vector<double> offsets, std::vector<double> speeds,
+                       std::vector<double> durations, int64_t steps, double dt, int64_t chunk) {
+             return std::make_unique<PyPlanner>(
+                 make_planner(vehicle, tracker, profile, std::move(offsets), std::move(speeds),
+                              std::move(durations), steps, dt, chunk));
+           }),
+           py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
+           py::arg("target_speeds"), py::arg("durations"), py::arg("steps"), py::arg("dt"),
+           py::arg("chunk"))
+      .def_property_readonly("candidate_count",
+                             [](const PyPlanner& p) { return p.planner.candidate_count(); })
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
            py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
            py::arg("route_lanes"), py::arg("road_map"), py::arg("reference_line"),

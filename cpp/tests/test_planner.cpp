@@ -2,6 +2,7 @@
 // deadline stops scoring after the first chunk and says so.
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include "allocation_counter.hpp"
@@ -62,6 +63,36 @@ TEST(Planner, AvoidsAStoppedCarAndExplainsTheRest) {
   // The trajectory is the chosen candidate's states.
   EXPECT_EQ(r.trajectory.data, r.candidates.states.data() + r.chosen * 41 * 6);
   EXPECT_GT(r.timings.total_ms, 0.0);
+}
+
+// One Planner per thread, the map and reference line shared read-only: every thread's cycles
+// equal the single-threaded one bit for bit (the configuration docs/planner.md supports; the
+// sanitizer build runs this under ThreadSanitizer).
+TEST(Planner, SeparatePlannersOnEightThreadsAgreeWithOne) {
+  const Highway h(41);
+  trajcore::Planner reference(trajcore::PlannerConfig{});
+  const trajcore::PlanResult& expected = reference.plan(h.scene(41));
+  const int64_t n = reference.candidate_count();
+  std::vector<int> mismatches(8, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 8; ++k) {
+    threads.emplace_back([&, k] {
+      trajcore::Planner planner(trajcore::PlannerConfig{});
+      for (int cycle = 0; cycle < 5; ++cycle) {
+        const trajcore::PlanResult& r = planner.plan(h.scene(41));
+        bool same = r.chosen == expected.chosen;
+        for (int64_t i = 0; same && i < n; ++i) {
+          same = r.scores.total.data()[i] == expected.scores.total.data()[i];
+        }
+        for (int64_t i = 0; same && i < 41 * 6; ++i) {
+          same = r.trajectory.data[i] == expected.trajectory.data[i];
+        }
+        mismatches[k] += same ? 0 : 1;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(mismatches[k], 0) << "thread " << k;
 }
 
 TEST(Planner, WarmCyclesDoNotAllocate) {

@@ -102,6 +102,10 @@ class PlanResult:
 class Planner:
     """A planning loop's state: configuration and the C++ planner with its reused buffers.
 
+    Threads: one Planner may be shared by several threads; their ``plan`` calls run one at a
+    time (a lock; the GIL is free while waiting and planning). Separate Planners plan in
+    parallel. Results are identical either way (tests/test_concurrency.py).
+
     Args:
         vehicle: the ego (default: ``VehicleParams.passenger_car()``).
         profile: a scoring profile name or :class:`ScoringProfile`; ``profile_overrides``

@@ -12,6 +12,11 @@
 // After the first cycle (the warm-up) a cycle performs no heap allocation as long as the sizes
 // stay the same: the result, candidates and scoring buffers are reused (cpp/tests/test_planner.cpp
 // proves it with a counting allocator). The result is valid until the next plan().
+//
+// Threads: a Planner is one planning loop's state; plan() on one object must not run on two
+// threads at once (its buffers and result are shared). Use one Planner per thread; the RoadMap
+// and ReferenceLine may be shared, read-only. (Python's trajcore.Planner serialises calls on a
+// shared object with a lock.)
 #pragma once
 
 #include <cstdint>
