@@ -238,3 +238,37 @@ def test_lanes_without_successors_or_limits_round_trip(tmp_path: Path) -> None:
     window = _core._scene_predictor_window(str(tmp_path / "s.trj"), 128, 256, 60.0)
     assert window["agent_index"][0] == 0 and (window["agent_index"][1:] == -1).all()
     assert not window["lane_point_valid"].any()
+
+
+def test_entry_names_must_be_utf8_for_both_readers(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    """Found by tests/fuzz: the C++ reader took names Python cannot decode. Both now refuse
+    exactly the byte strings Python's UTF-8 decoder refuses."""
+    import zlib
+
+    from trajcore.sim.array_file import FOOTER, MAGIC
+
+    def file_named(name: bytes) -> bytes:
+        body = MAGIC + struct.pack("<I", 1) + struct.pack("<I", 4) + b"test"
+        body += struct.pack("<II", 1, 1) + struct.pack("<I", len(name)) + name
+        body += struct.pack("<BBq", 5, 1, 1) + b"\x07"
+        return body + struct.pack("<I", zlib.crc32(body)) + FOOTER
+
+    cases = [bytes(rng.integers(0, 256, rng.integers(1, 6)).astype(np.uint8)) for _ in range(3000)]
+    cases += [b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe0\x80\x80", b"\xc0\xaf", b"\xe2\x82"]
+    cases += ["é".encode(), "😀".encode(), b"\xf4\x8f\xbf\xbf"]
+    path = tmp_path / "named.trj"
+    for name in cases:
+        path.write_bytes(file_named(name))
+        try:
+            name.decode()
+            decodable = True
+        except UnicodeDecodeError:
+            decodable = False
+        for read in (read_arrays, cpp_read):
+            if decodable:
+                assert list(read(path, "test", 1)) == [name.decode()]
+            else:
+                with pytest.raises(ValueError, match="damaged: an entry name is not UTF-8"):
+                    read(path, "test", 1)

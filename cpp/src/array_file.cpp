@@ -33,6 +33,41 @@ uint32_t crc32(const uint8_t* data, size_t size) {
   return c ^ 0xFFFFFFFFu;
 }
 
+// Whether bytes are well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF), as Python's decoder requires.
+bool valid_utf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = p[i];
+    size_t extra;
+    unsigned low = 0x80, high = 0xBF;  // bounds of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + extra >= n) return false;  // the sequence runs past the end
+    for (size_t k = 1; k <= extra; ++k) {
+      const unsigned b = p[i + k];
+      if (k == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF)) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
 size_t item_size(ArrayDType dtype) {
   switch (dtype) {
     case ArrayDType::kFloat64:
@@ -101,7 +136,9 @@ class Reader {
     if (size > data_.size())
       throw Error(path_ + ": damaged: " + what + " claims " + std::to_string(size) + " bytes");
     const auto* p = take(size, what);
-    return std::string(reinterpret_cast<const char*>(p), size);
+    std::string text(reinterpret_cast<const char*>(p), size);
+    if (!valid_utf8(text)) throw Error(path_ + ": damaged: " + what + " is not UTF-8");
+    return text;
   }
   size_t offset() const { return offset_; }
 

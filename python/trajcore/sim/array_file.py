@@ -90,9 +90,13 @@ def read_arrays(path: str | Path, kind: str, version: int) -> dict[str, NDArray[
         if code not in DTYPES:
             raise ArrayFileError(f"{path}: entry {name!r} has dtype code {code}, expected 1-6")
         shape = struct.unpack(f"<{ndim}q", reader.take(8 * ndim, f"the shape of {name!r}"))
-        if any(n < 0 for n in shape):
-            raise ArrayFileError(f"{path}: entry {name!r} has shape {shape}, expected sizes >= 0")
-        count = int(np.prod(shape, dtype=np.int64))
+        count = 1
+        for d, n in enumerate(shape):  # as the C++ reader: no size beyond the file's bytes
+            if n < 0 or (n > 0 and count > len(data) // n):
+                raise ArrayFileError(
+                    f"{path}: entry {name!r} has an impossible size {n} in dimension {d}"
+                )
+            count *= n
         raw = reader.take(count * DTYPES[code].itemsize, f"the data of {name!r}")
         arrays[name] = np.frombuffer(raw, DTYPES[code]).reshape(shape).copy()
     body_end = reader.offset
