@@ -180,7 +180,7 @@ std::vector<T> NamedArray::values() const {
   if constexpr (std::is_same_v<T, bool>) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = bytes[i] != 0;
   } else {
-    std::memcpy(out.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
   }
   return out;
 }

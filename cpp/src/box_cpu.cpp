@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "box_backend.hpp"
+#include "cpu_clones.hpp"
 #include "parallel.hpp"
 #include "trajcore/box.hpp"
 #include "trajcore/detail/fast_sincos.hpp"
@@ -93,13 +94,8 @@ struct BoxBlock {
 };
 
 // Kernels over [begin, end), compiled once per instruction set and picked when the library loads
-// (GCC/Clang function multiversioning on x86-64). Built with -ffp-contract=off, so every version
-// computes bitwise the same results.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TRAJCORE_CPU_CLONES
-#endif
+// (TRAJCORE_CPU_CLONES, cpu_clones.hpp). Built with -ffp-contract=off, so every version computes
+// bitwise the same results.
 
 // Same-shape operands (the common case): consecutive boxes, no broadcast arithmetic.
 struct SameIndex {

@@ -21,6 +21,7 @@
 
 #include "aligned_vector.hpp"
 #include "collision_workspace.hpp"
+#include "cpu_clones.hpp"
 #include "parallel.hpp"
 #include "trajcore/detail/fast_sincos.hpp"
 #include "trajcore/detail/obb_math.hpp"
@@ -47,15 +48,8 @@ namespace {
 #define TRAJCORE_INLINE inline
 #endif
 
-// Compiled once per instruction set and chosen at load time; -ffp-contract=off keeps every
-// version's results bitwise equal.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define TRAJCORE_CPU_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TRAJCORE_CPU_CLONES
-#endif
-
+// Kernels marked TRAJCORE_CPU_CLONES (cpu_clones.hpp) are compiled once per instruction set and
+// chosen at load time; -ffp-contract=off keeps every version's results bitwise equal.
 constexpr int kWindow = 16;  // steps per window: one AVX-512 register of lanes
 // Each field row starts with a block of this many floats whose last slot holds step -1, so that
 // step 0, and so every window, starts on a cache line (rows are whole cache lines too).
@@ -621,9 +615,13 @@ bool prepared_from_same(const CollisionRequest& rq, const CollisionPlan& p,
   }
   const size_t poses = static_cast<size_t>(p.B * p.M * p.K * p.T1 * 3);
   const size_t valid = static_cast<size_t>(valid_count(p));
-  return std::memcmp(f.half.data(), ws.agent_half.data(), f.half.size() * sizeof(float)) == 0 &&
-         std::memcmp(f.agents.data(), rq.agents.data, poses * sizeof(float)) == 0 &&
-         (valid == 0 || std::memcmp(f.valid.data(), rq.agent_valid.data, valid) == 0);
+  // memcmp of zero bytes may still not be given null pointers (no agents: empty vectors).
+  auto same = [](const void* a, const void* b, size_t bytes) {
+    return bytes == 0 || std::memcmp(a, b, bytes) == 0;
+  };
+  return same(f.half.data(), ws.agent_half.data(), f.half.size() * sizeof(float)) &&
+         same(f.agents.data(), rq.agents.data, poses * sizeof(float)) &&
+         same(f.valid.data(), rq.agent_valid.data, valid);
 }
 
 void remember_prepared(const CollisionRequest& rq, const CollisionPlan& p,

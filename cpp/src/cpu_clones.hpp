@@ -3,8 +3,11 @@
 // clone (a helper left out of line would be compiled for the baseline only).
 #pragma once
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define TRAJCORE_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+// ThreadSanitizer builds go without: the clones' load-time resolvers run before the TSan runtime
+// is up, and instrumented resolvers crash the program (GCC 12).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+#define TRAJCORE_CPU_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define TRAJCORE_CPU_CLONES
 #endif
