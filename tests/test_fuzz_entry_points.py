@@ -5,7 +5,8 @@ at fault, or returns what the float64 brute-force reference computes. Inputs tha
 never raise, and invalid ones must never pass.
 
 CI runs TRAJCORE_FUZZ_EXAMPLES (default 10,000) examples per entry point, derandomised so a
-failure reproduces; a longer run: TRAJCORE_FUZZ_EXAMPLES=100000 pytest tests/test_fuzz_entry_points.py.
+failure reproduces; a longer run:
+TRAJCORE_FUZZ_EXAMPLES=100000 pytest tests/test_fuzz_entry_points.py.
 """
 
 from __future__ import annotations
