@@ -382,3 +382,39 @@ def test_argoverse2_damaged_files(tmp_path: Path) -> None:
     no_lanes.write_text(json.dumps({"drivable_areas": {}}))
     with pytest.raises(ValueError, match=r"no_lanes\.json: no 'lane_segments'"):
         load_argoverse2(parquet, no_lanes)
+
+
+def test_lanelet_neighbour_cycle_is_refused_not_hung(tmp_path: Path) -> None:
+    """Found by tests/fuzz: commonroad-io follows same-direction neighbours without end when
+    they form a cycle (it hangs on such a file); load_commonroad refuses the file first."""
+    import re
+    import subprocess
+    import sys
+
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the test edits a real NGSIM file")
+    text = next((root / "commonroad_ngsim").rglob("USA_Peach-4_8_T-1.xml")).read_text()
+    first = re.search(r'<lanelet id="(\d+)"', text)
+    assert first is not None
+    right = re.search(r'<adjacentRight drivingDir="same" ref="(\d+)"/>', text[first.start() :])
+    assert right is not None  # the first lanelet's right neighbour, in the same direction
+    start = text.index(f'<lanelet id="{right.group(1)}"')
+    end = text.index("</lanelet>", start)
+    block = re.sub(
+        r'<adjacentRight drivingDir="\w+" ref="\d+"/>',
+        f'<adjacentRight drivingDir="same" ref="{first.group(1)}"/>',
+        text[start:end],
+    )
+    path = tmp_path / "cycle.xml"
+    path.write_text(text[:start] + block + text[end:])
+    code = (
+        "import sys\nfrom trajcore.data import load_commonroad\n"
+        "try:\n    load_commonroad(sys.argv[1])\nexcept ValueError as e:\n    print(e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{path}: lanelet {first.group(1)}'s same-direction adjacentRight" in done.stdout
+    assert "lead back to lanelet" in done.stdout

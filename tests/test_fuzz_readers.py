@@ -51,7 +51,9 @@ def test_fuzz_target_finds_nothing(target: str, corpora: dict[str, Path], tmp_pa
             "-max_len=1000000",
             "-seed=1",
             f"-artifact_prefix={tmp_path}/",
+            "-timeout=30",  # an input that takes longer (a hang) is a finding
         ],
+        timeout=900,
         capture_output=True,
         text=True,
         env=env,

@@ -8,6 +8,7 @@ import math
 import warnings
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 
@@ -100,6 +101,7 @@ def _read(path: Path) -> tuple[Any, Any]:
     reader = _quiet_reader()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such CommonRoad file")
+    _check_adjacency(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -108,6 +110,33 @@ def _read(path: Path) -> tuple[Any, Any]:
         raise ValueError(
             f"{path}: not a readable CommonRoad scenario ({type(e).__name__}: {e})"
         ) from e
+
+
+def _check_adjacency(path: Path) -> None:
+    """Refuse lanelets whose same-direction neighbours lead back to themselves: commonroad-io
+    (2024.3 and 2026.1) follows those chains without end when it places traffic signs, so such a
+    file would hang the reader (found by tests/fuzz)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError):
+        return  # commonroad-io reports a file it cannot parse
+    neighbour: dict[str, dict[str, str]] = {"adjacentLeft": {}, "adjacentRight": {}}
+    for lanelet in root.iter("lanelet"):
+        for side, links in neighbour.items():
+            link = lanelet.find(side)
+            if link is not None and link.get("drivingDir") == "same" and link.get("ref"):
+                links[str(lanelet.get("id"))] = str(link.get("ref"))
+    for side, links in neighbour.items():
+        for start in links:
+            seen, current = {start}, links[start]
+            while current in links:
+                if current in seen:
+                    raise ValueError(
+                        f"{path}: lanelet {start}'s same-direction {side} neighbours lead back "
+                        f"to lanelet {current}, expected a chain that ends"
+                    )
+                seen.add(current)
+                current = links[current]
 
 
 def _extent(obstacle: Any, source: str) -> tuple[float, float]:
