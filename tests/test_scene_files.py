@@ -272,3 +272,30 @@ def test_entry_names_must_be_utf8_for_both_readers(
             else:
                 with pytest.raises(ValueError, match="damaged: an entry name is not UTF-8"):
                     read(path, "test", 1)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((1,) * 9, "has 9 dimensions, expected at most 8"),
+        ((0, 2**56, 2**56), "has an impossible size 72057594037927936 in dimension 1"),
+        ((3, 2**40), "has an impossible size 1099511627776 in dimension 1"),
+    ],
+)
+def test_impossible_shapes_are_refused_by_both_readers(
+    tmp_path: Path, shape: tuple[int, ...], message: str
+) -> None:
+    """Found by tests/fuzz: a 121-dimension entry and an empty entry with huge other dimensions
+    made numpy fail without naming the file while the C++ reader went on."""
+    import zlib
+
+    from trajcore.sim.array_file import FOOTER, MAGIC
+
+    body = MAGIC + struct.pack("<I", 1) + struct.pack("<I", 4) + b"test" + struct.pack("<II", 1, 1)
+    body += struct.pack("<I", 1) + b"x" + struct.pack("<BB", 5, len(shape))
+    body += struct.pack(f"<{len(shape)}q", *shape)
+    path = tmp_path / "shape.trj"
+    path.write_bytes(body + struct.pack("<I", zlib.crc32(body)) + FOOTER)
+    for read in (read_arrays, cpp_read):
+        with pytest.raises(ValueError, match=f"{path}: entry 'x' {message}"):
+            read(path, "test", 1)

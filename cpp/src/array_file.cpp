@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "trajcore/error.hpp"
+#include "trajcore/tensor.hpp"
 
 namespace trajcore {
 namespace {
@@ -240,11 +241,18 @@ ArrayFile read_arrays(const std::string& path, const std::string& kind, uint32_t
       throw Error(path + ": entry '" + a.name + "' has dtype code " + std::to_string(code) +
                   ", expected 1-6");
     }
+    if (ndim > kMaxRank) {
+      throw Error(path + ": entry '" + a.name + "' has " + std::to_string(ndim) +
+                  " dimensions, expected at most " + std::to_string(kMaxRank));
+    }
     a.dtype = static_cast<ArrayDType>(code);
     uint64_t elements = 1;
     for (int d = 0; d < ndim; ++d) {
       const auto n = r.scalar<int64_t>("the shape of '" + a.name + "'");
-      if (n < 0 || (n > 0 && elements > data.size() / static_cast<uint64_t>(n))) {
+      // No dimension, and no element count, beyond the file's byte count (an empty array's
+      // other dimensions included).
+      if (n < 0 || static_cast<uint64_t>(n) > data.size() ||
+          (n > 0 && elements > data.size() / static_cast<uint64_t>(n))) {
         throw Error(path + ": entry '" + a.name + "' has an impossible size " + std::to_string(n) +
                     " in dimension " + std::to_string(d));
       }
@@ -279,6 +287,10 @@ void write_arrays(const std::string& path, const ArrayFile& file) {
       throw Error("array '" + a.name + "' holds " + std::to_string(a.bytes.size()) +
                   " bytes, expected " + std::to_string(a.size() * item_size(a.dtype)) +
                   " for its shape and dtype");
+    }
+    if (a.shape.size() > static_cast<size_t>(kMaxRank)) {
+      throw Error("array '" + a.name + "' has " + std::to_string(a.shape.size()) +
+                  " dimensions, expected at most " + std::to_string(kMaxRank));
     }
     put_text(out, a.name);
     put<uint8_t>(out, static_cast<uint8_t>(a.dtype));

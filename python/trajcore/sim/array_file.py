@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 
 MAGIC = b"TRAJCORE"
 FOOTER = b"TEND"
+#: The most dimensions an entry may have (trajcore's arrays, C++ kMaxRank).
+MAX_RANK = 8
 #: Version of the container layout (not of the schemas stored in it).
 CONTAINER_VERSION = 1
 
@@ -46,6 +48,10 @@ def write_arrays(
         array = np.asarray(value)  # tobytes() below writes C order
         dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
         code = _CODES.get(np.dtype(dtype))
+        if array.ndim > MAX_RANK:
+            raise ValueError(
+                f"array {name!r} has {array.ndim} dimensions, expected at most {MAX_RANK}"
+            )
         if code is None:
             raise TypeError(
                 f"array {name!r} has dtype {array.dtype}, expected one of "
@@ -89,10 +95,16 @@ def read_arrays(path: str | Path, kind: str, version: int) -> dict[str, NDArray[
         code, ndim = struct.unpack("<BB", reader.take(2, f"the type of {name!r}"))
         if code not in DTYPES:
             raise ArrayFileError(f"{path}: entry {name!r} has dtype code {code}, expected 1-6")
+        if ndim > MAX_RANK:
+            raise ArrayFileError(
+                f"{path}: entry {name!r} has {ndim} dimensions, expected at most {MAX_RANK}"
+            )
         shape = struct.unpack(f"<{ndim}q", reader.take(8 * ndim, f"the shape of {name!r}"))
         count = 1
-        for d, n in enumerate(shape):  # as the C++ reader: no size beyond the file's bytes
-            if n < 0 or (n > 0 and count > len(data) // n):
+        # As the C++ reader: no dimension, and no element count, beyond the file's byte count
+        # (an empty array's other dimensions included).
+        for d, n in enumerate(shape):
+            if n < 0 or n > len(data) or (n > 0 and count > len(data) // n):
                 raise ArrayFileError(
                     f"{path}: entry {name!r} has an impossible size {n} in dimension {d}"
                 )
