@@ -5,7 +5,6 @@ installed torch's libtorch."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +14,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import trajcore  # noqa: E402
 from real_lanes import shared_data  # noqa: E402
+from torch_program import build_torch_program  # noqa: E402
 from trajcore.predictor import Predictor  # noqa: E402
 
 PROGRAM = Path(__file__).with_name("cmake_predictor")
@@ -26,29 +25,8 @@ from raw_inputs import write_inputs  # noqa: E402
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("cmake") is None or shutil.which("c++") is None:
-        pytest.fail("the C++ predictor test needs cmake and a C++ compiler on PATH")
     build = tmp_path_factory.mktemp("cpp_predictor") / "build"
-    prefix = f"{trajcore.cmake_prefix_path};{torch.utils.cmake_prefix_path}"
-    configure = subprocess.run(
-        [
-            "cmake",
-            "-S",
-            str(PROGRAM),
-            "-B",
-            str(build),
-            "-DCMAKE_BUILD_TYPE=Release",
-            f"-DCMAKE_PREFIX_PATH={prefix}",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert configure.returncode == 0, configure.stdout[-3000:] + configure.stderr[-3000:]
-    compile_ = subprocess.run(
-        ["cmake", "--build", str(build), "-j2"], capture_output=True, text=True
-    )
-    assert compile_.returncode == 0, compile_.stdout[-3000:] + compile_.stderr[-3000:]
-    return build / "predictor_run"
+    return build_torch_program(PROGRAM, build, "predictor_run")
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ import pytest
 from real_lanes import shared_data
 from trajcore import _core
 from trajcore.data import load_argoverse2, load_commonroad, resample_scenario
-from trajcore.data.windows import WindowConfig
+from trajcore.data.windows import WindowConfig, lane_segments
 from trajcore.road_map import Lane
 from trajcore.sim import read_arrays, read_scene, write_arrays, write_scene
 from trajcore.sim.array_file import DTYPES
 from trajcore.sim.replay import _log_states, _route, _World, ego_history_row
-from trajcore.sim.scene import SceneFrame, predictor_window, segments_for
+from trajcore.sim.scene import SceneFrame, predictor_window
 
 
 def cpp_read(path: Path, kind: str, version: int) -> dict[str, np.ndarray]:
@@ -125,7 +125,7 @@ def recorded_frames() -> list[SceneFrame]:
     for scenario in (ngsim, sind, av2):
         world = _World.build(scenario, default_ego(scenario), False, IdmParams())
         route, reference = _route(scenario, world, scenario.road_map())
-        segments = segments_for(scenario.lanes, 2.0, 10)
+        segments = lane_segments(scenario.lanes, 2.0, 10)
         wanted = {world.start, world.start + 5, (world.start + world.end) // 2}
         for t in range(world.start, max(wanted) + 1):
             if t in wanted:

@@ -5,7 +5,6 @@ candidate, trajectory and every candidate's scores agree bit for bit."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ torch = pytest.importorskip("torch")
 
 import trajcore  # noqa: E402
 from real_lanes import shared_data  # noqa: E402
+from torch_program import build_torch_program  # noqa: E402
 from trajcore.data import load_argoverse2, load_commonroad, resample_scenario  # noqa: E402
 from trajcore.data.scenario import Scenario  # noqa: E402
 from trajcore.sim import StepRecord, read_arrays, replay, replay_planner  # noqa: E402
@@ -36,25 +36,8 @@ COLUMNS = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("cmake") is None or shutil.which("c++") is None:
-        pytest.fail("the vehicle-app test needs cmake and a C++ compiler on PATH")
     build = tmp_path_factory.mktemp("vehicle_app") / "build"
-    prefix = f"{trajcore.cmake_prefix_path};{torch.utils.cmake_prefix_path}"
-    for command in (
-        [
-            "cmake",
-            "-S",
-            str(APP),
-            "-B",
-            str(build),
-            "-DCMAKE_BUILD_TYPE=Release",
-            f"-DCMAKE_PREFIX_PATH={prefix}",
-        ],
-        ["cmake", "--build", str(build), "-j2"],
-    ):
-        done = subprocess.run(command, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return build / "vehicle_app"
+    return build_torch_program(APP, build, "vehicle_app")
 
 
 def recordings() -> dict[str, Scenario]:

@@ -9,10 +9,11 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+from trajcore.data.windows import lane_segments
 from trajcore.generators import IdmParams
 from trajcore.sim.highway import highway_merge_scenario
 from trajcore.sim.replay import _route, _World, default_ego, usable_lanes
-from trajcore.sim.scene import segments_for, write_scene
+from trajcore.sim.scene import write_scene
 
 
 def scene_seeds(folder: Path, scenarios: list) -> None:  # type: ignore[type-arg]
@@ -22,7 +23,7 @@ def scene_seeds(folder: Path, scenarios: list) -> None:  # type: ignore[type-arg
         scenario = dataclasses.replace(scenario, lanes=lanes)
         world = _World.build(scenario, default_ego(scenario), False, IdmParams(), 5)
         route, reference = _route(scenario, world, scenario.road_map())
-        frame = world.frame(world.start, 20, segments_for(lanes, 2.0, 10), route, reference)
+        frame = world.frame(world.start, 20, lane_segments(lanes, 2.0, 10), route, reference)
         write_scene(folder / f"seed_{n}.trj", frame)
 
 

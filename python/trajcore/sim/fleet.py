@@ -115,10 +115,10 @@ def _run_on_ray(
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                index = pending.pop(ref)
-                results[index] = ray.get(ref)
+                record: dict[str, Any] = ray.get(ref)
+                results[pending.pop(ref)] = record
                 if progress is not None:
-                    progress(results[index])  # type: ignore[arg-type]
+                    progress(record)
         return [r for r in results if r is not None]
     finally:
         if started:

@@ -22,14 +22,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..data.scenario import Scenario
-from ..data.windows import WindowConfig
+from ..data.windows import WindowConfig, lane_segments
 from ..generators import IdmParams
 from ..planner import LatticeSettings, Planner, PlanResult, PlanScene
 from ..reference_line import ReferenceLine
 from ..road_map import Lane, RoadMap
 from ..scoring import ScoreResult, score
 from .idm import IdmAgents
-from .scene import SceneFrame, predictor_window, segments_for, write_scene
+from .scene import SceneFrame, predictor_window, write_scene
 
 #: The sub-scores of nuPlan's closed-loop score in the replay's report.
 METRICS = (
@@ -213,7 +213,7 @@ def replay(
     )
     road_map = scenario.road_map()
     route, reference = _route(scenario, world, road_map)
-    segments = segments_for(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
+    segments = lane_segments(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
     window_cfg = WindowConfig(
         dt=cfg.dt,
         history=cfg.history,

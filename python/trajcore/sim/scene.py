@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..data.windows import WindowConfig, _window, lane_segments
+from ..data.windows import WindowConfig, _window
 from ..road_map import Lane, RoadMap
 from .array_file import read_arrays, write_arrays
 
@@ -69,11 +69,6 @@ class SceneFrame:
 
     def road_map(self, *, cell_size: float = 2.0) -> RoadMap:
         return RoadMap(self.lanes, self.drivable_areas, cell_size=cell_size)
-
-
-def segments_for(lanes: tuple[Lane, ...], spacing: float, points: int) -> tuple[Any, Any, Any]:
-    """The predictor's lane layer of a map (cached by callers: it depends on the map only)."""
-    return lane_segments(lanes, spacing, points)
 
 
 def write_scene(path: str | Path, frame: SceneFrame) -> None:
