@@ -103,6 +103,7 @@ def reference_rollout(
     p: VehicleParams,
     dt: float,
     articulation0: float = 0.0,
+    substeps: int = 64,
 ) -> tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.float64]]:
     """One candidate: states (T+1, 6), saturation (T,), articulation (T+1,)."""
     T = controls.shape[0]
@@ -113,7 +114,7 @@ def reference_rollout(
     arts[0] = articulation0
     for k in range(T):
         states[k + 1], arts[k + 1], flags[k] = reference_step(
-            states[k], arts[k], float(controls[k, 0]), float(controls[k, 1]), p, dt
+            states[k], arts[k], float(controls[k, 0]), float(controls[k, 1]), p, dt, substeps
         )
     return states, flags, arts
 

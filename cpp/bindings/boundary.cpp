@@ -162,7 +162,16 @@ Array Array::import(py::handle obj, const char* name) {
     source = source.attr("detach")();  // same memory, no autograd history: read-only use
   }
 
-  auto dev = source.attr("__dlpack_device__")().cast<std::pair<int, int>>();
+  std::pair<int, int> dev;
+  try {
+    dev = source.attr("__dlpack_device__")().cast<std::pair<int, int>>();
+  } catch (py::error_already_set& e) {  // torch's meta device, for one, has no DLPack code
+    const std::string where =
+        py::hasattr(obj, "device") ? py::str(obj.attr("device")).cast<std::string>() : "?";
+    throw Error(std::string(name) + " is on device " + where +
+                ", expected cpu or cuda (__dlpack_device__ failed: " +
+                py::str(e.value()).cast<std::string>() + ")");
+  }
   py::object stream = py::none();
   if (dev.first == dlpack::kCUDA) {
     if (!TRAJCORE_WITH_CUDA) {

@@ -78,6 +78,9 @@ void comfort(TensorView<const float> states, double dt, const ComfortParams& p,
     throw Error("states has shape " + s.str() +
                 ", expected (..., T+1, S) with S >= 5 (x, y, yaw, v, a)");
   }
+  if (s.numel() == 0) {
+    throw Error("states is empty: shape " + s.str() + ", expected at least one trajectory");
+  }
   if (states.device.is_cuda())
     throw Error("states is on " + states.device.str() + ", expected a CPU array");
   if (!(dt > 0) || !std::isfinite(dt))
@@ -275,7 +278,7 @@ void extended_comfort(TensorView<const float> states, TensorView<const float> pr
     }
   }
   const int64_t n = T1 - shift;
-  if (n <= 0) {
+  if (n < 3) {  // too few shared steps for the polynomial-2 filters: nothing to compare
     std::fill(score.data, score.data + B * N, 1.0f);
     return;
   }

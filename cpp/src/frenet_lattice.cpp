@@ -104,14 +104,15 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
   const Shape scenes = detail::check_ego_state(rq.ego_state, rq.params);
   if (rq.reference_line == nullptr) throw Error("reference_line is null, expected a ReferenceLine");
   const double inf = std::numeric_limits<double>::infinity();
-  detail::check_values(rq.lateral_offsets, "lateral_offsets", -inf, false, inf);
-  detail::check_values(rq.target_speeds, "target_speeds", 0.0, false, inf);
+  detail::check_values(rq.lateral_offsets, "lateral_offsets", -detail::kMaxOffset, false,
+                       detail::kMaxOffset);
+  detail::check_values(rq.target_speeds, "target_speeds", 0.0, false, detail::kMaxSpeed);
   detail::check_values(rq.durations, "durations", 0.0, true, inf);
   if (!std::isfinite(rq.dt) || rq.dt <= 0) {
     throw Error("dt is " + std::to_string(rq.dt) + ", expected a finite number > 0 (s)");
   }
   if (rq.steps < 1) {
-    throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
+    throw Error("T (steps) is " + std::to_string(rq.steps) + ", expected at least 1");
   }
   validate(rq.tracker);
   const ReferenceLine& line = *rq.reference_line;

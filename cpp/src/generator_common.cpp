@@ -40,9 +40,11 @@ void check_values(const std::vector<double>& values, const char* name, double lo
     const double v = values[i];
     const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
     if (!ok) {
+      std::string range;
+      if (std::isfinite(lo)) range += std::string(lo_open ? " > " : " >= ") + value_str(lo);
+      if (std::isfinite(hi)) range += (range.empty() ? " <= " : " and <= ") + value_str(hi);
       throw Error(std::string(name) + "[" + std::to_string(i) + "] is " + value_str(v) +
-                  ", expected a finite number " + (lo_open ? "> " : ">= ") + value_str(lo) +
-                  (std::isfinite(hi) ? " and <= " + value_str(hi) : std::string()));
+                  ", expected a finite number" + range);
     }
   }
 }

@@ -9,6 +9,11 @@
 
 namespace trajcore::detail {
 
+// Bounds on the maneuvers a generator is asked for: far beyond any road, and small enough that
+// every reference stays finite in float32 (1e30 m/s would overflow, not fail).
+constexpr double kMaxOffset = 1000.0;  // m
+constexpr double kMaxSpeed = 1000.0;   // m/s
+
 // ego_state (B, 6) or (6), finite, within the vehicle's limits; returns B's shape (rank 0 or 1).
 Shape check_ego_state(TensorView<const float> ego_state, const VehicleParams& params);
 

@@ -114,7 +114,7 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
   const Shape scenes = detail::check_ego_state(rq.ego_state, rq.params);
   if (rq.centerline == nullptr) throw Error("centerline is null, expected a ReferenceLine");
   const double inf = std::numeric_limits<double>::infinity();
-  detail::check_values(rq.offsets, "offsets", -inf, false, inf);
+  detail::check_values(rq.offsets, "offsets", -detail::kMaxOffset, false, detail::kMaxOffset);
   detail::check_values(rq.speed_fractions, "speed_fractions", 0.0, true, inf);
   auto positive = [](double v, const char* name) {
     if (!std::isfinite(v) || v <= 0) {
@@ -122,6 +122,13 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
     }
   };
   positive(rq.speed_limit, "speed_limit");
+  for (size_t i = 0; i < rq.speed_fractions.size(); ++i) {
+    if (rq.speed_fractions[i] * rq.speed_limit > detail::kMaxSpeed) {
+      throw Error("speed_fractions[" + std::to_string(i) + "] times speed_limit is " +
+                  detail::value_str(rq.speed_fractions[i] * rq.speed_limit) +
+                  " m/s, expected a target speed <= " + detail::value_str(detail::kMaxSpeed));
+    }
+  }
   positive(rq.dt, "dt");
   positive(rq.idm.min_gap, "idm.min_gap");
   positive(rq.idm.max_acceleration, "idm.max_acceleration");
@@ -130,7 +137,9 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
   if (!std::isfinite(rq.idm.headway) || rq.idm.headway < 0) {
     throw Error("idm.headway is " + detail::value_str(rq.idm.headway) + ", expected >= 0");
   }
-  if (rq.steps < 1) throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
+  if (rq.steps < 1) {
+    throw Error("T (steps) is " + std::to_string(rq.steps) + ", expected at least 1");
+  }
   validate(rq.tracker);
   int64_t M = 0;
   if (rq.agent_poses.data != nullptr || rq.agent_poses.shape.rank() > 0) {
@@ -241,7 +250,9 @@ void pdm_proposals(const PdmProposalsRequest& rq, CandidateSet& result) {
   // Sized from the list lengths once ego_state and steps are known to be valid; the view
   // overload checks everything else.
   detail::check_ego_state(rq.ego_state, rq.params);
-  if (rq.steps < 1) throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
+  if (rq.steps < 1) {
+    throw Error("T (steps) is " + std::to_string(rq.steps) + ", expected at least 1");
+  }
   const int64_t n = int64_t(rq.offsets.size()) * int64_t(rq.speed_fractions.size());
   pdm_proposals(rq, detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
 }
