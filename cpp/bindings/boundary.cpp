@@ -21,13 +21,20 @@ constexpr const char* kLegacyName = "dltensor";
 std::string describe_dtype(const dlpack::DataType& t) {
   if (t.lanes != 1) return "a vector dtype with " + std::to_string(t.lanes) + " lanes";
   switch (t.code) {
-    case dlpack::kFloat: return "float" + std::to_string(t.bits);
-    case dlpack::kBfloat: return "bfloat" + std::to_string(t.bits);
-    case dlpack::kInt: return "int" + std::to_string(t.bits);
-    case dlpack::kUInt: return "uint" + std::to_string(t.bits);
-    case dlpack::kComplex: return "complex" + std::to_string(t.bits);
-    case dlpack::kBool: return "bool";
-    default: return "an unknown dtype (DLPack code " + std::to_string(t.code) + ")";
+    case dlpack::kFloat:
+      return "float" + std::to_string(t.bits);
+    case dlpack::kBfloat:
+      return "bfloat" + std::to_string(t.bits);
+    case dlpack::kInt:
+      return "int" + std::to_string(t.bits);
+    case dlpack::kUInt:
+      return "uint" + std::to_string(t.bits);
+    case dlpack::kComplex:
+      return "complex" + std::to_string(t.bits);
+    case dlpack::kBool:
+      return "bool";
+    default:
+      return "an unknown dtype (DLPack code " + std::to_string(t.code) + ")";
   }
 }
 
@@ -42,11 +49,16 @@ DType classify(const dlpack::DataType& t) {
 
 const char* dtype_label(DType d) {
   switch (d) {
-    case DType::kFloat32: return "float32";
-    case DType::kFloat64: return "float64";
-    case DType::kInt32: return "int32";
-    case DType::kBool: return "bool";
-    default: return "?";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kBool:
+      return "bool";
+    default:
+      return "?";
   }
 }
 
@@ -70,7 +82,10 @@ std::string type_name(py::handle obj) {
 // Torch's current stream on a CUDA device, as the integer DLPack and cudaStream_t agree on.
 intptr_t current_torch_stream(int device_index) {
   py::object torch = py::module_::import("torch");
-  return torch.attr("cuda").attr("current_stream")(device_index).attr("cuda_stream").cast<intptr_t>();
+  return torch.attr("cuda")
+      .attr("current_stream")(device_index)
+      .attr("cuda_stream")
+      .cast<intptr_t>();
 }
 
 // Calls obj.__dlpack__, asking for a versioned capsule first.
@@ -193,13 +208,13 @@ Array Array::import(py::handle obj, const char* name) {
   PyObject* cap = capsule.ptr();
   const dlpack::Tensor* t = nullptr;
   if (PyCapsule_IsValid(cap, kVersionedName)) {
-    a.versioned_ = static_cast<dlpack::ManagedTensorVersioned*>(PyCapsule_GetPointer(cap, kVersionedName));
+    a.versioned_ =
+        static_cast<dlpack::ManagedTensorVersioned*>(PyCapsule_GetPointer(cap, kVersionedName));
     PyCapsule_SetName(cap, "used_dltensor_versioned");  // ours now: its deleter is our job
     if (a.versioned_->version.major != dlpack::kMajorVersion) {
       const uint32_t major = a.versioned_->version.major;
       a.release();
-      throw Error(std::string(name) + " uses DLPack " + std::to_string(major) +
-                  ".x, expected 1.x");
+      throw Error(std::string(name) + " uses DLPack " + std::to_string(major) + ".x, expected 1.x");
     }
     a.read_only = (a.versioned_->flags & dlpack::kFlagReadOnly) != 0;
     t = &a.versioned_->dl_tensor;
@@ -211,9 +226,8 @@ Array Array::import(py::handle obj, const char* name) {
     type_error(std::string(name) + ".__dlpack__() returned no DLPack capsule");
   }
 
-  a.device = t->device.device_type == dlpack::kCUDA
-                 ? Device{DeviceType::kCUDA, t->device.device_id}
-                 : Device{DeviceType::kCPU, 0};
+  a.device = t->device.device_type == dlpack::kCUDA ? Device{DeviceType::kCUDA, t->device.device_id}
+                                                    : Device{DeviceType::kCPU, 0};
   a.dtype = classify(t->dtype);
   a.dtype_name = describe_dtype(t->dtype);
   if (t->ndim > kMaxRank) {
@@ -242,10 +256,12 @@ Array Call::input_floats(py::handle obj, const char* name) {
     // Converted once, by the array's own library (on the caller's stream for CUDA tensors).
     py::object converted;
     if (a.library == Library::kTorch) {
-      converted = a.object.attr("detach")().attr("to")(py::module_::import("torch").attr("float32"));
+      converted =
+          a.object.attr("detach")().attr("to")(py::module_::import("torch").attr("float32"));
     } else {
       py::object np = py::module_::import("numpy");
-      converted = np.attr("ascontiguousarray")(np.attr("from_dlpack")(a.object), np.attr("float32"));
+      converted =
+          np.attr("ascontiguousarray")(np.attr("from_dlpack")(a.object), np.attr("float32"));
     }
     Array f = Array::import(converted, name);
     f.object = a.object;  // report the caller's object, not the temporary
@@ -305,16 +321,22 @@ Array Call::optional_bools(py::handle obj, const char* name) {
 
 Array Call::output(py::handle out, const char* name, const Shape& shape, DType dtype) {
   if (out.is_none()) {
+    double bytes = dtype == DType::kFloat64 ? 8.0 : dtype == DType::kBool ? 1.0 : 4.0;
+    for (int d = 0; d < shape.rank(); ++d) bytes *= double(shape[d]);
+    check_fits_in_memory(bytes, "the result " + std::string(name) + " " + shape.str());
     py::list dims;
     for (int d = 0; d < shape.rank(); ++d) dims.append(shape[d]);
     py::object created;
     if (library_ == Library::kTorch) {
       py::object torch = py::module_::import("torch");
-      created = torch.attr("empty")(py::tuple(dims), py::arg("dtype") = torch.attr(dtype_label(dtype)),
-                                    py::arg("device") = reference_.attr("device"));
+      created =
+          torch.attr("empty")(py::tuple(dims), py::arg("dtype") = torch.attr(dtype_label(dtype)),
+                              py::arg("device") = reference_.attr("device"));
     } else {
       py::object np = py::module_::import("numpy");
-      created = np.attr("empty")(py::tuple(dims), py::arg("dtype") = np.attr(dtype == DType::kBool ? "bool_" : dtype_label(dtype)));
+      created = np.attr("empty")(
+          py::tuple(dims),
+          py::arg("dtype") = np.attr(dtype == DType::kBool ? "bool_" : dtype_label(dtype)));
     }
     return Array::import(created, name);
   }
@@ -324,7 +346,8 @@ Array Call::output(py::handle out, const char* name, const Shape& shape, DType d
   }
   Array o = Array::import(out, name);
   if (o.dtype != dtype) {
-    type_error(std::string(name) + " has dtype " + o.dtype_name + ", expected " + dtype_label(dtype));
+    type_error(std::string(name) + " has dtype " + o.dtype_name + ", expected " +
+               dtype_label(dtype));
   }
   if (o.read_only) throw Error(std::string(name) + " is read-only, expected a writable array");
   return o;

@@ -17,9 +17,14 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const trajcore::Error& e) {
-      PyErr_SetString(e.kind() == trajcore::ErrorKind::kInvalidType ? PyExc_TypeError
-                                                                     : PyExc_ValueError,
-                      e.what());
+      PyObject* type = e.kind() == trajcore::ErrorKind::kInvalidType   ? PyExc_TypeError
+                       : e.kind() == trajcore::ErrorKind::kOutOfMemory ? PyExc_MemoryError
+                                                                       : PyExc_ValueError;
+      PyErr_SetString(type, e.what());
+    } catch (const std::bad_alloc&) {
+      PyErr_SetString(PyExc_MemoryError,
+                      "trajcore could not allocate its working memory (std::bad_alloc): the "
+                      "inputs are too large for the memory available to this process");
     }
   });
 

@@ -304,10 +304,16 @@ void write_arrays(const std::string& path, const ArrayFile& file) {
   {
     std::ofstream f(aside, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-    if (!f) throw Error(path + ": cannot write the file");
+    f.close();
+    if (!f) {
+      std::remove(aside.c_str());  // the old file stays whole and nothing is left aside
+      throw Error(path + ": cannot write the file");
+    }
   }
-  if (std::rename(aside.c_str(), path.c_str()) != 0)
+  if (std::rename(aside.c_str(), path.c_str()) != 0) {
+    std::remove(aside.c_str());
     throw Error(path + ": cannot replace the file");
+  }
 }
 
 template <typename T>

@@ -30,8 +30,8 @@ FrenetStart frenet_start(const ReferenceLine& line, const detail::RearAxle& ego,
   line.project(ego.x, ego.y, &f.s, &f.d);
   const ReferenceLine::Pose r = line.evaluate(f.s);
   const double h = line.spacing();
-  const double dkappa = (line.evaluate(f.s + h).curvature - line.evaluate(f.s - h).curvature) /
-                        (2 * h);
+  const double dkappa =
+      (line.evaluate(f.s + h).curvature - line.evaluate(f.s - h).curvature) / (2 * h);
   const double dtheta = std::remainder(ego.yaw - r.heading, 2 * M_PI);
   const double one_minus = std::max(1.0 - r.curvature * f.d, 1e-3);  // inside the centre: clamp
   const double c = std::cos(dtheta), s = std::sin(dtheta);
@@ -40,8 +40,9 @@ FrenetStart frenet_start(const ReferenceLine& line, const detail::RearAxle& ego,
   f.dd = ego.v * s;
   const double dtheta_rate = yaw_rate - r.curvature * f.ds;
   f.ddd = ego.a * s + ego.v * c * dtheta_rate;
-  f.dds = (ego.a * c - ego.v * s * dtheta_rate + f.ds * (dkappa * f.ds * f.d + r.curvature * f.dd)) /
-          one_minus;
+  f.dds =
+      (ego.a * c - ego.v * s * dtheta_rate + f.ds * (dkappa * f.ds * f.d + r.curvature * f.dd)) /
+      one_minus;
   return f;
 }
 
@@ -117,8 +118,8 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
   validate(rq.tracker);
   const ReferenceLine& line = *rq.reference_line;
   const int64_t T = rq.steps, P = T + 1;
-  const int64_t n_off = int64_t(rq.lateral_offsets.size()), n_speed = int64_t(rq.target_speeds.size()),
-                n_dur = int64_t(rq.durations.size());
+  const int64_t n_off = int64_t(rq.lateral_offsets.size()),
+                n_speed = int64_t(rq.target_speeds.size()), n_dur = int64_t(rq.durations.size());
   const int64_t N = n_off * n_speed * n_dur, B = scenes.numel();
   const double c = rq.params.rear_axle_to_center;
 
@@ -140,19 +141,20 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
   lat_d.resize(size_t(n_off * n_dur * P));
   lat_dd.resize(size_t(n_off * n_dur * P));
   for (int64_t b = 0; b < B; ++b) {
-    const FrenetStart f = frenet_start(line, detail::rear_axle(rq.ego_state.data + b * 6, rq.params),
-                                       rq.params);
+    const FrenetStart f =
+        frenet_start(line, detail::rear_axle(rq.ego_state.data + b * 6, rq.params), rq.params);
     detail::parallel_for(n_speed * n_dur, 1, [&](int64_t begin, int64_t end) {
       thread_local std::vector<double> s, v;
       s.resize(size_t(P)), v.resize(size_t(P));
       for (int64_t m = begin; m < end; ++m) {
-        longitudinal_profile(f, rq.target_speeds[size_t(m / n_dur)], rq.durations[size_t(m % n_dur)],
-                             T, rq.dt, s.data(), v.data());
+        longitudinal_profile(f, rq.target_speeds[size_t(m / n_dur)],
+                             rq.durations[size_t(m % n_dur)], T, rq.dt, s.data(), v.data());
         for (int64_t k = 0; k < P; ++k) {
           const ReferenceLine::Pose pose = line.evaluate(s[size_t(k)]);
           const size_t at = size_t(m * P + k);
           lon.x[at] = float(pose.x), lon.y[at] = float(pose.y);
-          lon.cos_h[at] = float(std::cos(pose.heading)), lon.sin_h[at] = float(std::sin(pose.heading));
+          lon.cos_h[at] = float(std::cos(pose.heading)),
+          lon.sin_h[at] = float(std::sin(pose.heading));
           lon.heading[at] = float(std::remainder(pose.heading, 2 * M_PI));
           lon.curvature[at] = float(pose.curvature), lon.speed[at] = float(v[size_t(k)]);
         }
@@ -204,8 +206,10 @@ void frenet_lattice(const FrenetLatticeRequest& rq, CandidateSet& result) {
   // overload checks everything else.
   detail::check_ego_state(rq.ego_state, rq.params);
   if (rq.steps < 1) throw Error("steps is " + std::to_string(rq.steps) + ", expected at least 1");
-  const int64_t n = int64_t(rq.lateral_offsets.size()) * int64_t(rq.target_speeds.size()) * int64_t(rq.durations.size());
-  frenet_lattice(rq, detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
+  const int64_t n = int64_t(rq.lateral_offsets.size()) * int64_t(rq.target_speeds.size()) *
+                    int64_t(rq.durations.size());
+  frenet_lattice(rq,
+                 detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
 }
 
 }  // namespace trajcore

@@ -59,15 +59,15 @@ void check_candidate_outputs(TensorView<const float> ego, int64_t n, int64_t ste
   check_output(out.controls.shape, out.controls.data, out.controls.device, "controls",
                shapes.controls, dev);
   if (trailer) {
-    check_output(out.trailer.shape, out.trailer.data, out.trailer.device, "trailer",
-                 shapes.trailer, dev);
+    check_output(out.trailer.shape, out.trailer.data, out.trailer.device, "trailer", shapes.trailer,
+                 dev);
   } else if (out.trailer.data != nullptr) {
     throw Error("trailer output is given, but params has no trailer (has_trailer is false)");
   }
   check_output(out.references.shape, out.references.data, out.references.device, "references",
                shapes.references, dev);
-  check_output(out.offsets.shape, out.offsets.data, out.offsets.device, "offsets",
-               shapes.metadata, dev);
+  check_output(out.offsets.shape, out.offsets.data, out.offsets.device, "offsets", shapes.metadata,
+               dev);
   check_output(out.target_speeds.shape, out.target_speeds.data, out.target_speeds.device,
                "target_speeds", shapes.metadata, dev);
   check_output(out.durations.shape, out.durations.data, out.durations.device, "durations",
@@ -89,9 +89,9 @@ CandidateOutputs size_candidates(TensorView<const float> ego, int64_t n, int64_t
   r.offsets.resize(shapes.metadata);
   r.target_speeds.resize(shapes.metadata);
   r.durations.resize(shapes.metadata);
-  return CandidateOutputs{r.states.view(),     r.saturation.view(),
-                          r.controls.view(),   trailer ? r.trailer.view() : TensorView<float>{},
-                          r.references.view(), r.offsets.view(),
+  return CandidateOutputs{r.states.view(),        r.saturation.view(),
+                          r.controls.view(),      trailer ? r.trailer.view() : TensorView<float>{},
+                          r.references.view(),    r.offsets.view(),
                           r.target_speeds.view(), r.durations.view()};
 }
 

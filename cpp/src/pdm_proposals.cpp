@@ -35,8 +35,8 @@ struct OffsetPath {
       if (1.0 - kappa[i] * o <= 0.05) {
         throw Error("offsets contains " + detail::value_str(o) +
                     ", expected less than the centreline's radius of curvature (" +
-                    detail::value_str(1.0 / std::fabs(kappa[i])) + " m at s = " +
-                    detail::value_str(double(i) * spacing) + ")");
+                    detail::value_str(1.0 / std::fabs(kappa[i])) +
+                    " m at s = " + detail::value_str(double(i) * spacing) + ")");
       }
       if (i == 0) continue;
       const double ds = (i + 1 == n ? length : double(i) * spacing) - double(i - 1) * spacing;
@@ -62,9 +62,9 @@ struct OffsetPath {
 
 // One agent at one step in the centreline's frame.
 struct AgentSample {
-  double s, d;                 // box centre
+  double s, d;                     // box centre
   double half_along, half_across;  // the box's half extents along and across the line
-  double speed;                // velocity along the line
+  double speed;                    // velocity along the line
 };
 
 void check_agents(const PdmProposalsRequest& rq, const Shape& scenes, int64_t* m_out) {
@@ -118,7 +118,8 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
   detail::check_values(rq.speed_fractions, "speed_fractions", 0.0, true, inf);
   auto positive = [](double v, const char* name) {
     if (!std::isfinite(v) || v <= 0) {
-      throw Error(std::string(name) + " is " + detail::value_str(v) + ", expected a finite number > 0");
+      throw Error(std::string(name) + " is " + detail::value_str(v) +
+                  ", expected a finite number > 0");
     }
   };
   positive(rq.speed_limit, "speed_limit");
@@ -180,7 +181,8 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
       active[size_t(m)] = rq.agent_valid.data == nullptr || rq.agent_valid.data[a];
       if (!active[size_t(m)]) continue;
       const float* poses = rq.agent_poses.data + a * P * 3;
-      const double half_l = 0.5 * rq.agent_extents.data[a * 2], half_w = 0.5 * rq.agent_extents.data[a * 2 + 1];
+      const double half_l = 0.5 * rq.agent_extents.data[a * 2],
+                   half_w = 0.5 * rq.agent_extents.data[a * 2 + 1];
       for (int64_t t = 0; t < P; ++t) {
         AgentSample& g = agents[size_t(m * P + t)];
         line.project(poses[t * 3], poses[t * 3 + 1], &g.s, &g.d);
@@ -224,7 +226,8 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
               const double agent_gap = std::max(sigma - g.half_along - (progress + front), 0.0);
               if (agent_gap < gap) gap = agent_gap, lead_v = g.speed;
             }
-            const double s_star = rq.idm.min_gap + v * rq.idm.headway + v * (v - lead_v) / (2 * sqrt_ab);
+            const double s_star =
+                rq.idm.min_gap + v * rq.idm.headway + v * (v - lead_v) / (2 * sqrt_ab);
             const double ratio = s_star / std::max(gap, rq.idm.min_gap);
             double accel = rq.idm.max_acceleration *
                            (1 - std::pow(v / target, rq.idm.exponent) - ratio * ratio);
@@ -254,7 +257,8 @@ void pdm_proposals(const PdmProposalsRequest& rq, CandidateSet& result) {
     throw Error("T (steps) is " + std::to_string(rq.steps) + ", expected at least 1");
   }
   const int64_t n = int64_t(rq.offsets.size()) * int64_t(rq.speed_fractions.size());
-  pdm_proposals(rq, detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
+  pdm_proposals(rq,
+                detail::size_candidates(rq.ego_state, n, rq.steps, rq.params.has_trailer, result));
 }
 
 }  // namespace trajcore

@@ -89,6 +89,14 @@ void validate(const PlannerConfig& c) {
       throw Error(std::string(name) + " is empty, expected at least one value");
     }
   }
+  // Candidates' states, references, controls, flags and score work: at least 128 bytes per
+  // candidate step (the agents' share comes on top).
+  const double candidates = double(c.lattice.lateral_offsets.size()) *
+                            double(c.lattice.target_speeds.size()) *
+                            double(c.lattice.durations.size());
+  check_fits_in_memory(candidates * double(c.steps + 1) * 128.0,
+                       "a lattice of " + detail::value_str(candidates) + " candidates over " +
+                           std::to_string(c.steps + 1) + " steps");
 }
 
 Planner::Planner(PlannerConfig config) : config_(std::move(config)) {

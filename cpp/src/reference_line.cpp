@@ -20,7 +20,8 @@ constexpr int64_t kQueryGrain = 64;
 void resample(const std::vector<double>& x, const std::vector<double>& y, int64_t n,
               std::vector<double>* rx, std::vector<double>* ry) {
   std::vector<double> cum(x.size(), 0.0);
-  for (size_t i = 1; i < x.size(); ++i) cum[i] = cum[i - 1] + std::hypot(x[i] - x[i - 1], y[i] - y[i - 1]);
+  for (size_t i = 1; i < x.size(); ++i)
+    cum[i] = cum[i - 1] + std::hypot(x[i] - x[i - 1], y[i] - y[i - 1]);
   const double total = cum.back();
   rx->assign(static_cast<size_t>(n), 0.0);
   ry->assign(static_cast<size_t>(n), 0.0);
@@ -50,7 +51,8 @@ std::vector<double> smooth(const std::vector<double>& v, double sigma_samples) {
   const int64_t n = static_cast<int64_t>(v.size());
   const int64_t radius = static_cast<int64_t>(std::ceil(3 * sigma_samples));
   std::vector<double> w(static_cast<size_t>(radius + 1));
-  for (int64_t k = 0; k <= radius; ++k) w[k] = std::exp(-0.5 * (k / sigma_samples) * (k / sigma_samples));
+  for (int64_t k = 0; k <= radius; ++k)
+    w[k] = std::exp(-0.5 * (k / sigma_samples) * (k / sigma_samples));
   std::vector<double> out(v.size());
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = std::min({radius, i, n - 1 - i});
@@ -69,7 +71,8 @@ std::pair<std::vector<double>, std::vector<double>> distinct_points(TensorView<c
   if (pts.shape.rank() != 2 || pts.shape[1] != 2) {
     throw Error("points has shape " + pts.shape.str() + ", expected (P, 2) = (points, x and y)");
   }
-  if (pts.device.is_cuda()) throw Error("points is on " + pts.device.str() + ", expected a CPU array");
+  if (pts.device.is_cuda())
+    throw Error("points is on " + pts.device.str() + ", expected a CPU array");
   std::vector<double> x, y;
   for (int64_t i = 0; i < pts.shape[0]; ++i) {
     const double px = pts.data[2 * i], py = pts.data[2 * i + 1];
@@ -103,14 +106,21 @@ ReferenceLine::ReferenceLine(TensorView<const float> points, ReferenceLineOption
 
 void ReferenceLine::build(std::vector<double> x, std::vector<double> y, ReferenceLineOptions o) {
   if (!std::isfinite(o.spacing) || o.spacing <= 0) {
-    throw Error("spacing is " + detail::value_str(o.spacing) + ", expected a finite number > 0 (m)");
+    throw Error("spacing is " + detail::value_str(o.spacing) +
+                ", expected a finite number > 0 (m)");
   }
   if (!std::isfinite(o.smoothing) || o.smoothing < 0) {
     throw Error("smoothing is " + detail::value_str(o.smoothing) +
                 ", expected a finite number >= 0 (m)");
   }
   auto count = [&](double len) {
-    return std::max<int64_t>(3, static_cast<int64_t>(std::ceil(len / o.spacing)) + 1);
+    const double samples = std::ceil(len / o.spacing) + 1;  // double: 1e30 m would overflow int64
+    // x, y, heading, curvature and the resampling's work arrays: about 8 doubles per sample.
+    check_fits_in_memory(samples * 8 * sizeof(double),
+                         "a reference line of " + detail::value_str(len) + " m at spacing " +
+                             detail::value_str(o.spacing) + " m (" + detail::value_str(samples) +
+                             " samples)");
+    return std::max<int64_t>(3, static_cast<int64_t>(samples));
   };
   std::vector<double> rx, ry;
   resample(x, y, count(polyline_length(x, y)), &rx, &ry);
@@ -227,7 +237,8 @@ void ReferenceLine::project(double qx, double qy, double* s_out, double* d_out) 
 
 namespace {
 
-void check_finite(TensorView<const float> v, const char* name, int fields, const char* const* labels) {
+void check_finite(TensorView<const float> v, const char* name, int fields,
+                  const char* const* labels) {
   const int64_t n = v.numel();
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(v.data[i])) {
@@ -244,7 +255,8 @@ void check_pairs(TensorView<const float> v, const char* name) {
   static const char* const kSD[2] = {"s", "d"};
   const bool sd = name[0] == 's';
   detail::check_items(v.shape, v.data, name, 2, sd ? "s, d" : "x, y");
-  if (v.device.is_cuda()) throw Error(std::string(name) + " is on " + v.device.str() + ", expected a CPU array");
+  if (v.device.is_cuda())
+    throw Error(std::string(name) + " is on " + v.device.str() + ", expected a CPU array");
   check_finite(v, name, 2, sd ? kSD : kXY);
 }
 

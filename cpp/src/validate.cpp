@@ -5,10 +5,26 @@
 #include <sstream>
 #include <vector>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
 #include "parallel.hpp"
 #include "trajcore/box.hpp"
 
 namespace trajcore::detail {
+
+namespace {
+
+double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0) return double(pages) * double(page);
+#endif
+  return 1e15;  // unknown: only sizes beyond any machine are refused up front
+}
+
+}  // namespace
 
 std::string index_str(const Shape& shape, int64_t flat) {
   int64_t idx[kMaxRank];
@@ -143,3 +159,18 @@ BoxDefect find_invalid_box_cpu(const float* boxes, int64_t n) {
 }
 
 }  // namespace trajcore::detail
+
+namespace trajcore {
+
+void check_fits_in_memory(double bytes, const std::string& what) {
+  const double memory = detail::physical_memory_bytes();
+  if (!(bytes <= memory)) {  // also NaN
+    std::ostringstream os;
+    os.precision(3);
+    os << what << " needs " << bytes / double(1 << 30) << " GiB, more than this machine's "
+       << memory / double(1 << 30) << " GiB of memory";
+    throw Error(os.str(), ErrorKind::kOutOfMemory);
+  }
+}
+
+}  // namespace trajcore

@@ -217,7 +217,7 @@ def train(
                 progress(epoch, step, value)
         history.append(total / max(count, 1))
         if rank == 0:
-            torch.save(
+            save_atomically(
                 {
                     "model": net.state_dict(),
                     "optimiser": optimiser.state_dict(),
@@ -272,7 +272,21 @@ def save_model(
     net: MultimodalPredictor, path: str | Path, *, extra: dict[str, Any] | None = None
 ) -> None:
     """The weights and the network's config (loadable with :func:`load_model`)."""
-    torch.save({"config": net.config.to_dict(), "model": net.state_dict(), **(extra or {})}, path)
+    save_atomically(
+        {"config": net.config.to_dict(), "model": net.state_dict(), **(extra or {})}, path
+    )
+
+
+def save_atomically(value: Any, path: str | Path) -> None:
+    """torch.save written aside, then renamed over ``path``: a run interrupted while saving
+    (Ctrl-C, a killed job) leaves the previous checkpoint whole, never a truncated one."""
+    path = Path(path)
+    aside = path.with_name(path.name + ".partial")
+    try:
+        torch.save(value, aside)
+        aside.replace(path)
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def load_model(path: str | Path) -> MultimodalPredictor:

@@ -63,8 +63,11 @@ def write_arrays(
     body = b"".join(parts)
     path = Path(path)
     aside = path.with_name(path.name + ".partial")
-    aside.write_bytes(body + struct.pack("<I", zlib.crc32(body)) + FOOTER)
-    aside.replace(path)
+    try:
+        aside.write_bytes(body + struct.pack("<I", zlib.crc32(body)) + FOOTER)
+        aside.replace(path)
+    finally:  # interrupted (Ctrl-C, a full disk): the old file stays whole, nothing is left aside
+        aside.unlink(missing_ok=True)
 
 
 def read_arrays(path: str | Path, kind: str, version: int) -> dict[str, NDArray[np.generic]]:
