@@ -4,6 +4,7 @@ driving-direction compliance against hand-derived and brute-force references, er
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,13 +44,45 @@ def drive(x0: float, y0: float, yaw: float, speed: float, steps: int, dy: float 
     return st
 
 
-def test_ego_areas_against_shapely_on_a_real_map(rng: np.random.Generator) -> None:
-    road = road_map_from_argoverse2(argoverse_map_path(), drivable_areas=False)
+def reference_ego_areas(
+    road: RoadMap,
+    states: NDArray[np.float32],
+    extent: Any,
+    route: list[int],
+    tolerance: float,
+) -> tuple[NDArray[np.int32], NDArray[np.bool_]]:
+    """EgoArea bits of (n, >= 3) box-centre poses from shapely polygons, and where they are
+    clear of every boundary (float rounding could decide the others either way)."""
+    n = len(states)
     lane_polys = [
         shapely.Polygon(np.vstack([np.asarray(lane.left), np.asarray(lane.right)[::-1]]))
         for lane in road.lanes
     ]
     union = shapely.union_all(lane_polys)
+    boxes = np.concatenate([states[:, :3], np.tile(extent, (n, 1))], -1).astype(np.float32)
+    corners = trajcore.box_corners(boxes).astype(np.float64)  # (n, 4, 2)
+    pts = shapely.points(corners)
+    centre = shapely.points(states[:, :2].astype(np.float64))
+    inside = np.stack([shapely.contains(p, pts) for p in lane_polys], -1)  # (n, 4, L)
+    centre_in = np.stack([shapely.contains(p, centre) for p in lane_polys], -1)  # (n, L)
+    edges = [p.exterior for p in lane_polys]
+    near = np.min([shapely.distance(e, pts) for e in edges], 0).min(1)
+    near_c = np.min([shapely.distance(e, centre) for e in edges], 0)
+    off_dist = shapely.distance(union, pts)
+    at_tolerance = (np.abs(off_dist - tolerance) < 1e-3) & (off_dist > 0)
+    clear = (near > 1e-3) & (near_c > 1e-3) & ~at_tolerance.any(1)
+    holds = inside.any(1)  # (n, L): lane holds some corner
+    want = np.zeros(n, np.int32)
+    want |= np.where((holds.sum(1) > 1) & ~inside.all(1).any(1), EgoArea.MULTIPLE_LANES, 0)
+    want |= np.where((off_dist > tolerance).any(1), EgoArea.OFF_ROAD, 0)
+    want |= np.where(~centre_in[:, route].any(1), EgoArea.OFF_ROUTE, 0)
+    crossing = np.array([lane.in_intersection for lane in road.lanes])
+    want |= np.where(centre_in[:, crossing].any(1), EgoArea.IN_INTERSECTION, 0)
+    return want, clear
+
+
+def test_ego_areas_against_shapely_on_a_real_map(rng: np.random.Generator) -> None:
+    road = road_map_from_argoverse2(argoverse_map_path(), drivable_areas=False)
     route = sorted(rng.choice(road.lane_count, road.lane_count // 2, replace=False).tolist())
     n = 4000
     vertices = np.concatenate([np.asarray(lane.centerline) for lane in road.lanes])
@@ -60,26 +93,7 @@ def test_ego_areas_against_shapely_on_a_real_map(rng: np.random.Generator) -> No
         areas = trajcore.ego_areas(
             states[:, None], CAR, road, route_lanes=route, drivable_tolerance=tolerance
         )[:, 0]
-        boxes = np.concatenate([states[:, :3], np.tile(CAR, (n, 1))], -1).astype(np.float32)
-        corners = trajcore.box_corners(boxes).astype(np.float64)  # (n, 4, 2)
-        pts = shapely.points(corners)
-        centre = shapely.points(states[:, :2].astype(np.float64))
-        inside = np.stack([shapely.contains(p, pts) for p in lane_polys], -1)  # (n, 4, L)
-        centre_in = np.stack([shapely.contains(p, centre) for p in lane_polys], -1)  # (n, L)
-        # Away from every boundary, where float rounding could go either way.
-        edges = [p.exterior for p in lane_polys]
-        near = np.min([shapely.distance(e, pts) for e in edges], 0).min(1)
-        near_c = np.min([shapely.distance(e, centre) for e in edges], 0)
-        off_dist = shapely.distance(union, pts)
-        at_tolerance = (np.abs(off_dist - tolerance) < 1e-3) & (off_dist > 0)
-        clear = (near > 1e-3) & (near_c > 1e-3) & ~at_tolerance.any(1)
-        holds = inside.any(1)  # (n, L): lane holds some corner
-        want = np.zeros(n, np.int32)
-        want |= np.where((holds.sum(1) > 1) & ~inside.all(1).any(1), EgoArea.MULTIPLE_LANES, 0)
-        want |= np.where((off_dist > tolerance).any(1), EgoArea.OFF_ROAD, 0)
-        want |= np.where(~centre_in[:, route].any(1), EgoArea.OFF_ROUTE, 0)
-        crossing = np.array([lane.in_intersection for lane in road.lanes])
-        want |= np.where(centre_in[:, crossing].any(1), EgoArea.IN_INTERSECTION, 0)
+        want, clear = reference_ego_areas(road, states, CAR, route, tolerance)
         np.testing.assert_array_equal(areas[clear], want[clear])
         assert clear.mean() > 0.9
         for flag in EgoArea:  # every flag both set and unset in the sample

@@ -81,11 +81,12 @@ def check_against_shapely(
     drivable: list[NDArray[np.float64]],
     rng: np.random.Generator,
     *,
-    overlapping: bool = True,
+    overlapping: bool | None = True,
     n: int = 3000,
 ) -> None:
     """Compares the queries with shapely on random points; `overlapping`: the map has lanes that
-    overlap (intersections), and some points must fall in two or more."""
+    overlap (intersections), and some points must fall in two or more (None: few points, no
+    demands on what the sample covers)."""
     union, lane_polys, centres = shapely_reference(road, drivable)
     x0, y0, x1, y1 = union.bounds
     # Half the points anywhere around the map, half near lane centrelines (in and out of lanes).
@@ -99,7 +100,7 @@ def check_against_shapely(
     got = road.drivable_area_distance(pts)
     np.testing.assert_allclose(got, want, atol=2e-3)
     inside = want == 0
-    assert 0.2 < inside.mean() < 0.9, "sample both sides of the boundary"
+    assert overlapping is None or 0.2 < inside.mean() < 0.9, "sample both sides of the boundary"
     # Lane containment: the count of containing lane polygons, away from the boundaries where
     # float32 rounding may go either way.
     yaw = rng.uniform(-np.pi, np.pi, n).astype(np.float32)
@@ -108,7 +109,7 @@ def check_against_shapely(
     edge_dist = np.stack([shapely.distance(p.exterior, points) for p in lane_polys], -1)
     clear = edge_dist.min(1) > 1e-3
     np.testing.assert_array_equal(loc.lane_count[clear], contains[clear].sum(1))
-    assert (contains[clear].sum(1) >= 2).any() == overlapping
+    assert overlapping is None or (contains[clear].sum(1) >= 2).any() == overlapping
     # The chosen lane: among the containing ones, the smallest heading difference to the yaw at
     # the projection on its centreline; s and |d| equal shapely's projection and distance.
     checked = 0
@@ -130,8 +131,8 @@ def check_against_shapely(
             abs(loc.station[i, 1]), centres[best].distance(points[i]), atol=2e-3
         )
         checked += 1
-    assert checked > 100
-    np.testing.assert_array_equal(loc.lane[~(contains.any(1))], -1)
+    assert overlapping is None or checked > 100
+    np.testing.assert_array_equal(loc.lane[~contains.any(1) & clear], -1)
 
 
 def test_argoverse2_map_agrees_with_shapely(rng: np.random.Generator) -> None:

@@ -291,6 +291,9 @@ void ReferenceLine::to_cartesian(TensorView<const float> sd, TensorView<float> x
 void ReferenceLine::evaluate(TensorView<const float> s, TensorView<float> pose) const {
   static const char* const kS[1] = {"s"};
   if (s.device.is_cuda()) throw Error("s is on " + s.device.str() + ", expected a CPU array");
+  if (s.numel() == 0) {
+    throw Error("s is empty: shape " + s.shape.str() + ", expected at least one item");
+  }
   check_finite(s, "s", 1, kS);
   Shape expected = s.shape;
   expected.push_back(4);

@@ -6,6 +6,7 @@ projection rule are described in docs/rollout.md ("Reference lines").
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,12 @@ class ReferenceLine:
     """
 
     def __init__(self, points: Any, *, spacing: float = 0.5, smoothing: float = 1.0) -> None:
+        kind = np.asarray(points).dtype.kind
+        if kind not in "fiu":  # complex would lose its imaginary part, bool is no coordinate
+            raise TypeError(
+                f"points has dtype {np.asarray(points).dtype}, expected real coordinates "
+                "(float64, float32 or integers)"
+            )
         #: The points and options it was built from (what a scene file stores).
         self.source_points = np.array(points, np.float64)
         self.spacing, self.smoothing = float(spacing), float(smoothing)
@@ -60,4 +67,8 @@ class ReferenceLine:
             sd = torch.stack([s, d], dim=-1).to(torch.float32).contiguous()
         else:
             sd = np.ascontiguousarray(np.stack(np.broadcast_arrays(s, d), axis=-1), np.float32)
-        return self._line.to_cartesian(sd)
+        try:
+            return self._line.to_cartesian(sd)
+        except ValueError as error:  # name the caller's arguments, not the stacked pairs
+            message = re.sub(r"^sd(\[[^\]]*\]) \((s|d)\)", r"\2\1", str(error))
+            raise ValueError(re.sub(r"^sd is ", "s and d are ", message)) from None
