@@ -119,3 +119,50 @@ def test_cpp_errors(program: Path, files: dict[str, Path], tmp_path: Path) -> No
     )
     assert short.returncode == 1
     assert "agent_states has shape (2, 5, 20, 5), expected (2, 5, 21, 5)" in short.stderr
+
+
+def spoiled_inputs() -> dict[str, tuple[list[torch.Tensor], str | None]]:
+    """Inputs with values the network must not read or must refuse, and the message expected
+    from both languages (None: accepted, unread values zeroed)."""
+    base = list(scenes()["batch"])
+    cases: dict[str, tuple[list[torch.Tensor], str | None]] = {}
+    read = [t.clone() for t in base]
+    read[0][1, 2, 4, 3] = float("nan")
+    read[1][1, 2, 4] = True
+    cases["nan_read"] = (read, "agent_states[1, 2, 4, 3] is nan, expected a finite number")
+    unread = [t.clone() for t in base]
+    unread[1][0, 1, 3] = False
+    unread[0][0, 1, 3, 0] = float("inf")
+    unread[5][1, 0, 2] = False
+    unread[4][1, 0, 2, 1] = float("nan")
+    cases["nan_unread"] = (unread, None)
+    kind = [t.clone() for t in base]
+    kind[2][0, 3] = 7
+    cases["type"] = (kind, "agent_type[0, 3] is 7, expected -1 (empty) or an AgentType in [0, 3]")
+    return cases
+
+
+def test_cpp_and_python_check_the_values_alike(
+    program: Path, files: dict[str, Path], tmp_path: Path
+) -> None:
+    predictor = Predictor.load(files["ts"])
+    for name, (inputs, message) in spoiled_inputs().items():
+        folder = tmp_path / name
+        write_inputs(folder, inputs)
+        done = subprocess.run(
+            [str(program), str(files["ts"]), str(folder), str(folder)],
+            capture_output=True,
+            text=True,
+        )
+        if message is None:
+            assert done.returncode == 0, done.stderr
+            trajectories, probabilities, _ = run_cpp(program, files["ts"], inputs, folder)
+            expected = predictor.run(*inputs)
+            assert np.isfinite(trajectories).all()
+            np.testing.assert_array_equal(trajectories, expected[0].numpy())
+            np.testing.assert_array_equal(probabilities, expected[1].numpy())
+            continue
+        assert done.returncode == 1 and message in done.stderr, (name, done.stderr)
+        with pytest.raises(ValueError) as error:
+            predictor.run(*inputs)
+        assert str(error.value).startswith(message), str(error.value)

@@ -4,34 +4,22 @@ the documented exception (ValueError or TypeError) with a message that starts wi
 at fault, or returns what the float64 brute-force reference computes. Inputs that are valid must
 never raise, and invalid ones must never pass.
 
-CI runs TRAJCORE_FUZZ_EXAMPLES (default 10,000) examples per entry point, derandomised so a
-failure reproduces; a longer run:
-TRAJCORE_FUZZ_EXAMPLES=100000 pytest tests/test_fuzz_entry_points.py.
+Budget and settings: tests/fuzz_support.py; the other entry points: tests/test_fuzz_*.py.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import trajcore
 from collision_reference import AMBIGUOUS, box_distance_f64, reference_collisions
 from conftest import corners_f64, sat_depth_f64
-
-EXAMPLES = int(os.environ.get("TRAJCORE_FUZZ_EXAMPLES", "10000"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-DOCUMENTED = (ValueError, TypeError)
+from fuzz_support import FUZZ, check_error, extreme
 
 
 @dataclass
@@ -87,16 +75,6 @@ def boxes(draw: st.DrawFn, *, min_rank: int = 1) -> tuple[Case, np.ndarray]:
         b.reshape(-1, 5)[rng.integers(b.size // 5), 3 + int(rng.integers(2))] = -1.0
         return Case(b, "negative extent"), b
     return corrupt(draw, rng, b.copy(), 5), b
-
-
-def check_error(error: Exception, names: tuple[str, ...]) -> None:
-    message = str(error)
-    assert isinstance(error, DOCUMENTED), (type(error), message)
-    assert any(message.startswith(n) for n in names), message
-
-
-def extreme(*arrays: np.ndarray) -> bool:
-    return any(np.abs(np.asarray(a, np.float64)).max(initial=0) > 1e6 for a in arrays)
 
 
 def broadcastable(*shapes: tuple[int, ...]) -> bool:

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import trajcore
-from fuzz_support import BATCHED, FUZZ, NUMERIC, generator, in_library, numpy, outcome, spoil
+from fuzz_support import BATCHED, FUZZ, generator, in_library, numpy, outcome, spoil
 from test_map_metrics import nuplan_direction_reference, reference_ego_areas
 from test_road_map import check_against_shapely
 from trajcore import EgoArea, Lane, ReferenceLine, RoadMap
@@ -55,7 +55,9 @@ def spoil_lanes(draw: st.DrawFn, rng: np.random.Generator, lanes: list[Lane]) ->
     how = draw(st.sampled_from(["nan", "inf", "one point", "successor", "limit", "fields"]))
     centre = np.array(lane.centerline, np.float64)
     if how in ("nan", "inf"):
-        centre[int(rng.integers(len(centre))), int(rng.integers(2))] = np.nan if how == "nan" else np.inf
+        centre[int(rng.integers(len(centre))), int(rng.integers(2))] = (
+            np.nan if how == "nan" else np.inf
+        )
         lanes[i] = Lane(centre, lane.left, lane.right, lane.speed_limit, lane.successors)
     elif how == "one point":
         lanes[i] = Lane(centre[:1], lane.left[:1], lane.right[:1], lane.speed_limit)
@@ -83,16 +85,29 @@ def test_road_map_and_its_queries(data: st.DataObject) -> None:
     n = int(rng.integers(1, 9))
     args: dict[str, Any] = {
         "poses": np.concatenate(
-            [rng.uniform(-30, 130, (n, 1)), rng.uniform(-15, 15, (n, 1)), rng.uniform(-4, 4, (n, 1))],
+            [
+                rng.uniform(-30, 130, (n, 1)),
+                rng.uniform(-15, 15, (n, 1)),
+                rng.uniform(-4, 4, (n, 1)),
+            ],
             -1,
         ).astype(np.float32),
         "points": rng.uniform(-30, 130, (n, 2)).astype(np.float32),
     }
     spoiled = spoil(draw, rng, args, {"poses": BATCHED, "points": BATCHED})
     in_library(draw, args)
-    if outcome(lambda: road.locate_lanes(args["poses"]), spoiled if spoiled == "poses" else "") is None:
+    if (
+        outcome(lambda: road.locate_lanes(args["poses"]), spoiled if spoiled == "poses" else "")
+        is None
+    ):
         return
-    if outcome(lambda: road.drivable_area_distance(args["points"]), spoiled if spoiled == "points" else "") is None:
+    if (
+        outcome(
+            lambda: road.drivable_area_distance(args["points"]),
+            spoiled if spoiled == "points" else "",
+        )
+        is None
+    ):
         return
     check_against_shapely(road, [], rng, overlapping=None, n=8)
 
@@ -141,9 +156,7 @@ def test_reference_line(data: st.DataObject) -> None:
     inside = (s > 1e-3) & (s < line.length - 1e-3)
     index = np.clip(np.round(s / samples[1, 0]).astype(int), 0, len(samples) - 1)
     heading = samples[:, 3]
-    straight = np.array(
-        [np.ptp(heading[max(i - 3, 0) : i + 4]) < 1e-3 for i in index], dtype=bool
-    )
+    straight = np.array([np.ptp(heading[max(i - 3, 0) : i + 4]) < 1e-3 for i in index], dtype=bool)
     dist = shapely.distance(drawn, shapely.points(xy))
     both = inside & straight
     np.testing.assert_allclose(np.abs(d)[both], dist[both], atol=2e-3, rtol=1e-5)
@@ -161,10 +174,20 @@ def random_states(rng: np.random.Generator, shape: tuple[int, ...], steps: int) 
     """(*shape, steps+1, 6) drives across the random maps at up to 30 m/s."""
     s = np.zeros((*shape, steps + 1, 6), np.float32)
     t = np.arange(steps + 1) * 0.1
-    yaw = rng.uniform(-np.pi, np.pi, (*shape, 1)) + rng.normal(0, 0.05, (*shape, 1)) * np.arange(steps + 1)
+    yaw = rng.uniform(-np.pi, np.pi, (*shape, 1)) + rng.normal(0, 0.05, (*shape, 1)) * np.arange(
+        steps + 1
+    )
     speed = rng.uniform(0, 30, (*shape, 1))
-    s[..., 0] = rng.uniform(-20, 120, (*shape, 1)) + np.cumsum(speed * np.cos(yaw) * 0.1, -1) - speed * 0.1 * np.cos(yaw)
-    s[..., 1] = rng.uniform(-12, 12, (*shape, 1)) + np.cumsum(speed * np.sin(yaw) * 0.1, -1) - speed * 0.1 * np.sin(yaw)
+    s[..., 0] = (
+        rng.uniform(-20, 120, (*shape, 1))
+        + np.cumsum(speed * np.cos(yaw) * 0.1, -1)
+        - speed * 0.1 * np.cos(yaw)
+    )
+    s[..., 1] = (
+        rng.uniform(-12, 12, (*shape, 1))
+        + np.cumsum(speed * np.sin(yaw) * 0.1, -1)
+        - speed * 0.1 * np.sin(yaw)
+    )
     s[..., 2] = (yaw + np.pi) % (2 * np.pi) - np.pi
     s[..., 3] = speed + 0 * t
     return s
@@ -206,14 +229,19 @@ def test_ego_areas_and_the_map_metrics(data: st.DataObject) -> None:
     direction = trajcore.driving_direction_compliance(states, road_map=road, window=window)
     for n in np.flatnonzero(sure):
         wrong = nuplan_direction_reference(road, states[n], window)
-        assert direction.wrong_way[n] == np.float32(wrong) or abs(direction.wrong_way[n] - wrong) < 1e-3
+        assert (
+            direction.wrong_way[n] == np.float32(wrong)
+            or abs(direction.wrong_way[n] - wrong) < 1e-3
+        )
         if abs(wrong - 2.0) > 1e-3 and abs(wrong - 6.0) > 1e-3:
             assert direction.score[n] == (1.0 if wrong < 2.0 else 0.5 if wrong < 6.0 else 0.0)
 
     # Speed limit: overspeed over the located lane's limit (no intersections in these maps).
     limit = trajcore.speed_limit_compliance(states, road)
     located = road.locate_lanes(np.ascontiguousarray(states[..., :3]))
-    over = np.where(np.isnan(located.speed_limit), 0.0, np.maximum(states[..., 3] - located.speed_limit, 0))
+    over = np.where(
+        np.isnan(located.speed_limit), 0.0, np.maximum(states[..., 3] - located.speed_limit, 0)
+    )
     want_score = np.maximum(0.0, 1.0 - over.sum(1) / (2.23 * T))
     np.testing.assert_allclose(limit.score, want_score, atol=1e-5)
     np.testing.assert_allclose(limit.max_overspeed, over.max(1), atol=1e-5)
@@ -245,7 +273,9 @@ def test_ego_areas_and_the_map_metrics(data: st.DataObject) -> None:
     red = np.full((T + 1, 2), -1, np.int32)
     red[: (T + 1) // 2, 0] = route[0]
     lights = trajcore.traffic_light_compliance(states, np.float32(CAR), road, red)
-    polygons = [shapely.Polygon(np.concatenate([lane.left, lane.right[::-1]])) for lane in road.lanes]
+    polygons = [
+        shapely.Polygon(np.concatenate([lane.left, lane.right[::-1]])) for lane in road.lanes
+    ]
     for n in range(N):
         first, tie = -1, False
         for t in range(T + 1):

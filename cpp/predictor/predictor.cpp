@@ -5,8 +5,10 @@
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
 #include <torch/script.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <regex>
 #include <unordered_map>
 #include <vector>
@@ -50,6 +52,37 @@ torch::Tensor wrap(const TensorView<const T>& v, torch::ScalarType type) {
   std::vector<int64_t> sizes(v.shape.rank());
   for (int i = 0; i < v.shape.rank(); ++i) sizes[i] = v.shape[i];
   return torch::from_blob(const_cast<T*>(v.data), sizes, torch::TensorOptions().dtype(type));
+}
+
+std::string index_of(const torch::Tensor& where) {
+  const torch::Tensor at = where.nonzero()[0];
+  std::string s = "[";
+  for (int64_t d = 0; d < at.size(0); ++d) {
+    s += (d ? ", " : "") + std::to_string(at[d].item<int64_t>());
+  }
+  return s + "]";
+}
+
+std::string number_str(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// Values under a False mask are not read: non-finite ones there become 0 (the network masks by
+// multiplying, and NaN * 0 would reach every agent); a non-finite value that is read is an error.
+torch::Tensor finite_where_read(torch::Tensor x, const torch::Tensor& read, const char* name) {
+  const torch::Tensor finite = torch::isfinite(x);
+  const torch::Tensor wrong = read.expand_as(x) & ~finite;
+  if (wrong.any().item<bool>()) {  // nonzero() and masked_select() agree on row-major order
+    throw Error(std::string(name) + index_of(wrong) + " is " +
+                number_str(x.masked_select(wrong)[0].item<double>()) +
+                ", expected a finite number (or its mask False)");
+  }
+  if (finite.all().item<bool>()) return x;
+  return torch::where(finite, x, torch::zeros({}, x.options()));
 }
 
 void expect(const Shape& got, const Shape& want, const char* name) {
@@ -125,12 +158,32 @@ void Predictor::run(const PredictorInputs& in, const PredictorOutputs& out) cons
   expect(out.trajectories.shape, Shape{b, a, c.modes, c.future, 3}, "trajectories");
   expect(out.probabilities.shape, Shape{b, a, c.modes}, "probabilities");
 
+  if (b == 0 || a == 0) {
+    throw Error("agent_states is empty: shape " + in.agent_states.shape.str() +
+                ", expected at least one scene and one agent slot");
+  }
+
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> inputs{
       wrap(in.agent_states, torch::kFloat32),   wrap(in.agent_valid, torch::kBool),
       wrap(in.agent_type, torch::kInt64),       wrap(in.agent_extent, torch::kFloat32),
       wrap(in.lane_points, torch::kFloat32),    wrap(in.lane_point_valid, torch::kBool),
       wrap(in.lane_attributes, torch::kFloat32)};
+  // The same checks as Python's trajcore.predictor_inputs, in the same order.
+  const torch::Tensor bad_type = (inputs[2] < -1) | (inputs[2] > 3);
+  if (bad_type.any().item<bool>()) {
+    throw Error("agent_type" + index_of(bad_type) + " is " +
+                std::to_string(inputs[2].masked_select(bad_type)[0].item<int64_t>()) +
+                ", expected -1 (empty) or an AgentType in [0, 3]");
+  }
+  const torch::Tensor present = inputs[1].any(-1);
+  inputs[0] = finite_where_read(inputs[0], inputs[1].unsqueeze(-1), "agent_states");
+  inputs[3] = finite_where_read(inputs[3], present.unsqueeze(-1), "agent_extent");
+  inputs[4] = finite_where_read(inputs[4], inputs[5].unsqueeze(-1), "lane_points");
+  inputs[6] = finite_where_read(inputs[6], inputs[5].any(-1).unsqueeze(-1), "lane_attributes");
+  if ((inputs[3].index({present}) < 0).any().item<bool>()) {
+    throw Error("agent_extent has a negative length or width, expected >= 0");
+  }
   torch::Tensor trajectories, probabilities;
   try {
     if (impl_->package) {

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .predictor_inputs import checked_inputs
+
 #: The seven network inputs, as named in trajcore.sim.predictor_window's result.
 WINDOW_INPUTS = (
     "states",
@@ -78,16 +80,13 @@ class Predictor:
         return cls(module, config, path)
 
     def run(self, *inputs: Any) -> tuple[Any, Any]:
-        """(trajectories (B, A, K, F, 3), probabilities (B, A, K)) from the seven input tensors."""
+        """(trajectories (B, A, K, F, 3), probabilities (B, A, K)) from the seven input tensors,
+        checked first (trajcore.predictor_inputs: shapes, dtypes, finite values where read)."""
         import torch
 
-        if len(inputs) != 7:
-            raise ValueError(
-                f"{len(inputs)} inputs, expected 7 (agent_states, agent_valid, agent_type, "
-                "agent_extent, lane_points, lane_point_valid, lane_attributes)"
-            )
+        checked = checked_inputs(inputs, self.config.history, self.config.lane_points)
         with torch.no_grad():
-            return self._module(*inputs)  # type: ignore[no-any-return]
+            return self._module(*checked)  # type: ignore[no-any-return]
 
     def predict_window(
         self, window: dict[str, Any]
