@@ -21,7 +21,11 @@ def _speed_stop(v: float, a: float, j: float, dt: float) -> float | None:
     real = sorted(
         r.real for r in np.atleast_1d(roots) if abs(r.imag) < 1e-12 and -1e-12 <= r.real <= dt
     )
-    return max(real[0], 0.0) if real else 0.0
+    for r in real:  # the first root the speed crosses downwards (v = 0 and a > 0 only touches)
+        after = max(r, 0.0) + 1e-7 * dt
+        if v + a * after + 0.5 * j * after * after < 0.0:
+            return max(r, 0.0)
+    return 0.0
 
 
 def reference_step(
