@@ -22,8 +22,10 @@ python -m ruff check python tests bench
 python -m mypy
 
 echo "== pytest"
-# Run from outside the source tree so the installed package is what gets imported.
-python -m pytest -c pyproject.toml --rootdir . tests
+# Run from outside the source tree so the installed package is what gets imported. One worker per
+# core (pytest-xdist); a file's tests stay on one worker, so module fixtures (the C++ programs
+# some files build) are built once.
+python -m pytest -c pyproject.toml --rootdir . tests -n auto --dist loadfile
 
 echo "== C++ unit tests (standalone build, ctest)"
 build=build/cpp-tests
