@@ -57,6 +57,10 @@ def spoil(
         if array.size == 0:
             return ""
         array.reshape(-1)[rng.integers(array.size)] = np.nan if kind == "nan" else -np.inf
+    elif kind == "huge":  # for inputs with a documented magnitude bound (the predictor's)
+        if array.size == 0:
+            return ""
+        array.reshape(-1)[rng.integers(array.size)] = EXTREME * rng.choice([-1, 1])
     elif kind in ("int32", "bool", "float16", "complex64"):
         with np.errstate(invalid="ignore", over="ignore"):  # 3e30 has no int32
             array = array.astype(kind)
@@ -78,6 +82,55 @@ def spoil(
     args[name] = array
     note(f"spoiled {name}: {kind}")
     return name
+
+
+EXTREME = np.float32(3e37)  # finite, within a factor 10 of float32's largest
+
+
+def enlarge(
+    draw: st.DrawFn, rng: np.random.Generator, args: dict[str, Any], names: Sequence[str]
+) -> bool:
+    """Set one element of one of the float arrays ``names`` to +-3e37 in about one example in
+    ten: still valid input, whose result the test then checks for no NaN instead of against its
+    float64 reference (which does not overflow where float32 does). Returns whether it did."""
+    if draw(st.integers(0, 9)) != 0:
+        return False
+    name = draw(st.sampled_from(sorted(names)))
+    array = np.array(args[name], copy=True)
+    if array.size == 0:
+        return False
+    sign = 1 if name.endswith("extent") else rng.choice([-1, 1])  # extents are >= 0
+    array.reshape(-1)[rng.integers(array.size)] = EXTREME * sign
+    args[name] = array
+    note(f"enlarged {name}")
+    return True
+
+
+def extreme_outcome(call: Callable[[], Any], *bounded: str) -> None:
+    """For an enlarged (valid, extreme) input: the call either returns a result without NaN or
+    refuses a documented bound on one of ``bounded`` (e.g. the tracker's reference speeds)."""
+    try:
+        result = call()
+    except ValueError as error:
+        assert bounded, f"extreme input raised {error!r}"
+        check_error(error, bounded)
+        return
+    assert_no_nan(result)
+
+
+def assert_no_nan(result: Any) -> None:
+    """No NaN in any float array of a result (a dataclass, tuple, array or tensor)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(result):
+        result = [getattr(result, f.name) for f in dataclasses.fields(result)]
+    if isinstance(result, (tuple, list)):
+        for item in result:
+            assert_no_nan(item)
+        return
+    array = np.asarray(numpy(result)) if result is not None else np.zeros(0)
+    if array.dtype.kind == "f":
+        assert not np.isnan(array).any(), "NaN from finite input"
 
 
 def in_library(draw: st.DrawFn, args: dict[str, Any]) -> bool:

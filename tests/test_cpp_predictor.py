@@ -136,6 +136,9 @@ def spoiled_inputs() -> dict[str, tuple[list[torch.Tensor], str | None]]:
     unread[5][1, 0, 2] = False
     unread[4][1, 0, 2, 1] = float("nan")
     cases["nan_unread"] = (unread, None)
+    huge = [t.clone() for t in base]
+    huge[4][0, 2, 1, 0] = 3e37  # finite, but the network's float32 arithmetic overflows to NaN
+    cases["huge"] = (huge, "lane_points[0, 2, 1, 0] is 3e+37, expected a finite number of")
     kind = [t.clone() for t in base]
     kind[2][0, 3] = 7
     cases["type"] = (kind, "agent_type[0, 3] is 7, expected -1 (empty) or an AgentType in [0, 3]")

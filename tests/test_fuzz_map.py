@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import trajcore
-from fuzz_support import BATCHED, FUZZ, generator, in_library, numpy, outcome, spoil
+from fuzz_support import BATCHED, FUZZ, enlarge, generator, in_library, numpy, outcome, spoil
 from test_map_metrics import nuplan_direction_reference, reference_ego_areas
 from test_road_map import check_against_shapely
 from trajcore import EgoArea, Lane, ReferenceLine, RoadMap
@@ -95,19 +95,18 @@ def test_road_map_and_its_queries(data: st.DataObject) -> None:
         "points": rng.uniform(-30, 130, (n, 2)).astype(np.float32),
     }
     spoiled = spoil(draw, rng, args, {"poses": BATCHED, "points": BATCHED})
+    big = not spoiled and enlarge(draw, rng, args, ["poses", "points"])
     in_library(draw, args)
-    if (
-        outcome(lambda: road.locate_lanes(args["poses"]), spoiled if spoiled == "poses" else "")
-        is None
-    ):
+    located = outcome(
+        lambda: road.locate_lanes(args["poses"]), spoiled if spoiled == "poses" else ""
+    )
+    distance = outcome(
+        lambda: road.drivable_area_distance(args["points"]), spoiled if spoiled == "points" else ""
+    )
+    if located is None or distance is None:
         return
-    if (
-        outcome(
-            lambda: road.drivable_area_distance(args["points"]),
-            spoiled if spoiled == "points" else "",
-        )
-        is None
-    ):
+    if big:  # far away: no lane there, and a distance that is a number
+        assert not np.isnan(numpy(distance)).any()
         return
     check_against_shapely(road, [], rng, overlapping=None, n=8)
 
@@ -206,13 +205,14 @@ def test_ego_areas_and_the_map_metrics(data: st.DataObject) -> None:
     # x, y, yaw: every column ego_areas reads (a NaN speed would not be read)
     args: dict[str, Any] = {"poses": np.ascontiguousarray(states[..., :3])}
     spoiled = spoil(draw, rng, args, {"poses": BATCHED})
+    big = not spoiled and enlarge(draw, rng, args, ["poses"])
     areas = outcome(
         lambda: trajcore.ego_areas(
             args["poses"], CAR, road, route_lanes=route, drivable_tolerance=tolerance
         ),
         "states" if spoiled else "",
     )
-    if areas is None:
+    if areas is None or big:  # an extreme pose: off every lane, checked for not crashing
         return
     want, clear = reference_ego_areas(road, states.reshape(-1, 6), CAR, route, tolerance)
     np.testing.assert_array_equal(areas.reshape(-1)[clear], want[clear])

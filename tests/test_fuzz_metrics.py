@@ -20,7 +20,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import trajcore
-from fuzz_support import BATCHED, FUZZ, NUMERIC, generator, in_library, numpy, outcome, spoil
+from fuzz_support import (
+    BATCHED,
+    FUZZ,
+    NUMERIC,
+    assert_no_nan,
+    enlarge,
+    generator,
+    in_library,
+    numpy,
+    outcome,
+    spoil,
+)
 from test_collision_metrics import CAR, EXTENT, reference_types
 from test_comfort import pdm_failed, pdm_series
 from test_map_metrics import two_way_road
@@ -84,12 +95,16 @@ def test_comfort(data: st.DataObject) -> None:
     # Five columns, x, y, yaw, v, a: every one is read (a NaN steering angle would not be).
     args: dict[str, Any] = {"states": np.ascontiguousarray(drives(rng, shape, T)[..., :5])}
     spoiled = spoil(draw, rng, args, {"states": BATCHED})
+    big = not spoiled and enlarge(draw, rng, args, ["states"])
     dt, bad_dt = draw_dt(draw)
     in_library(draw, args)
     got = outcome(
         lambda: trajcore.comfort(args["states"], dt, params, series=True), spoiled, bad_dt
     )
     if got is None:
+        return
+    if big:
+        assert_no_nan(got)
         return
     states = numpy(args["states"]).reshape(-1, T + 1, 5)
     want = pdm_series(states, lateral)
@@ -123,6 +138,7 @@ def test_extended_comfort(data: st.DataObject) -> None:
     previous[..., 4] = states[..., 4].mean(1)  # near some candidates, far from others
     args: dict[str, Any] = {"states": states, "previous": previous}
     spoiled = spoil(draw, rng, args, {"states": BATCHED, "previous": NUMERIC})
+    big = not spoiled and enlarge(draw, rng, args, ["states", "previous"])
     dt, bad_dt = draw_dt(draw)
     bad_shift = ""
     if draw(st.integers(0, 15)) == 0:
@@ -137,6 +153,9 @@ def test_extended_comfort(data: st.DataObject) -> None:
         also=("states", "previous"),
     )
     if got is None:
+        return
+    if big:
+        assert_no_nan(got)
         return
     if T + 1 - shift < 3:
         assert (numpy(got) == 1).all()
@@ -218,6 +237,8 @@ def metric_inputs(
         args["agent_type"] = args["agent_type"].copy()
         args["agent_type"][0] = draw(st.sampled_from([-1, 4, 99]))
         spoiled = "agent_type"
+    if not spoiled and enlarge(draw, rng, args, ["states", "agents", "agent_extent"]):
+        spoiled = "~"  # valid, extreme: checked for NaN, not against the references
     dt, bad_dt = draw_dt(draw)
     return args, clean, spoiled, dt, bad_dt
 
@@ -239,7 +260,11 @@ def test_time_to_collision(data: st.DataObject) -> None:
             args["states"], args["areas"], args["agents"], extent, params=CAR, dt=dt
         )
 
-    got = outcome(lambda: run(args["agent_extent"]), spoiled, bad_dt, also=SHAPES)
+    big = spoiled == "~"
+    got = outcome(lambda: run(args["agent_extent"]), "" if big else spoiled, bad_dt, also=SHAPES)
+    if got is not None and big:
+        assert_no_nan(got)
+        return
     if got is None or not stable(lambda e: (run(e).score, run(e).first_step), args["agent_extent"]):
         return
     score, first = reference_ttc(
@@ -266,7 +291,11 @@ def test_nuplan_time_to_collision(data: st.DataObject) -> None:
             agent_first_step=contacts(clean, extent),
         )
 
-    got = outcome(lambda: run(args["agent_extent"]), spoiled, bad_dt, also=SHAPES)
+    big = spoiled == "~"
+    got = outcome(lambda: run(args["agent_extent"]), "" if big else spoiled, bad_dt, also=SHAPES)
+    if got is not None and big:
+        assert_no_nan(got)
+        return
     if got is None or not stable(lambda e: (run(e).first_step,), args["agent_extent"]):
         return
     first_contact = contacts(clean, clean["agent_extent"])[..., 0]
@@ -296,7 +325,11 @@ def test_at_fault_collisions(data: st.DataObject) -> None:
             dt=dt,
         )
 
-    got = outcome(lambda: run(args["agent_extent"]), spoiled, bad_dt, also=SHAPES)
+    big = spoiled == "~"
+    got = outcome(lambda: run(args["agent_extent"]), "" if big else spoiled, bad_dt, also=SHAPES)
+    if got is not None and big:
+        assert_no_nan(got)
+        return
     if got is None or not stable(
         lambda e: (run(e).score, run(e).first_step, run(e).collision_type), args["agent_extent"]
     ):

@@ -20,7 +20,10 @@ from fuzz_support import (
     BATCHED,
     FUZZ,
     NUMERIC,
+    assert_no_nan,
+    enlarge,
     extreme,
+    extreme_outcome,
     generator,
     in_library,
     numpy,
@@ -122,10 +125,13 @@ def test_track(data: st.DataObject) -> None:
     }
     tracker = TrackerParams(controller=draw(st.sampled_from(["lqr", "pure_pursuit"])))
     spoiled = spoil(draw, rng, args, {"state0": BATCHED, "references": NUMERIC}), bad_dt
+    big = not any(spoiled) and enlarge(draw, rng, args, ["references"])
     in_library(draw, args)
-    got = outcome(
-        lambda: trajcore.track(args["state0"], args["references"], p, dt, tracker=tracker), *spoiled
-    )
+    call = lambda: trajcore.track(args["state0"], args["references"], p, dt, tracker=tracker)  # noqa: E731
+    if big:  # refused beyond 1e6 m/s (given or between poses), else no NaN
+        extreme_outcome(call, "references")
+        return
+    got = outcome(call, *spoiled)
     if got is None:
         return
     states, controls = numpy(got.states), numpy(got.controls)
@@ -259,6 +265,7 @@ def test_pdm_proposals(data: st.DataObject) -> None:
     if masked:
         spoils["agent_valid"] = ("fields", "float16")
     spoiled = spoil(draw, rng, args, spoils), bad_dt
+    big = not any(spoiled) and M > 0 and enlarge(draw, rng, args, ["agent_poses"])
     fractions = draw(st.lists(st.sampled_from([0.2, 0.5, 1.0]), min_size=1, max_size=3))
     got = outcome(
         lambda: trajcore.pdm_proposals(
@@ -275,6 +282,9 @@ def test_pdm_proposals(data: st.DataObject) -> None:
         also=("agent_poses", "agent_extents"),
     )
     if got is None:
+        return
+    if big:
+        assert_no_nan(got)
         return
     assert numpy(got.states).shape == (B, 3 * len(fractions), T + 1, 6)
     np.testing.assert_array_equal(got.target_speeds, np.tile(np.float32(fractions) * 15, 3))
@@ -300,6 +310,8 @@ def test_propagate_agents(data: st.DataObject) -> None:
     if args["valid"] is not None:  # a NaN under a False is never read: valid
         spoils = {"states": ("int32", "strided", "meta"), "valid": ("float16", "fields")}
     spoiled = spoil(draw, rng, args, spoils)
+    if not spoiled and enlarge(draw, rng, args, ["states"]):
+        assert_no_nan(trajcore.propagate_agents(args["states"], 5, 0.1, model, valid=args["valid"]))
     T = draw(st.integers(1, 30))
     dt, bad_dt = draw_dt(draw)
     got = outcome(

@@ -18,7 +18,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import trajcore
-from fuzz_support import BATCHED, FUZZ, NUMERIC, generator, numpy, outcome, spoil
+from fuzz_support import (
+    BATCHED,
+    FUZZ,
+    NUMERIC,
+    assert_no_nan,
+    enlarge,
+    generator,
+    numpy,
+    outcome,
+    spoil,
+)
 from test_scoring import aggregate, highway_map
 from trajcore import LatticeSettings, Planner, PlanScene, ScoringProfile, VehicleParams
 from trajcore.synthetic import highway_scene
@@ -61,6 +71,7 @@ def test_score(data: st.DataObject) -> None:
     if not spoiled and draw(st.integers(0, 9)) == 0:
         args["agent_prob"] = np.full_like(s.agent_prob, 0.9)  # rows sum to 0.9 K, never 1
         spoiled = "agent_prob"
+    big = not spoiled and enlarge(draw, rng, args, ["states", "agents", "agent_extent"])
     got = outcome(
         lambda: trajcore.score(
             args["states"],
@@ -78,6 +89,9 @@ def test_score(data: st.DataObject) -> None:
         also=SHAPES,
     )
     if got is None:
+        return
+    if big:
+        assert_no_nan(got)
         return
     p = ScoringProfile.named(name)
     extent = (CAR.length, CAR.width)
@@ -147,6 +161,7 @@ def test_planner(data: st.DataObject) -> None:
     deadline = None
     if not spoiled and draw(st.integers(0, 15)) == 0:
         deadline, spoiled = draw(st.sampled_from([-1.0, float("nan")])), "deadline_ms"
+    big = not spoiled and enlarge(draw, rng, args, ["agents", "agent_extent"])
     scene = PlanScene(
         ego_state=args["ego_state"],
         agents=args["agents"],
@@ -158,6 +173,9 @@ def test_planner(data: st.DataObject) -> None:
     )
     got = outcome(lambda: planner(T).plan(scene, deadline), spoiled, also=("scene.", *SHAPES))
     if got is None:
+        return
+    if big:
+        assert_no_nan((got.candidates, got.scores, got.trajectory))
         return
     lattice = trajcore.frenet_lattice(
         ego, CENTRE, LATTICE.lateral_offsets, LATTICE.target_speeds, LATTICE.durations, T, DT
@@ -211,7 +229,8 @@ def test_predictor(data: st.DataObject) -> None:
         "lane_attributes": rng.uniform(0, 30, (B, L, 3)).astype(np.float32),
     }
     # NaN is refused only where read: all-valid masks when a value is spoiled.
-    values = ("nan", "inf") if draw(st.booleans()) else ()
+    # NaN, inf and +-3e37 (beyond the network's float32 range) are refused where read.
+    values = ("nan", "inf", "huge") if draw(st.booleans()) else ()
     if values:
         args["agent_valid"][:] = True
         args["lane_point_valid"][:] = True

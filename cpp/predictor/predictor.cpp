@@ -73,13 +73,17 @@ std::string number_str(double v) {
 
 // Values under a False mask are not read: non-finite ones there become 0 (the network masks by
 // multiplying, and NaN * 0 would reach every agent); a non-finite value that is read is an error.
+// Largest magnitude read: beyond it float32 arithmetic inside the network overflows to NaN
+// (Python: trajcore.predictor_inputs.MAX_MAGNITUDE).
+constexpr double kMaxMagnitude = 1e15;
+
 torch::Tensor finite_where_read(torch::Tensor x, const torch::Tensor& read, const char* name) {
   const torch::Tensor finite = torch::isfinite(x);
-  const torch::Tensor wrong = read.expand_as(x) & ~finite;
+  const torch::Tensor wrong = read.expand_as(x) & ~(finite & (x.abs() <= kMaxMagnitude));
   if (wrong.any().item<bool>()) {  // nonzero() and masked_select() agree on row-major order
     throw Error(std::string(name) + index_of(wrong) + " is " +
                 number_str(x.masked_select(wrong)[0].item<double>()) +
-                ", expected a finite number (or its mask False)");
+                ", expected a finite number of magnitude <= 1e+15 (or its mask False)");
   }
   if (finite.all().item<bool>()) return x;
   return torch::where(finite, x, torch::zeros({}, x.options()));

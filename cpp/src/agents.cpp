@@ -23,9 +23,11 @@ float sinc(float u) {
 }
 
 void propagate_one(const float* s, int64_t steps, float dt, MotionModel model, float* out) {
-  const float x = s[0], y = s[1], yaw = s[2], speed = s[3];
+  const float x = s[0], y = s[1], speed = s[3];
   const float rate = model == MotionModel::kConstantTurnRate ? s[4] : 0.f;
-  out[0] = x, out[1] = y, out[2] = yaw;
+  out[0] = x, out[1] = y, out[2] = s[2];  // step 0 is the input as given
+  // An angle beyond 1e4 rad is reduced exactly first (the fast wrap would lose it).
+  const float yaw = std::fabs(s[2]) > 1e4f ? detail::wrap_input_angle(s[2]) : s[2];
   float c0, s0;
   detail::sincos_heading(yaw, &s0, &c0);
   for (int64_t k = 1; k <= steps; ++k) {
@@ -52,8 +54,9 @@ void propagate_one(const float* s, int64_t steps, float dt, MotionModel model, f
 
 Shape propagate_agents_shape(const Shape& states, int64_t steps, double dt, MotionModel model) {
   if (states.rank() < 2 || (states.back() != 4 && states.back() != 5)) {
-    throw Error("states has shape " + states.str() +
-                ", expected (..., M, 4) = (..., x, y, yaw, speed) or (..., M, 5) with the yaw rate");
+    throw Error(
+        "states has shape " + states.str() +
+        ", expected (..., M, 4) = (..., x, y, yaw, speed) or (..., M, 5) with the yaw rate");
   }
   if (model == MotionModel::kConstantTurnRate && states.back() != 5) {
     throw Error("states has shape " + states.str() +

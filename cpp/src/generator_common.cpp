@@ -103,7 +103,16 @@ void track_candidates(TensorView<const float> ego, double dt, const VehicleParam
   rq.params = params;
   rq.tracker = tracker;
   rq.dt = dt;
-  track(rq, TrackOutputs{out.states, out.saturation, out.controls, out.trailer});
+  try {
+    track(rq, TrackOutputs{out.states, out.saturation, out.controls, out.trailer});
+  } catch (const Error& e) {
+    // The references are the generator's own: name what the caller gave instead.
+    if (std::string(e.what()).rfind("references", 0) != 0) throw;
+    throw Error(
+        "ego_state and the maneuvers asked for give references the tracker cannot follow: " +
+        std::string(e.what()) +
+        " (is the ego far from the line, or a maneuver shorter than a step?)");
+  }
 }
 
 RearAxle rear_axle(const float* s, const VehicleParams& params) {

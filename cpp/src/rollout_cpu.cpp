@@ -49,7 +49,7 @@ struct Kernel {
 template <class R>
 BicycleState<R> initial_state(const Kernel<R>& kn, int64_t row) {
   const R* s = kn.state_of(row);
-  BicycleState<R> st{s[0], s[1], wrap_angle(s[2]), s[3], s[4], s[5], kn.articulation_of(row),
+  BicycleState<R> st{s[0], s[1], wrap_input_angle(s[2]), s[3], s[4], s[5], kn.articulation_of(row),
                      0, 0, 0};
   complete_state(&st);
   return st;

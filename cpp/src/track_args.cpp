@@ -107,6 +107,7 @@ TrackPlan plan_track(const BasicTrackRequest<Real>& rq, TrackShapes* shapes) {
   plan.n = rs[rs.rank() - 3];
   plan.steps = rs[rs.rank() - 2] - 1;
   plan.fields = c;
+  plan.max_step = kMaxReferenceSpeed * rq.dt;
   if (shapes != nullptr) {
     shapes->states = candidates;
     shapes->states.push_back(plan.steps + 1);
@@ -142,7 +143,24 @@ void throw_invalid_references(const BasicTrackRequest<Real>& rq) {
                   ", expected a finite number");
     }
   }
-  throw std::logic_error("track: the kernel reported a non-finite reference the rescan did not find");
+  const int64_t poses = rq.references.shape[rq.references.shape.rank() - 2];
+  const std::string limit = value_str(kMaxReferenceSpeed) + " m/s";
+  for (int64_t i = 0; i < n; i += c) {
+    const Real* r = rq.references.data + i;
+    if (c > 3 && std::fabs(r[3]) > kMaxReferenceSpeed) {
+      throw Error("references" + index_str(rq.references.shape, i + 3) + " (v) is " +
+                  value_str(r[3]) + ", expected a speed of at most " + limit);
+    }
+    if ((i / c) % poses == 0) continue;  // the first pose of a candidate
+    const double dx = double(r[0]) - double(r[-c]), dy = double(r[1]) - double(r[1 - c]);
+    if (std::fabs(dx) > kMaxReferenceSpeed * rq.dt || std::fabs(dy) > kMaxReferenceSpeed * rq.dt) {
+      const Shape pose = rq.references.shape.without_last();
+      throw Error("references" + index_str(pose, i / c) + " is " + value_str(std::hypot(dx, dy)) +
+                  " m from the pose before (" + value_str(std::hypot(dx, dy) / rq.dt) +
+                  " m/s), expected a speed of at most " + limit);
+    }
+  }
+  throw std::logic_error("track: the kernel reported a reference defect the rescan did not find");
 }
 
 template <class Real>

@@ -19,7 +19,6 @@
 namespace trajcore::detail {
 namespace {
 
-
 constexpr int kLanes = 16;
 // Below this rear-axle displacement (m) a reference step has no curvature (its heading change
 // is a turn on the spot, which the bicycle cannot follow).
@@ -62,17 +61,24 @@ struct ReferenceLanes {
   }
 };
 
-// Copies the reference of `row` into lane l; false if a value is not finite.
+// Copies the reference of `row` into lane l; false if a value is not finite or a speed, given or
+// implied by consecutive poses, beyond kMaxReferenceSpeed.
 template <class R>
 TRAJCORE_ALWAYS_INLINE bool copy_reference(const TrackKernel<R>& kn, int64_t row, int l,
                                            ReferenceLanes<R>& ref) {
   const int64_t T = kn.plan->steps, C = kn.plan->fields;
   const R* src = kn.references + row * (T + 1) * C;
   const R limit = R(3.0e38);  // also catches inf and (through the comparison) NaN
+  const double step = kn.plan->max_step;
   int finite = 1;
   for (int64_t t = 0; t <= T; ++t) {
     const R* r = src + t * C;
     for (int64_t f = 0; f < C; ++f) finite &= std::fabs(r[f]) <= limit;
+    if (C > 3) finite &= std::fabs(r[3]) <= R(kMaxReferenceSpeed);
+    if (t > 0) {
+      finite &= std::fabs(double(r[0]) - double(r[-C])) <= step;
+      finite &= std::fabs(double(r[1]) - double(r[1 - C])) <= step;
+    }
     const size_t at = static_cast<size_t>(t * kLanes + l);
     ref.x[at] = r[0], ref.y[at] = r[1], ref.yaw[at] = r[2];
     if (C > 3) ref.v[at] = r[3];
@@ -93,7 +99,7 @@ TRAJCORE_ALWAYS_INLINE void complete_references(const TrackKernel<R>& kn, Refere
     R* c = ref.c.data() + t * kLanes;
     R* s = ref.s.data() + t * kLanes;
     for (int l = 0; l < kLanes; ++l) {
-      yaw[l] = wrap_angle(yaw[l]);
+      yaw[l] = wrap_input_angle(yaw[l]);
       sincos_r(yaw[l], &s[l], &c[l]);
       x[l] -= offset * c[l];
       y[l] -= offset * s[l];
@@ -132,8 +138,8 @@ void pursuit_target(const ReferenceLanes<R>& ref, int l, int64_t T, R px, R py, 
   for (;; ++seg) {
     const R dx = ref.x[at(seg + 1)] - ref.x[at(seg)], dy = ref.y[at(seg + 1)] - ref.y[at(seg)];
     const R length = ref.arc[at(seg + 1)] - ref.arc[at(seg)];
-    along = length > R(0) ? ((px - ref.x[at(seg)]) * dx + (py - ref.y[at(seg)]) * dy) / length
-                          : R(0);
+    along =
+        length > R(0) ? ((px - ref.x[at(seg)]) * dx + (py - ref.y[at(seg)]) * dy) / length : R(0);
     if (seg + 1 >= T || along < length) break;
   }
   *segment = seg;
@@ -162,12 +168,13 @@ void pursuit_target(const ReferenceLanes<R>& ref, int l, int64_t T, R px, R py, 
 
 // Rows [r0, r0 + count), count <= kLanes; spare lanes repeat row r0.
 template <class R, bool kTrailer, TrackingController kController>
-TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
+TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int count,
+                                      ReferenceLanes<R>& ref) {
   const int64_t T = kn.plan->steps;
   const TrackerConstants<R>& tk = kn.tk;
   const int32_t H = tk.horizon;
-  alignas(64) R x[kLanes], y[kLanes], yaw[kLanes], v[kLanes], a[kLanes], steer[kLanes],
-      art[kLanes], c[kLanes], s[kLanes], tan_steer[kLanes];
+  alignas(64) R x[kLanes], y[kLanes], yaw[kLanes], v[kLanes], a[kLanes], steer[kLanes], art[kLanes],
+      c[kLanes], s[kLanes], tan_steer[kLanes];
   alignas(64) R a_cmd[kLanes], steer_target[kLanes];
   alignas(64) R ze[kLanes], zp[kLanes], zd[kLanes], be[kLanes], bp[kLanes], bd[kLanes];
   alignas(64) R out[8][kLanes];
@@ -180,8 +187,9 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int 
     const int64_t row = r0 + (l < count ? l : 0);
     finite &= copy_reference(kn, row, l, ref);
     const R* s0 = kn.state_of(row);
-    BicycleState<R> st{s0[0], s0[1], wrap_angle(s0[2]), s0[3], s0[4], s0[5],
-                       kn.articulation_of(row), 0, 0, 0};
+    BicycleState<R> st{s0[0], s0[1], wrap_input_angle(s0[2]), s0[3],
+                       s0[4], s0[5], kn.articulation_of(row), 0,
+                       0,     0};
     complete_state(&st);
     x[l] = st.x, y[l] = st.y, yaw[l] = st.yaw, v[l] = st.v, a[l] = st.a, steer[l] = st.steer;
     art[l] = st.articulation, c[l] = st.c, s[l] = st.s, tan_steer[l] = st.tan_steer;
@@ -234,8 +242,8 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int 
       }
       rate = stop[l] ? R(0) : rate;
       const R jerk = lagged_jerk(tk, a[l], a_cmd[l]);
-      const BicycleState<R> in{x[l], y[l], yaw[l], v[l], a[l], steer[l], art[l], c[l], s[l],
-                               tan_steer[l]};
+      const BicycleState<R> in{x[l],     y[l],   yaw[l], v[l], a[l],
+                               steer[l], art[l], c[l],   s[l], tan_steer[l]};
       BicycleState<R> o;
       flags[l] = bicycle_step<R, kTrailer>(kn.k, in, jerk, rate, &o);
       x[l] = o.x, y[l] = o.y, yaw[l] = o.yaw, v[l] = o.v, a[l] = o.a, steer[l] = o.steer;
@@ -251,8 +259,8 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int 
       kn.controls[(row * T + i) * 2 + 1] = out[7][l];
       kn.saturation[row * T + i] = flags[l];
       if (kTrailer) {
-        const BicycleState<R> st{x[l], y[l], yaw[l], v[l], a[l], steer[l], art[l], c[l], s[l],
-                                 tan_steer[l]};
+        const BicycleState<R> st{x[l],     y[l],   yaw[l], v[l], a[l],
+                                 steer[l], art[l], c[l],   s[l], tan_steer[l]};
         trailer_pose(kn.k, st, kn.trailer + (row * (T + 1) + i + 1) * 3);
       }
     }
@@ -261,7 +269,8 @@ TRAJCORE_ALWAYS_INLINE bool run_block(const TrackKernel<R>& kn, int64_t r0, int 
 }
 
 template <class R, TrackingController kController>
-TRAJCORE_ALWAYS_INLINE bool block_for(const TrackKernel<R>& kn, int64_t r0, int count, ReferenceLanes<R>& ref) {
+TRAJCORE_ALWAYS_INLINE bool block_for(const TrackKernel<R>& kn, int64_t r0, int count,
+                                      ReferenceLanes<R>& ref) {
   return kn.plan->trailer ? run_block<R, true, kController>(kn, r0, count, ref)
                           : run_block<R, false, kController>(kn, r0, count, ref);
 }

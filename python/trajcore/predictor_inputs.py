@@ -18,6 +18,9 @@ NAMES = (
     "lane_point_valid",
     "lane_attributes",
 )
+#: Largest magnitude read: beyond it float32 arithmetic inside the network overflows and the
+#: outputs turn NaN (3e37 did; 1e20 did not). Scene-frame metres and m/s never come near it.
+MAX_MAGNITUDE = 1e15
 #: AgentType values the network knows (vehicle, pedestrian, bicycle, object); -1: an empty slot.
 AGENT_TYPES = range(-1, 4)
 
@@ -93,12 +96,12 @@ def checked_inputs(inputs: tuple[Any, ...], history: int, lane_points: int) -> l
         x = out[i]
         finite = torch.isfinite(x)
         read = mask.expand_as(x)
-        wrong = read & ~finite
+        wrong = read & ~(finite & (x.abs() <= MAX_MAGNITUDE))
         if wrong.any():
             at = tuple(int(v) for v in wrong.nonzero()[0])
             raise ValueError(
-                f"{NAMES[i]}{list(at)} is {float(x[at])}, expected a finite number (or its "
-                "mask False)"
+                f"{NAMES[i]}{list(at)} is {float(x[at]):g}, expected a finite number of "
+                "magnitude <= 1e+15 (or its mask False)"
             )
         if not finite.all():
             out[i] = torch.where(finite, x, torch.zeros((), dtype=x.dtype))

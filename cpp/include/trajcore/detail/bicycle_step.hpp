@@ -60,6 +60,15 @@ TRAJCORE_HD R wrap_angle(R x) {
   return w >= pi ? w - two_pi : w;
 }
 
+// wrap_angle for an input angle of any magnitude: beyond 1e4 rad the product above loses the
+// angle (1e20 came back 1e13 rad off, and the tracker's LQR turned that into NaN), so the exact
+// IEEE remainder in double comes first. For inputs only; the steps keep the fast form.
+template <class R>
+TRAJCORE_HD R wrap_input_angle(R x) {
+  if (x > R(1e4) || x < R(-1e4)) x = R(remainder_r(double(x), 6.28318530717958647692));
+  return wrap_angle(x);
+}
+
 template <class R>
 TRAJCORE_HD R tan_r(R x) {
   R s, c;
@@ -126,7 +135,8 @@ TRAJCORE_HD int32_t bicycle_step(const BicycleConstants<R>& k, const BicycleStat
   const R lateral_bound = atan_ratio(k.lateral_tan_scale, v_sq);
   const bool lateral_tighter = lateral_bound < k.max_steering_angle;
   const R bound = lateral_tighter ? lateral_bound : k.max_steering_angle;
-  const R r_windowed = clamp_r(r_limited, (-bound - in.steer) * k.inv_dt, (bound - in.steer) * k.inv_dt);
+  const R r_windowed =
+      clamp_r(r_limited, (-bound - in.steer) * k.inv_dt, (bound - in.steer) * k.inv_dt);
   flags |= r_windowed != r_limited
                ? (lateral_tighter ? kSaturationLateralAcceleration : kSaturationSteeringAngle)
                : 0;
