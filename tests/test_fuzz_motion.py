@@ -93,7 +93,9 @@ def test_rollout(data: st.DataObject) -> None:
             want, flags, _ = reference_rollout(s0[b, n], controls[b, n], p, dt, substeps=1)
             pos = 1e-3 * max(1.0, float(np.abs(want[:, :2]).max()) / 100)
             assert_states_close(states[b, n], want, pos, f"candidate {b}, {n}")
-            assert_flags_match(saturation[b, n], flags, want, p, f"candidate {b}, {n}", ties=0.5)
+            assert_flags_match(
+                saturation[b, n], flags, want, p, f"candidate {b}, {n}", ties=0.5, dt=dt
+            )
 
 
 def references_for(

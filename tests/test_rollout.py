@@ -76,6 +76,7 @@ def assert_flags_match(
     p: VehicleParams,
     what: str,
     ties: float = 0.05,
+    dt: float = DT,
 ) -> None:
     """Equal flags, except at ties: a bit may differ only where the float64 reference ends the
     step within 1e-3 of that bit's bound (float32 and float64 round to either side of it), on at
@@ -83,8 +84,16 @@ def assert_flags_match(
     for k in np.flatnonzero(got != ref_flags):
         diff = Saturation(int(got[k]) ^ int(ref_flags[k]))
         v, a, steer = ref[k + 1, 3], ref[k + 1, 4], ref[k + 1, 5]
+        a0, reach = ref[k, 4], p.max_jerk * dt
         near = {
-            Saturation.ACCELERATION: min(abs(a - p.max_acceleration), abs(a + p.max_deceleration)),
+            # At the step's end, or where the jerk limit meets the acceleration limit (a stop
+            # then ends the step at a = 0).
+            Saturation.ACCELERATION: min(
+                abs(a - p.max_acceleration),
+                abs(a + p.max_deceleration),
+                abs(a0 + reach - p.max_acceleration),
+                abs(a0 - reach + p.max_deceleration),
+            ),
             Saturation.STEERING_ANGLE: abs(abs(steer) - p.max_steering_angle),
             Saturation.LATERAL_ACCELERATION: abs(
                 v * v * abs(math.tan(steer)) / p.wheelbase - p.max_lateral_acceleration
