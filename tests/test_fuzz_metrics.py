@@ -11,7 +11,6 @@ either side.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +36,7 @@ from test_comfort import pdm_failed, pdm_series
 from test_map_metrics import two_way_road
 from test_navsim_v2_metrics import navsim_features
 from test_nuplan_ttc import reference_nuplan_ttc
-from test_ttc import reference_ttc
+from test_ttc import random_two_way_scene, reference_ttc
 from trajcore import ComfortParams, ExtendedComfortParams
 
 DT = 0.1  # the references' step
@@ -173,31 +172,6 @@ def test_extended_comfort(data: st.DataObject) -> None:
     np.testing.assert_array_equal(numpy(got)[sure], want[sure])
 
 
-def two_way_scene(
-    rng: np.random.Generator, N: int, M: int, steps: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """N candidates and M agents driving both ways on the two-way road near x = 100, close
-    enough to meet: states (N, T+1, 6), agents (M, T+1, 3), extents (M, 2)."""
-    states = np.zeros((N, steps + 1, 6), np.float32)
-    t = np.arange(steps + 1)
-    for n in range(N):
-        yaw = rng.choice([0.0, math.pi]) + rng.normal(0, 0.2) + rng.normal(0, 0.03) * t
-        speed = rng.uniform(0, 14) * (rng.random() > 0.1)
-        states[n, :, 0] = 100 + np.cumsum(speed * DT * np.cos(yaw)) - speed * DT
-        states[n, :, 1] = rng.uniform(-3, 3) + np.cumsum(speed * DT * np.sin(yaw)) * 0.3
-        states[n, :, 2] = yaw
-        states[n, :, 3] = speed
-    agents = np.zeros((M, steps + 1, 3), np.float32)
-    for m in range(M):
-        yaw, speed = rng.choice([0.0, math.pi]) + rng.normal(0, 0.1), rng.uniform(0, 12)
-        speed *= rng.random() > 0.3
-        agents[m, :, 0] = rng.uniform(88, 118) + speed * t * DT * np.cos(yaw)
-        agents[m, :, 1] = rng.uniform(-3, 3) + speed * t * DT * np.sin(yaw)
-        agents[m, :, 2] = yaw
-    extent = np.tile(np.float32([4.5, 1.9]), (M, 1))
-    return states, agents, extent
-
-
 def stable(run: Callable[[np.ndarray], tuple[np.ndarray, ...]], extent: np.ndarray) -> bool:
     """Whether the verdicts stay the same with every agent 2 mm larger and 2 mm smaller: else
     some contact is a tie that float32 and float64 may decide differently."""
@@ -215,7 +189,7 @@ def metric_inputs(
     bad); agents (M, 1, T+1, 3)."""
     rng = generator(draw)
     N, M, T = draw(st.integers(1, 3)), draw(st.integers(0, 3)), draw(st.integers(2, 12))
-    states, agents, extent = two_way_scene(rng, N, M, T)
+    states, agents, extent = random_two_way_scene(rng, N, M, T)
     clean: dict[str, Any] = {
         "states": states,
         "areas": trajcore.ego_areas(states, EXTENT, ROAD),

@@ -93,24 +93,25 @@ def reference_ttc(states: NDArray, areas: NDArray, agents: NDArray, extent: NDAr
     return score, first
 
 
-def random_two_way_scene(rng: np.random.Generator, N: int, M: int):
-    """N candidates (10% stopped) and M agents, both ways along the two-way road near x = 100."""
-    states = np.zeros((N, T + 1, 6), np.float32)
+def random_two_way_scene(rng: np.random.Generator, N: int, M: int, steps: int = T):
+    """N candidates (10% stopped) and M agents, both ways along the two-way road near x = 100,
+    over steps + 1 poses."""
+    states = np.zeros((N, steps + 1, 6), np.float32)
     for n in range(N):
         yaw = (
             rng.choice([0.0, math.pi])
             + rng.normal(0, 0.15)
-            + rng.normal(0, 0.02) * np.arange(T + 1)
+            + rng.normal(0, 0.02) * np.arange(steps + 1)
         )
         speed = rng.uniform(0, 12) * (rng.random() > 0.1)
         states[n, :, 0] = 100 + np.cumsum(speed * DT * np.cos(yaw)) - speed * DT
         states[n, :, 1] = rng.uniform(-3, 3) + np.cumsum(speed * DT * np.sin(yaw)) * 0.3
         states[n, :, 2] = yaw
         states[n, :, 3] = speed
-    agents = np.zeros((M, T + 1, 3), np.float32)
+    agents = np.zeros((M, steps + 1, 3), np.float32)
     for m in range(M):
         yaw, speed = rng.choice([0.0, math.pi]) + rng.normal(0, 0.1), rng.uniform(0, 12)
-        t = np.arange(T + 1) * DT
+        t = np.arange(steps + 1) * DT
         agents[m, :, 0] = rng.uniform(85, 125) + speed * t * np.cos(yaw)
         agents[m, :, 1] = rng.uniform(-3, 3) + speed * t * np.sin(yaw)
         agents[m, :, 2] = yaw

@@ -10,15 +10,7 @@ from typing import Any
 
 import numpy as np
 
-NAMES = (
-    "agent_states",
-    "agent_valid",
-    "agent_type",
-    "agent_extent",
-    "lane_points",
-    "lane_point_valid",
-    "lane_attributes",
-)
+from trajcore.predictor_inputs import NAMES
 
 
 def write_inputs(folder: Path, inputs: Sequence[Any]) -> None:
