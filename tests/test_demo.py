@@ -63,10 +63,12 @@ def test_demo_command_writes_its_table_and_files(tmp_path: Path) -> None:
     )
     total = f"{result.planner.scores['total']:.3f}"
     assert any(
-        line.split("│")[1:3] == [" total              ", f" {total:>7} "]
+        [cell.strip() for cell in line.split("│")[1:3]] == ["total", total]
         for line in out.splitlines()
         if "total" in line
     )
+    gap = f"{result.planner.min_gap:.1f} ({result.planner.min_gap_agent})"
+    assert any("min gap (m)" in line and gap in line for line in out.splitlines())
     assert f"{result.planner.progress_m:.1f}" in out
     scenes = sorted((tmp_path / "scenes").glob("scene_*.trj"))
     assert len(scenes) == 30

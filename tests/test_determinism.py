@@ -68,6 +68,8 @@ def inputs() -> dict[str, Any]:
         ).astype(np.float32),
         "red": red,
         "poses": np.ascontiguousarray(states[..., :3]),
+        # (B, M, H+1, 5) agent histories: x, y, yaw, vx, vy over 2 s.
+        "history": rng.normal(size=(B, 24, 21, 5)) * [30.0, 5.0, 0.2, 10.0, 1.0],
     }
 
 
@@ -102,6 +104,26 @@ ENTRIES: dict[str, Callable[[slice], Any]] = {
     "propagate_agents": lambda sl: trajcore.propagate_agents(
         pick("agent_states", sl), 40, DT, "cv"
     ),
+    # One scene per call (no B): the scenes' results stacked.
+    "add_physics_modes": lambda sl: [
+        np.stack(outputs)
+        for outputs in zip(
+            *(
+                trajcore.add_physics_modes(
+                    agents,
+                    prob,
+                    np.ones(len(agents), np.bool_),
+                    np.ascontiguousarray(history),
+                    np.ones(history.shape[:2], np.bool_),
+                    DT,
+                )
+                for agents, prob, history in zip(
+                    pick("agents", sl), pick("agent_prob", sl), pick("history", sl), strict=True
+                )
+            ),
+            strict=True,
+        )
+    ],
     "rollout": lambda sl: trajcore.rollout(pick("state0", sl), pick("controls", sl), CAR, DT),
     "track": lambda sl: trajcore.track(pick("state0", sl), pick("states", sl), CAR, DT),
     "frenet_lattice": lambda sl: per_scene(
@@ -152,6 +174,15 @@ ENTRIES: dict[str, Callable[[slice], Any]] = {
         params=CAR,
         dt=DT,
         agent_first_step=first_contact(sl),
+    ),
+    "safe_distance": lambda sl: trajcore.safe_distance(
+        pick("states", sl),
+        pick("agents", sl),
+        pick("agent_extent", sl),
+        params=CAR,
+        dt=DT,
+        agent_prob=pick("agent_prob", sl),
+        agent_valid=pick("agent_valid", sl),
     ),
     "at_fault_collisions": lambda sl: trajcore.at_fault_collisions(
         pick("states", sl),

@@ -1,12 +1,13 @@
 """Property fuzzing of the metric entry points: comfort, extended_comfort, time_to_collision,
-nuplan_time_to_collision and at_fault_collisions. Rules and budget: tests/fuzz_support.py.
+nuplan_time_to_collision, at_fault_collisions and safe_distance. Rules and budget:
+tests/fuzz_support.py.
 
 References: tuPlan Garage's comfort metric and NAVSIM's extended comfort re-derived with scipy
 (tests/test_comfort.py, tests/test_navsim_v2_metrics.py); PDM-Closed's TTC and collision loops and
 nuPlan's TTC loop written with shapely (tests/test_ttc.py, test_collision_metrics.py,
-test_nuplan_ttc.py). Verdicts are compared where they are not ties: a float32 value within 1e-3
-of a bound, or boxes whose contact changes when the agents grow or shrink by 2 mm, may fall on
-either side.
+test_nuplan_ttc.py); the safe-distance rule pair by pair in float64 (test_safe_distance.py).
+Verdicts are compared where they are not ties: a float32 value within 1e-3 of a bound, or boxes
+whose contact changes when the agents grow or shrink by 2 mm, may fall on either side.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from test_comfort import pdm_failed, pdm_series
 from test_map_metrics import two_way_road
 from test_navsim_v2_metrics import navsim_features
 from test_nuplan_ttc import reference_nuplan_ttc
+from test_safe_distance import reference as reference_safe_distance
 from test_ttc import random_two_way_scene, reference_ttc
 from trajcore import ComfortParams, ExtendedComfortParams
 
@@ -319,5 +321,38 @@ def test_at_fault_collisions(data: st.DataObject) -> None:
         args["agent_type"],
     )
     np.testing.assert_array_equal(got.collision_type[:, :, 0], kinds)
+    np.testing.assert_array_equal(got.score, score)
+    np.testing.assert_array_equal(got.first_step, first)
+
+
+@FUZZ
+@given(st.data())
+def test_safe_distance(data: st.DataObject) -> None:
+    args, _, spoiled, dt, bad_dt = metric_inputs(data.draw, typed=False)
+    spoiled = "" if spoiled == "areas" else spoiled  # safe_distance reads no areas
+
+    def run(extent: np.ndarray) -> Any:
+        return trajcore.safe_distance(args["states"], args["agents"], extent, params=CAR, dt=dt)
+
+    big = spoiled == "~"
+    got = outcome(lambda: run(args["agent_extent"]), "" if big else spoiled, bad_dt, also=SHAPES)
+    if got is not None and big:
+        assert_no_nan(got)
+        return
+    if got is None or not stable(lambda e: (run(e).score, run(e).first_step), args["agent_extent"]):
+        return
+    states, agents = numpy(args["states"]), numpy(args["agents"])
+    m = agents.shape[0]
+    score, _, first = reference_safe_distance(
+        states,
+        agents,
+        numpy(args["agent_extent"]),
+        np.ones((m, 1), np.float32),
+        np.ones((m, agents.shape[2]), bool),
+        trajcore.SafeDistanceParams(),
+        CAR.length,
+        CAR.width,
+        DT,
+    )
     np.testing.assert_array_equal(got.score, score)
     np.testing.assert_array_equal(got.first_step, first)

@@ -1,10 +1,11 @@
-"""Property fuzzing of the motion entry points: rollout, track, frenet_lattice, pdm_proposals and
-propagate_agents (both models). Rules and budget: tests/fuzz_support.py.
+"""Property fuzzing of the motion entry points: rollout, track, frenet_lattice, pdm_proposals,
+propagate_agents (both models) and add_physics_modes. Rules and budget: tests/fuzz_support.py.
 
 References: rollout against the float64 RK4 model of tests/rollout_reference.py; track, whose
 controls must reproduce its states through rollout (the model the first test checks); the two
 generators, whose candidates must be the tracker run on their own references over the requested
-grid; propagate_agents against the closed forms of tests/test_agents.py.
+grid; propagate_agents against the closed forms of tests/test_agents.py; add_physics_modes against
+the float64 modes of tests/test_physics_modes.py.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from fuzz_support import (
 )
 from rollout_reference import reference_rollout
 from test_agents import reference as closed_form_agents
+from test_physics_modes import assert_modes_match, reference_physics_modes
 from test_rollout import assert_flags_match, assert_states_close
 from trajcore import ReferenceLine, TrackerParams, VehicleParams
 
@@ -328,3 +330,74 @@ def test_propagate_agents(data: st.DataObject) -> None:
     keep = np.ones(shape, bool) if args["valid"] is None else np.asarray(args["valid"])
     np.testing.assert_allclose(got[keep][..., :2], want[keep][..., :2], atol=2e-3, rtol=0)
     assert not got[~keep].any()
+
+
+@FUZZ
+@given(st.data())
+def test_add_physics_modes(data: st.DataObject) -> None:
+    draw = data.draw
+    rng = generator(draw)
+    m, k, steps, h1 = (draw(st.integers(lo, hi)) for lo, hi in ((0, 4), (1, 4), (1, 20), (1, 6)))
+    prob = rng.dirichlet(np.ones(k), m).astype(np.float32)
+    history = np.zeros((m, h1, 5))
+    history[..., :2] = rng.uniform(-50, 50, (m, h1, 2))
+    history[..., 2] = rng.uniform(-4, 4, (m, h1))
+    history[..., 3:] = rng.normal(0, 10, (m, h1, 2)) * (rng.random((m, h1, 1)) < 0.8)
+    args: dict[str, Any] = {
+        "agents": rng.normal(0, 30, (m, k, steps + 1, 3)).astype(np.float32),
+        "agent_prob": prob,
+        "predicted": np.ones(m, np.bool_),
+        "history": history,
+        "history_valid": np.ones((m, h1), np.bool_),
+    }
+    spoiled = spoil(
+        draw,
+        rng,
+        args,
+        {
+            "agents": ("nan", "inf", "int32", "fields", "strided", "meta"),
+            "agent_prob": ("nan", "fields", "float16"),
+            "predicted": ("float16", "fields"),
+            "history": ("nan", "inf", "float16", "fields", "strided"),
+            "history_valid": ("float16", "fields"),
+        },
+    )
+    if not spoiled and draw(st.booleans()):  # masks drawn: NaN under a False is never read
+        args["predicted"] = rng.random(m) < 0.7
+        args["history_valid"] = rng.random((m, h1)) < 0.7
+    dt, bad_dt = draw_dt(draw)
+    big = not spoiled and not bad_dt and enlarge(draw, rng, args, ["agents", "history"])
+
+    def run() -> Any:
+        return trajcore.add_physics_modes(
+            args["agents"],
+            args["agent_prob"],
+            args["predicted"],
+            args["history"],
+            args["history_valid"],
+            dt,
+        )
+
+    if big:  # no NaN, or the documented bound on history values
+        try:
+            assert_no_nan(run())
+        except ValueError as error:
+            assert str(error).startswith("history[") and "within 1e15" in str(error), error
+        return
+    got = outcome(
+        run,
+        spoiled,
+        bad_dt,
+        also=("agents", "agent_prob", "predicted", "history", "history_valid"),
+    )
+    if got is None:
+        return
+    want = reference_physics_modes(
+        args["agents"],
+        args["agent_prob"],
+        args["predicted"],
+        args["history"],
+        args["history_valid"],
+        dt,
+    )
+    assert_modes_match(got, want)

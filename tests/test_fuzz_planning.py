@@ -122,6 +122,13 @@ def test_score(data: st.DataObject) -> None:
         np.testing.assert_array_equal(got.ttc, ttc.score)
     np.testing.assert_array_equal(got.comfort, trajcore.comfort(s.ego, DT, p.comfort).score)
     np.testing.assert_array_equal(got.drivable_area, trajcore.drivable_area_compliance(areas).score)
+    if p.gate_safe_distance:
+        sd = trajcore.safe_distance(
+            s.ego, s.agents, s.agent_extent, params=CAR, dt=DT, agent_prob=s.agent_prob
+        )
+        np.testing.assert_allclose(got.safe_distance, 1 - sd.violation_prob, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(got.safe_distance, 1.0)
     sub = {
         k: numpy(getattr(got, k))
         for k in (
@@ -131,6 +138,7 @@ def test_score(data: st.DataObject) -> None:
             "progress_m",
             "ttc",
             "comfort",
+            "safe_distance",
         )
     }
     np.testing.assert_allclose(got.total, aggregate(sub, p), atol=1e-5)

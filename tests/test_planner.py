@@ -8,7 +8,7 @@ import pytest
 
 import trajcore
 from test_scoring import highway_map
-from trajcore import LatticeSettings, Planner, PlanReason, PlanScene, VehicleParams
+from trajcore import EmergencyBrake, LatticeSettings, Planner, PlanReason, PlanScene, VehicleParams
 
 CAR = VehicleParams.passenger_car()
 
@@ -160,3 +160,54 @@ def test_errors() -> None:
         Planner().plan(PlanScene(**{**scene.__dict__, "ego_state": np.zeros(5, np.float32)}))
     with pytest.raises(ValueError, match="deadline_ms is -1"):
         Planner().plan(scene, deadline_ms=-1.0)
+
+
+def wall_scene(speed: float) -> PlanScene:
+    """Stopped cars across every lane 12 m ahead of an ego at ``speed``."""
+    road, centre = highway_map()
+    T = 40
+    wall = np.zeros((3, 1, T + 1, 3), np.float32)
+    wall[:, 0, :, 0] = 14.0
+    wall[:, 0, :, 1] = np.array([0.0, 3.7, 7.4])[:, None]
+    return PlanScene(
+        ego_state=np.array([0, 3.7, 0, speed, 0, 0], np.float32),
+        agents=wall,
+        agent_extent=np.full((3, 2), [4.6, 3.7], np.float32),
+        agent_type=np.zeros(3, np.int32),
+        road_map=road,
+        reference_line=centre,
+    )
+
+
+def test_the_emergency_brake_stops_when_no_candidate_is_safe() -> None:
+    """The wall at 12 m: every candidate collides, so with the emergency brake on the plan is a
+    stop (jerk-limited to -4.05 m/s^2, held to a standstill), the reason recorded; the chosen
+    index stays the least bad candidate's. Off (the default), the least bad candidate is driven."""
+    on = Planner(emergency=EmergencyBrake(enabled=True))
+    r = on.plan(wall_scene(12.0))
+    assert r.fallback and r.emergency_brake and r.emergency_reason == PlanReason.COLLISION
+    v, a = r.trajectory[:, 3], r.trajectory[:, 4]
+    assert (np.diff(v) <= 1e-6).all() and v[-1] == 0.0
+    assert a.min() >= -4.05 - 1e-4 and np.isclose(a.min(), -4.05, atol=1e-3)
+    jerk = np.diff(a[v > 0]) / 0.1
+    assert np.abs(jerk).max() <= CAR.max_jerk + 1e-3
+    # The stop is the vehicle model's rollout of that jerk profile, steering held.
+    a_now, controls = 0.0, np.zeros((40, 2), np.float32)
+    for t in range(40):
+        controls[t, 0] = np.clip((-4.05 - a_now) / 0.1, -CAR.max_jerk, CAR.max_jerk)
+        a_now += float(controls[t, 0]) * 0.1
+    want = trajcore.rollout(wall_scene(12.0).ego_state, controls[None], CAR, 0.1).states[0]
+    np.testing.assert_allclose(r.trajectory, want, atol=1e-4)
+    off = Planner().plan(wall_scene(12.0))
+    assert off.fallback and not off.emergency_brake
+    np.testing.assert_array_equal(off.trajectory, off.candidates.states[off.chosen])
+    # A clear road: no emergency.
+    clear = on.plan(stopped_car_scene())
+    assert not clear.emergency_brake and clear.emergency_reason == PlanReason.CHOSEN
+
+
+def test_emergency_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"^emergency.deceleration is 0, expected > 0"):
+        Planner(emergency=EmergencyBrake(enabled=True, deceleration=0.0))
+    with pytest.raises(ValueError, match=r"^emergency.max_speed is -1"):
+        Planner(emergency=EmergencyBrake(max_speed=-1.0))

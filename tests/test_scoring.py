@@ -40,6 +40,7 @@ def aggregate(
         (p.gate_collision, "no_collision"),
         (p.gate_drivable_area, "drivable_area"),
         (p.gate_driving_direction, "driving_direction"),
+        (p.gate_safe_distance, "safe_distance"),
     ):
         if on:
             gates = gates * sub[name]
@@ -117,6 +118,22 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
     np.testing.assert_array_equal(r.collision_step, af.first_step)
     np.testing.assert_array_equal(r.collision_type, af.collision_type)
     np.testing.assert_array_equal(r.comfort, trajcore.comfort(s.ego, DT, p.comfort).score)
+    sd = trajcore.safe_distance(
+        s.ego,
+        s.agents,
+        s.agent_extent,
+        params=CAR,
+        dt=DT,
+        agent_prob=s.agent_prob,
+        agent_valid=s.agent_valid,
+        rule=p.safe_distance,
+    )
+    if not p.gate_safe_distance:
+        np.testing.assert_array_equal(r.safe_distance, 1.0)
+        np.testing.assert_array_equal(r.safe_distance_step, -1)
+    else:
+        np.testing.assert_allclose(r.safe_distance, 1 - sd.violation_prob, atol=1e-6)
+        np.testing.assert_array_equal(r.safe_distance_step, sd.first_step)
     xs = s.ego[:, [0, -1], 0].astype(np.float64) + 300.0
     np.testing.assert_allclose(r.progress_m, np.clip(xs, 0, 900) @ [-1, 1], atol=1e-3)
     sub = {
@@ -128,6 +145,7 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
             "progress_m",
             "ttc",
             "comfort",
+            "safe_distance",
         )
     }
     np.testing.assert_allclose(r.total, aggregate(sub, p), atol=1e-5)

@@ -5,6 +5,7 @@
 
 #include "bindings.hpp"
 #include "boundary.hpp"
+#include "params.hpp"
 #include "trajcore/collision_metrics.hpp"
 #include "trajcore/error.hpp"
 
@@ -181,9 +182,55 @@ py::tuple nuplan_ttc_py(py::handle states, py::handle areas, py::handle agents,
                         min_ttc.object);
 }
 
+py::tuple safe_distance_py(py::handle states, py::handle agents, py::handle agent_extent,
+                           py::handle agent_prob, py::handle agent_valid, py::handle ignored,
+                           float length, float width, double dt, py::handle params) {
+  SafeDistanceRequest rq;
+  rq.params = safe_distance_params_from_py(params);
+  Call call;
+  Array st = call.input_floats(states, "states");
+  Array ag = call.input_floats(agents, "agents");
+  Array ex = call.input_floats(agent_extent, "agent_extent");
+  Array pr = call.optional_floats(agent_prob, "agent_prob");
+  Array va = call.optional_bools(agent_valid, "agent_valid");
+  Array ig = call.optional_bools(ignored, "ignored");
+  rq.states = st.view<const float>();
+  rq.agents = ag.view<const float>();
+  rq.agent_extent = ex.view<const float>();
+  rq.agent_prob = pr.view<const float>();
+  rq.agent_valid = va.view<const bool>();
+  rq.ignored = ig.view<const bool>();
+  rq.length = length;
+  rq.width = width;
+  rq.dt = dt;
+  const Shape per_candidate = st.shape.rank() >= 2 ? st.shape.without_last().without_last()
+                                                   : Shape{};
+  Array score = call.output(py::none(), "score", per_candidate, DType::kFloat32);
+  Array first = call.output(py::none(), "first_step", per_candidate, DType::kInt32);
+  Array prob;
+  SafeDistanceOutputs out{score.view<float>(), {}, first.view<int32_t>()};
+  if (!agent_prob.is_none()) {
+    prob = call.output(py::none(), "violation_prob", per_candidate, DType::kFloat32);
+    out.violation_prob = prob.view<float>();
+  }
+  {
+    py::gil_scoped_release nogil;
+    safe_distance(rq, out);
+  }
+  return py::make_tuple(score.object, agent_prob.is_none() ? py::none() : prob.object,
+                        first.object);
+}
+
 }  // namespace
 
 void bind_collision_metrics(py::module_& m) {
+  m.def("_safe_distance", &safe_distance_py, py::arg("states"), py::arg("agents"),
+        py::arg("agent_extent"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
+        py::arg("length"), py::arg("width"), py::arg("dt"), py::arg("params"));
+  m.def(
+      "_validate_safe_distance_params",
+      [](py::handle params) { validate(safe_distance_params_from_py(params)); },
+      py::arg("params"));
   m.def("_nuplan_time_to_collision", &nuplan_ttc_py, py::arg("states"), py::arg("areas"),
         py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"), py::arg("agent_speed"),
         py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),

@@ -1,6 +1,9 @@
 // Python bindings of trajcore/planner.hpp: conversion and validation only. The result lives in
 // the C++ Planner; plan() returns numpy copies of it.
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+
+#include <algorithm>
 
 #include <limits>
 #include <memory>
@@ -19,8 +22,13 @@ namespace {
 
 Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> offsets, std::vector<double> speeds,
-                     std::vector<double> durations, int64_t steps, double dt, int64_t chunk) {
+                     std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
+                     py::handle emergency) {
   PlannerConfig c;
+  c.emergency.enabled = emergency.attr("enabled").cast<bool>();
+  c.emergency.deceleration = emergency.attr("deceleration").cast<double>();
+  c.emergency.time_to_infraction = emergency.attr("time_to_infraction").cast<double>();
+  c.emergency.max_speed = emergency.attr("max_speed").cast<double>();
   c.vehicle = vehicle_params_from_py(vehicle);
   c.tracker = tracker_params_from_py(tracker);
   c.profile = scoring_profile_from_py(profile);
@@ -45,7 +53,8 @@ struct PyPlanner {
 
 py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::handle agent_extent,
                  py::handle agent_type, py::handle agent_prob, py::handle agent_valid,
-                 py::handle ignored, py::handle route_lanes, const RoadMap& road_map,
+                 py::handle ignored, py::handle route_lanes, py::handle previous,
+                 int32_t previous_shift, const RoadMap& road_map,
                  const ReferenceLine& reference_line, double deadline_ms) {
   Call call;
   Array ego = call.input_floats(ego_state, "ego_state");
@@ -68,6 +77,9 @@ py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::h
     rl = call.input_ints(route_lanes, "route_lanes", "lane indices");
     scene.route_lanes = rl.view<const int32_t>();
   }
+  Array pv = call.optional_floats(previous, "previous");
+  scene.previous = pv.view<const float>();
+  scene.previous_shift = previous_shift;
   scene.road_map = &road_map;
   scene.reference_line = &reference_line;
   const PlanResult* r;
@@ -81,6 +93,12 @@ py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::h
   d["chosen"] = r->chosen;
   d["deadline_reached"] = r->deadline_reached;
   d["fallback"] = r->fallback;
+  d["emergency_brake"] = r->emergency_brake;
+  d["emergency_reason"] = static_cast<int32_t>(r->emergency_reason);
+  py::array_t<float> trajectory({r->trajectory.shape[0], r->trajectory.shape[1]});
+  std::copy(r->trajectory.data, r->trajectory.data + r->trajectory.numel(),
+            trajectory.mutable_data());
+  d["trajectory"] = trajectory;
   d["scored"] = r->scored;
   d["scores"] = score_result_dict(r->scores);
   d["reasons"] = to_numpy(r->reasons);
@@ -110,19 +128,21 @@ void bind_planner(py::module_& m) {
   py::class_<PyPlanner>(m, "_Planner")
       .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
                        std::vector<double> offsets, std::vector<double> speeds,
-                       std::vector<double> durations, int64_t steps, double dt, int64_t chunk) {
-             return std::make_unique<PyPlanner>(
-                 make_planner(vehicle, tracker, profile, std::move(offsets), std::move(speeds),
-                              std::move(durations), steps, dt, chunk));
+                       std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
+                       py::handle emergency) {
+             return std::make_unique<PyPlanner>(make_planner(
+                 vehicle, tracker, profile, std::move(offsets), std::move(speeds),
+                 std::move(durations), steps, dt, chunk, emergency));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
            py::arg("target_speeds"), py::arg("durations"), py::arg("steps"), py::arg("dt"),
-           py::arg("chunk"))
+           py::arg("chunk"), py::arg("emergency"))
       .def_property_readonly("candidate_count",
                              [](const PyPlanner& p) { return p.planner.candidate_count(); })
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
            py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
-           py::arg("route_lanes"), py::arg("road_map"), py::arg("reference_line"),
+           py::arg("route_lanes"), py::arg("previous"), py::arg("previous_shift"),
+           py::arg("road_map"), py::arg("reference_line"),
            py::arg("deadline_ms"));
 }
 

@@ -45,6 +45,8 @@ inline py::dict score_result_dict(const ScoreResult& r) {
   d["traffic_light_step"] = to_numpy(r.traffic_light_step);
   d["speed_limit_step"] = to_numpy(r.speed_limit_step);
   d["lane_keeping_step"] = to_numpy(r.lane_keeping_step);
+  d["safe_distance"] = to_numpy(r.safe_distance);
+  d["safe_distance_step"] = to_numpy(r.safe_distance_step);
   d["areas"] = to_numpy(r.areas);
   d["collision_type"] = to_numpy(r.collision_type);
   d["comfort_failed"] = to_numpy(r.comfort_failed);

@@ -137,6 +137,20 @@ ExtendedComfortParams extended_comfort_params_from_py(py::handle obj) {
   return p;
 }
 
+SafeDistanceParams safe_distance_params_from_py(py::handle obj) {
+  SafeDistanceParams p;
+  auto get = [&](const char* name) { return obj.attr(name).cast<double>(); };
+  p.reaction_time = get("reaction_time");
+  p.ego_brake = get("ego_brake");
+  p.agent_brake = get("agent_brake");
+  p.min_gap = get("min_gap");
+  p.recovery_rate = get("recovery_rate");
+  p.tolerance = get("tolerance");
+  p.lateral_margin = get("lateral_margin");
+  p.stopped_speed = get("stopped_speed");
+  return p;
+}
+
 ScoringProfile scoring_profile_from_py(py::handle obj) {
   ScoringProfile p;
   auto get = [&](const char* name) { return obj.attr(name); };
@@ -146,6 +160,7 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   p.gate_driving_direction = get("gate_driving_direction").cast<bool>();
   p.gate_traffic_light = get("gate_traffic_light").cast<bool>();
   p.gate_making_progress = get("gate_making_progress").cast<bool>();
+  p.gate_safe_distance = get("gate_safe_distance").cast<bool>();
   p.weight_progress = get("weight_progress").cast<double>();
   p.weight_ttc = get("weight_ttc").cast<double>();
   p.weight_comfort = get("weight_comfort").cast<double>();
@@ -211,6 +226,7 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   py::handle ec = get("extended_comfort");
   p.extended_comfort = extended_comfort_params_from_py(ec);
   p.human_filter = get("human_filter").cast<bool>();
+  p.safe_distance = safe_distance_params_from_py(get("safe_distance"));
   return p;
 }
 

@@ -16,5 +16,6 @@ ComfortParams comfort_params_from_py(py::handle obj);  // a trajcore.ComfortPara
 // a trajcore.ExtendedComfortParams
 ExtendedComfortParams extended_comfort_params_from_py(py::handle obj);
 ScoringProfile scoring_profile_from_py(py::handle obj);  // a trajcore.ScoringProfile
+SafeDistanceParams safe_distance_params_from_py(py::handle obj);  // trajcore.SafeDistanceParams
 
 }  // namespace trajcore::bindings

@@ -1,6 +1,7 @@
 // CV and CTRV agent propagation (trajcore/agents.hpp).
 #include "trajcore/agents.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -14,6 +15,7 @@ namespace trajcore {
 namespace {
 
 constexpr const char* kFieldNames[5] = {"x", "y", "yaw", "speed", "yaw rate"};
+constexpr const char* kHistoryFields[5] = {"x", "y", "yaw", "vx", "vy"};
 constexpr int64_t kAgentGrain = 64;
 
 // sin(u) / u, accurate near 0.
@@ -109,6 +111,183 @@ void propagate_agents(TensorView<const float> states, TensorView<const bool> val
         continue;
       }
       propagate_one(states.data + i * fields, steps, step, model, o);
+    }
+  });
+}
+
+}  // namespace trajcore
+
+namespace trajcore {
+namespace {
+
+// x, y, heading, speed, yaw rate of one agent's latest observed state (history row H valid).
+void latest_motion(const double* rows, const bool* valid, int64_t H, double dt,
+                   const PhysicsModes& m, float* motion) {
+  const double* now = rows + H * 5;
+  const double speed = std::hypot(now[3], now[4]);
+  const double heading = speed >= m.heading_speed ? std::atan2(now[4], now[3]) : now[2];
+  // The yaw rate from the oldest valid row within the window (0 without one).
+  double rate = 0.0;
+  for (int64_t back = std::min(m.yaw_rate_window, H); back >= 1; --back) {
+    if (!valid[H - back]) continue;
+    rate = detail::wrap_angle(now[2] - rows[(H - back) * 5 + 2]) / (double(back) * dt);
+    break;
+  }
+  motion[0] = static_cast<float>(now[0]);
+  motion[1] = static_cast<float>(now[1]);
+  motion[2] = static_cast<float>(heading);
+  motion[3] = static_cast<float>(speed);
+  motion[4] = static_cast<float>(rate);
+}
+
+}  // namespace
+
+void validate(const PhysicsModes& m) {
+  const double shares[3] = {m.constant_velocity, m.constant_turn_rate, m.hold};
+  const char* names[3] = {"constant_velocity", "constant_turn_rate", "hold"};
+  for (int i = 0; i < 3; ++i) {
+    if (!(shares[i] >= 0) || !std::isfinite(shares[i])) {
+      throw Error(std::string("modes.") + names[i] + " is " + detail::value_str(shares[i]) +
+                  ", expected a probability share >= 0");
+    }
+  }
+  const double sum = shares[0] + shares[1] + shares[2];
+  if (!(sum > 0) || sum > 1.0) {
+    throw Error("modes' shares sum to " + detail::value_str(sum) + ", expected (0, 1]");
+  }
+  if (!(m.hold_speed >= 0) || !std::isfinite(m.hold_speed)) {
+    throw Error("modes.hold_speed is " + detail::value_str(m.hold_speed) + ", expected >= 0 m/s");
+  }
+  if (m.yaw_rate_window < 1) {
+    throw Error("modes.yaw_rate_window is " + std::to_string(m.yaw_rate_window) +
+                ", expected at least 1 step");
+  }
+  if (!(m.heading_speed >= 0) || !std::isfinite(m.heading_speed)) {
+    throw Error("modes.heading_speed is " + detail::value_str(m.heading_speed) +
+                ", expected >= 0 m/s");
+  }
+}
+
+void add_physics_modes(const PhysicsModesRequest& rq, TensorView<float> out_agents,
+                       TensorView<float> out_prob, TensorView<bool> out_valid) {
+  validate(rq.modes);
+  const Shape& a = rq.agents.shape;
+  if (a.rank() != 4 || a[3] != 3 || a[2] < 2) {
+    throw Error("agents has shape " + a.str() + ", expected (M, K, T+1, 3) with T >= 1");
+  }
+  const int64_t M = a[0], K = a[1], T1 = a[2];
+  if (rq.agent_prob.shape != Shape{M, K}) {
+    throw Error("agent_prob has shape " + rq.agent_prob.shape.str() + ", expected (" +
+                std::to_string(M) + ", " + std::to_string(K) + ") = (M, K)");
+  }
+  if (rq.predicted.shape != Shape{M}) {
+    throw Error("predicted has shape " + rq.predicted.shape.str() + ", expected (" +
+                std::to_string(M) + ",) = (M)");
+  }
+  const Shape& h = rq.history.shape;
+  if (h.rank() != 3 || h[0] != M || h[2] != 5 || h[1] < 1) {
+    throw Error("history has shape " + h.str() + ", expected (" + std::to_string(M) +
+                ", H+1, 5) = (M, H+1, x y yaw vx vy)");
+  }
+  const int64_t H1 = h[1];
+  if (rq.history_valid.shape != Shape{M, H1}) {
+    throw Error("history_valid has shape " + rq.history_valid.shape.str() + ", expected " +
+                Shape{M, H1}.str() + " = (M, H+1)");
+  }
+  if (!(rq.dt > 0) || !std::isfinite(rq.dt)) {
+    throw Error("dt is " + detail::value_str(rq.dt) + ", expected > 0 seconds");
+  }
+  const int64_t K3 = K + 3;
+  detail::check_output(out_agents.shape, out_agents.data, out_agents.device, "out_agents",
+                       Shape{M, K3, T1, 3}, Device{});
+  detail::check_output(out_prob.shape, out_prob.data, out_prob.device, "out_prob", Shape{M, K3},
+                       Device{});
+  detail::check_output(out_valid.shape, out_valid.data, out_valid.device, "out_valid", Shape{M},
+                       Device{});
+  const int64_t H = H1 - 1;
+  // Values read: predicted agents' modes and probabilities, present agents' valid history rows.
+  for (int64_t i = 0; i < M; ++i) {
+    if (rq.predicted.data[i]) {
+      double sum = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const float p = rq.agent_prob.data[i * K + k];
+        if (!(p >= 0) || !std::isfinite(p)) {
+          throw Error("agent_prob" + detail::index_str(Shape{M, K}, i * K + k) + " is " +
+                      detail::value_str(p) + ", expected a probability >= 0");
+        }
+        sum += p;
+      }
+      if (std::fabs(sum - 1.0) > 1e-3) {
+        throw Error("agent_prob[" + std::to_string(i) + "] sums to " + detail::value_str(sum) +
+                    ", expected 1 (a predicted agent's mode probabilities)");
+      }
+      const float* poses = rq.agents.data + i * K * T1 * 3;
+      for (int64_t j = 0; j < K * T1 * 3; ++j) {
+        if (!std::isfinite(poses[j])) {
+          throw Error("agents" + detail::index_str(a, i * K * T1 * 3 + j) + " is " +
+                      detail::value_str(poses[j]) + ", expected a finite value");
+        }
+      }
+    }
+    for (int64_t r = 0; r < H1; ++r) {
+      if (!rq.history_valid.data[i * H1 + r]) continue;
+      for (int f = 0; f < 5; ++f) {
+        const double v = rq.history.data[(i * H1 + r) * 5 + f];
+        if (!std::isfinite(v) || std::fabs(v) > 1e15) {
+          throw Error("history" + detail::index_str(h, (i * H1 + r) * 5 + f) + " (" +
+                      kHistoryFields[f] + ") is " + detail::value_str(v) +
+                      ", expected a finite value within 1e15 (or history_valid False)");
+        }
+      }
+    }
+  }
+  const PhysicsModes& m = rq.modes;
+  const double physics = m.constant_velocity + m.constant_turn_rate + m.hold;
+  const int64_t steps = T1 - 1;
+  const float step = static_cast<float>(rq.dt);
+  detail::parallel_for(M, kAgentGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* poses = out_agents.data + i * K3 * T1 * 3;
+      float* prob = out_prob.data + i * K3;
+      const bool predicted = rq.predicted.data[i];
+      const bool present = rq.history_valid.data[i * H1 + H];
+      out_valid.data[i] = predicted || present;
+      if (predicted) {
+        std::copy(rq.agents.data + i * K * T1 * 3, rq.agents.data + (i + 1) * K * T1 * 3, poses);
+      }
+      if (!present) {
+        // The predictor's modes alone (or nothing: zeros, uniform probabilities).
+        std::fill(poses + K * T1 * 3, poses + K3 * T1 * 3, 0.f);
+        if (!predicted) std::fill(poses, poses + K * T1 * 3, 0.f);
+        for (int64_t k = 0; k < K3; ++k) {
+          prob[k] = predicted ? (k < K ? rq.agent_prob.data[i * K + k] : 0.f)
+                              : 1.f / static_cast<float>(K3);
+        }
+        continue;
+      }
+      float motion[5];
+      latest_motion(rq.history.data + i * H1 * 5, rq.history_valid.data + i * H1, H, rq.dt, m,
+                    motion);
+      propagate_one(motion, steps, step, MotionModel::kConstantVelocity, poses + K * T1 * 3);
+      propagate_one(motion, steps, step, MotionModel::kConstantTurnRate, poses + (K + 1) * T1 * 3);
+      float* hold = poses + (K + 2) * T1 * 3;
+      const double* now = rq.history.data + (i * H1 + H) * 5;
+      for (int64_t t = 0; t < T1; ++t) {
+        hold[t * 3] = static_cast<float>(now[0]);
+        hold[t * 3 + 1] = static_cast<float>(now[1]);
+        hold[t * 3 + 2] = static_cast<float>(detail::wrap_input_angle(now[2]));
+      }
+      // A moving agent cannot stop dead: its hold share goes to constant velocity.
+      const bool holds = double(motion[3]) <= m.hold_speed;
+      const double scale = predicted ? 1.0 : 1.0 / physics;
+      for (int64_t k = 0; k < K; ++k) {
+        if (!predicted) std::copy(hold, hold + T1 * 3, poses + k * T1 * 3);
+        prob[k] = predicted ? static_cast<float>((1.0 - physics) * rq.agent_prob.data[i * K + k])
+                            : 0.f;
+      }
+      prob[K] = static_cast<float>((m.constant_velocity + (holds ? 0.0 : m.hold)) * scale);
+      prob[K + 1] = static_cast<float>(m.constant_turn_rate * scale);
+      prob[K + 2] = static_cast<float>((holds ? m.hold : 0.0) * scale);
     }
   });
 }

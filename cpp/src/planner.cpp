@@ -60,6 +60,7 @@ PlanReason reason_of(const ScoreResult& s, int64_t i) {
   if (s.drivable_area.data()[i] < 1.0f) return PlanReason::kOffRoad;
   if (s.driving_direction.data()[i] < 1.0f) return PlanReason::kWrongWay;
   if (s.traffic_light.data()[i] < 1.0f) return PlanReason::kRedLight;
+  if (s.safe_distance.data()[i] < 1.0f) return PlanReason::kUnsafeDistance;
   if (s.making_progress.data()[i] < 1.0f) return PlanReason::kNoProgress;
   if (s.ttc.data()[i] < 1.0f) return PlanReason::kTimeToCollision;
   if (s.comfort.data()[i] < 1.0f) return PlanReason::kUncomfortable;
@@ -80,6 +81,18 @@ void validate(const PlannerConfig& c) {
     throw Error("dt is " + detail::value_str(c.dt) + ", expected > 0 seconds");
   }
   if (c.chunk < 1) throw Error("chunk is " + std::to_string(c.chunk) + ", expected at least 1");
+  auto positive = [](double v, const char* name, const char* unit) {
+    if (!(v > 0) || !std::isfinite(v)) {
+      throw Error(std::string("emergency.") + name + " is " + detail::value_str(v) +
+                  ", expected > 0 " + unit);
+    }
+  };
+  positive(c.emergency.deceleration, "deceleration", "m/s^2");
+  positive(c.emergency.time_to_infraction, "time_to_infraction", "s");
+  if (!(c.emergency.max_speed >= 0) || !std::isfinite(c.emergency.max_speed)) {
+    throw Error("emergency.max_speed is " + detail::value_str(c.emergency.max_speed) +
+                ", expected >= 0 m/s");
+  }
   for (const auto* list :
        {&c.lattice.lateral_offsets, &c.lattice.target_speeds, &c.lattice.durations}) {
     if (list->empty()) {
@@ -113,6 +126,28 @@ Planner::Planner(PlannerConfig config) : config_(std::move(config)) {
   score_.rear_axle_to_center = config_.vehicle.rear_axle_to_center;
   score_.dt = config_.dt;
   score_.profile = config_.profile;
+  brake_.params = config_.vehicle;
+  brake_.dt = config_.dt;
+}
+
+TensorView<const float> Planner::brake(const float* ego_state) {
+  const int64_t T = config_.steps;
+  const VehicleParams& v = config_.vehicle;
+  if (!brake_controls_.defined()) brake_controls_.resize(Shape{1, T, 2});
+  float* u = brake_controls_.data();
+  // Jerk-limited to -deceleration (within the vehicle's limit), steering held.
+  const double target = -std::min(config_.emergency.deceleration, double(v.max_deceleration));
+  double a = ego_state[4];
+  for (int64_t t = 0; t < T; ++t) {
+    const double jerk = std::clamp((target - a) / config_.dt, -double(v.max_jerk), double(v.max_jerk));
+    a += jerk * config_.dt;
+    u[t * 2] = static_cast<float>(jerk);
+    u[t * 2 + 1] = 0.0f;
+  }
+  brake_.state0 = {ego_state, Shape{6}, {}};
+  brake_.controls = {brake_controls_.data(), Shape{1, T, 2}, {}};
+  rollout(brake_, brake_result_);
+  return {brake_result_.states.data(), Shape{T + 1, 6}, {}};
 }
 
 int64_t Planner::candidate_count() const {
@@ -161,6 +196,8 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   } else {
     score_.route_lanes.clear();
   }
+  score_.previous = scene.previous;
+  score_.previous_shift = scene.previous_shift;
   ScoreResult& all = r.scores;
   for (int64_t n0 = 0; n0 < N; n0 += config_.chunk) {
     if (n0 > 0 && ms_since(start) > deadline_ms) {
@@ -189,6 +226,7 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     both(&ScoreResult::speed_limit);
     both(&ScoreResult::lane_keeping);
     both(&ScoreResult::extended_comfort);
+    both(&ScoreResult::safe_distance);
     both(&ScoreResult::collision_step);
     both(&ScoreResult::drivable_area_step);
     both(&ScoreResult::driving_direction_step);
@@ -197,6 +235,7 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     both(&ScoreResult::traffic_light_step);
     both(&ScoreResult::speed_limit_step);
     both(&ScoreResult::lane_keeping_step);
+    both(&ScoreResult::safe_distance_step);
     both(&ScoreResult::areas);
     both(&ScoreResult::collision_type);
     both(&ScoreResult::comfort_failed);
@@ -227,6 +266,20 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   }
   r.trajectory = {
       r.candidates.states.data() + int64_t(std::max(r.chosen, 0)) * T1 * 6, Shape{T1, 6}, {}};
+  r.emergency_brake = false;
+  r.emergency_reason = PlanReason::kChosen;
+  if (config_.emergency.enabled && r.chosen >= 0) {
+    const PlanReason why = reason_of(all, r.chosen);
+    const bool unsafe = why == PlanReason::kCollision || why == PlanReason::kUnsafeDistance;
+    const int32_t step = all.collision_step.data()[r.chosen];
+    const bool soon = step >= 0 && double(step) * config_.dt <= config_.emergency.time_to_infraction &&
+                      double(scene.ego_state.data[3]) <= config_.emergency.max_speed;
+    if ((r.fallback && unsafe) || soon) {
+      r.emergency_brake = true;
+      r.emergency_reason = soon ? PlanReason::kCollision : why;
+      r.trajectory = brake(scene.ego_state.data);
+    }
+  }
   r.timings.select_ms = ms_since(scored);
   r.timings.total_ms = ms_since(start);
   return r;

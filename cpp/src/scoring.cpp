@@ -83,6 +83,7 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
   }
   if (name == "trajcore_default") {
     p.use_probabilities = true;
+    p.gate_safe_distance = true;
     p.clip_progress = true;
     p.comfort.lateral = LateralAcceleration::kSpeedTimesYawRate;
     return p;
@@ -93,6 +94,7 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
 }
 
 void validate(const ScoringProfile& p) {
+  validate(p.safe_distance);
   check_weight(p.weight_progress, "weight_progress");
   check_weight(p.weight_ttc, "weight_ttc");
   check_weight(p.weight_comfort, "weight_comfort");
@@ -132,7 +134,7 @@ namespace {
 
 // Buffers and sub-requests of score, kept per thread so that warm calls do not allocate.
 struct ScoreBuffers {
-  std::vector<float> wrong_way, uniform, at_fault_prob, ttc_prob, overspeed, padded;
+  std::vector<float> wrong_way, uniform, at_fault_prob, ttc_prob, safe_prob, overspeed, padded;
   EgoAreaRequest areas;
   TtcRequest ttc;
   CollisionWorkspace workspace;
@@ -210,12 +212,12 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   for (auto* t :
        {&out.total, &out.no_collision, &out.drivable_area, &out.driving_direction, &out.progress,
         &out.progress_m, &out.ttc, &out.comfort, &out.traffic_light, &out.making_progress,
-        &out.speed_limit, &out.lane_keeping, &out.extended_comfort}) {
+        &out.speed_limit, &out.lane_keeping, &out.extended_comfort, &out.safe_distance}) {
     resize(*t, per_candidate);
   }
   for (auto* t : {&out.collision_step, &out.drivable_area_step, &out.driving_direction_step,
                   &out.ttc_step, &out.comfort_step, &out.comfort_failed, &out.traffic_light_step,
-                  &out.speed_limit_step, &out.lane_keeping_step}) {
+                  &out.speed_limit_step, &out.lane_keeping_step, &out.safe_distance_step}) {
     resize(*t, per_candidate);
   }
   const TensorView<const int32_t> areas{out.areas.data(), per_step, {}};
@@ -368,10 +370,31 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     time_to_collision(ttc,
                       {out.ttc.view(), {ttc_prob.data(), per_candidate, {}}, out.ttc_step.view()});
   }
+  if (pr.gate_safe_distance) {
+    SafeDistanceRequest sd;
+    sd.states = rq.states;
+    sd.agents = rq.agents;
+    sd.agent_extent = rq.agent_extent;
+    sd.agent_prob = prob;
+    sd.agent_valid = rq.agent_valid;
+    sd.ignored = rq.ignored;
+    sd.length = rq.length;
+    sd.width = rq.width;
+    sd.dt = rq.dt;
+    sd.params = pr.safe_distance;
+    buf.safe_prob.resize(static_cast<size_t>(B * N));
+    safe_distance(sd, {out.safe_distance.view(),
+                       {buf.safe_prob.data(), per_candidate, {}},
+                       out.safe_distance_step.view()});
+  } else {
+    fill(out.safe_distance, 1.0f);
+    fill(out.safe_distance_step, -1);
+  }
   if (pr.use_probabilities) {
     for (int64_t i = 0; i < B * N; ++i) {
       out.no_collision.data()[i] = 1.0f - at_fault_prob[i];
       out.ttc.data()[i] = 1.0f - ttc_prob[i];
+      if (pr.gate_safe_distance) out.safe_distance.data()[i] = 1.0f - buf.safe_prob[i];
     }
   }
 
@@ -492,13 +515,14 @@ void aggregate_scores(const ScoringProfile& pr, TensorView<const float> progress
     if (pr.gate_driving_direction) g *= out.driving_direction.data()[i];
     if (pr.gate_traffic_light) g *= out.traffic_light.data()[i];
     if (pr.gate_making_progress) g *= out.making_progress.data()[i];
+    if (pr.gate_safe_distance) g *= out.safe_distance.data()[i];
     return g;
   };
   Tensor<float> ScoreResult::* const columns[] = {
       &ScoreResult::no_collision,  &ScoreResult::drivable_area,   &ScoreResult::driving_direction,
       &ScoreResult::traffic_light, &ScoreResult::making_progress, &ScoreResult::progress,
       &ScoreResult::ttc,           &ScoreResult::comfort,         &ScoreResult::speed_limit,
-      &ScoreResult::lane_keeping,  &ScoreResult::extended_comfort};
+      &ScoreResult::lane_keeping,  &ScoreResult::extended_comfort, &ScoreResult::safe_distance};
   for (int64_t b = 0; b < B; ++b) {
     if (pr.progress_rule == ProgressRule::kSceneBest) {
       double best = progress_reference.data != nullptr ? progress_reference.data[b]

@@ -2,6 +2,7 @@
 // deadline stops scoring after the first chunk and says so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -68,6 +69,35 @@ TEST(Planner, AvoidsAStoppedCarAndExplainsTheRest) {
 // One Planner per thread, the map and reference line shared read-only: every thread's cycles
 // equal the single-threaded one bit for bit (the configuration docs/planner.md supports; the
 // sanitizer build runs this under ThreadSanitizer).
+TEST(Planner, EmergencyBrakeStopsWhenEveryCandidateCollides) {
+  // The stopped car 6 m ahead of an ego at 12 m/s, across every lane (a wide box): no candidate
+  // escapes, so with the emergency brake on the plan is the jerk-limited stop.
+  trajcore::PlannerConfig config;
+  config.emergency.enabled = true;
+  trajcore::Planner planner(config);
+  Highway h(41);
+  h.ego[3] = 12.f;
+  for (int64_t t = 0; t < 41; ++t) h.agents[t * 3] = 14.f;
+  h.extent = {4.6f, 11.1f};
+  const trajcore::PlanResult& r = planner.plan(h.scene(41));
+  ASSERT_TRUE(r.fallback);
+  ASSERT_TRUE(r.emergency_brake);
+  EXPECT_EQ(r.emergency_reason, PlanReason::kCollision);
+  const float* s = r.trajectory.data;
+  float lowest = 0.f;
+  for (int64_t t = 1; t < 41; ++t) {
+    EXPECT_LE(s[t * 6 + 3], s[(t - 1) * 6 + 3]) << t;  // slowing down
+    lowest = std::min(lowest, s[t * 6 + 4]);
+  }
+  EXPECT_EQ(s[40 * 6 + 3], 0.f);  // to a standstill
+  EXPECT_NEAR(lowest, -4.05f, 1e-3f);
+  // Off (the default), the least bad candidate is driven.
+  trajcore::Planner plain(trajcore::PlannerConfig{});
+  const trajcore::PlanResult& p = plain.plan(h.scene(41));
+  EXPECT_TRUE(p.fallback);
+  EXPECT_FALSE(p.emergency_brake);
+}
+
 TEST(Planner, SeparatePlannersOnEightThreadsAgreeWithOne) {
   const Highway h(41);
   trajcore::Planner reference(trajcore::PlannerConfig{});

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "trajcore/agents.hpp"
 #include "trajcore/array_file.hpp"
 #include "trajcore/error.hpp"
 #include "trajcore/planner.hpp"
@@ -116,6 +117,7 @@ int run(const Options& o) {
   for (int i = 0; i <= 10; ++i) config.lattice.target_speeds.push_back(2.5 * i);
   config.lattice.durations = {2.0, 3.0, 4.0, 5.0, 6.0};
   config.dt = pc.dt;
+  config.emergency.enabled = true;  // as Python's replay_planner
   trajcore::Planner planner(config);
 
   const int64_t cycles = static_cast<int64_t>(files.size()), t1 = o.steps + 1;
@@ -135,7 +137,8 @@ int run(const Options& o) {
   std::array<float, 6> ego{};
   std::vector<double> ego_history;
   std::vector<uint8_t> ego_history_valid;
-  std::vector<float> trajectory_out, probability_out;
+  std::vector<float> trajectory_out, probability_out, physics_poses, physics_prob;
+  std::vector<uint8_t> physics_valid;
   const auto period = std::chrono::milliseconds(static_cast<int64_t>(pc.dt * 1000 + 0.5));
   auto next_tick = Clock::now();
   for (int64_t c = 0; c < cycles; ++c) {
@@ -177,20 +180,39 @@ int run(const Options& o) {
                        {probability_out.data(), {1, a, pc.modes}, {}}});
     const trajcore::PlannerAgents agents = trajcore::planner_agents(
         scene, w, trajectory_out.data(), probability_out.data(), pc.modes, pc.future, o.steps);
+    // Physics hypotheses beside the learned modes, as Python's replay adds them.
+    const int64_t m = scene.agent_count, k = pc.modes + 3;
+    trajcore::PhysicsModesRequest physics;
+    physics.agents = {agents.poses.data(), {m, pc.modes, t1, 3}, {}};
+    physics.agent_prob = {agents.probabilities.data(), {m, pc.modes}, {}};
+    physics.predicted = {reinterpret_cast<const bool*>(agents.valid.data()), {m}, {}};
+    physics.history = {scene.agent_history.data(), {m, scene.history + 1, 5}, {}};
+    physics.history_valid = {reinterpret_cast<const bool*>(scene.agent_history_valid.data()),
+                             {m, scene.history + 1}, {}};
+    physics.dt = pc.dt;
+    physics_poses.resize(m * k * t1 * 3);
+    physics_prob.resize(m * k);
+    physics_valid.resize(m);
+    trajcore::add_physics_modes(physics, {physics_poses.data(), {m, k, t1, 3}, {}},
+                                {physics_prob.data(), {m, k}, {}},
+                                {reinterpret_cast<bool*>(physics_valid.data()), {m}, {}});
     predict_ms[c] = ms_since(predict_start);
 
-    const int64_t m = scene.agent_count;
     std::vector<float> extent(scene.agent_extent.begin(), scene.agent_extent.end());
     trajcore::PlanScene plan_scene;
     plan_scene.ego_state = {ego.data(), {6}, {}};
-    plan_scene.agents = {agents.poses.data(), {m, pc.modes, t1, 3}, {}};
+    plan_scene.agents = {physics_poses.data(), {m, k, t1, 3}, {}};
     plan_scene.agent_extent = {extent.data(), {m, 2}, {}};
     plan_scene.agent_type = {scene.agent_type.data(), {m}, {}};
-    plan_scene.agent_prob = {agents.probabilities.data(), {m, pc.modes}, {}};
-    plan_scene.agent_valid = {reinterpret_cast<const bool*>(agents.valid.data()), {m}, {}};
+    plan_scene.agent_prob = {physics_prob.data(), {m, k}, {}};
+    plan_scene.agent_valid = {reinterpret_cast<const bool*>(physics_valid.data()), {m}, {}};
     if (!scene.route_lanes.empty()) {
       plan_scene.route_lanes = {
           scene.route_lanes.data(), {static_cast<int64_t>(scene.route_lanes.size())}, {}};
+    }
+    if (c > 0) {  // the last cycle's plan, for the profile's extended comfort
+      plan_scene.previous = {&trajectories[(c - 1) * t1 * 6], {t1, 6}, {}};
+      plan_scene.previous_shift = 1;
     }
     plan_scene.road_map = road_map.get();
     plan_scene.reference_line = reference.get();

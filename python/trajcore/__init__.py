@@ -22,16 +22,19 @@ from ._core import (
     get_num_threads,
     set_num_threads,
 )
-from .agents import propagate_agents
+from .agents import PhysicsModes, add_physics_modes, propagate_agents
 from .collision import CollisionResult, check_collisions
 from .collision_metrics import (
     AgentType,
     AtFaultResult,
     CollisionType,
     NuplanTtcResult,
+    SafeDistanceParams,
+    SafeDistanceResult,
     TtcResult,
     at_fault_collisions,
     nuplan_time_to_collision,
+    safe_distance,
     time_to_collision,
 )
 from .comfort import (
@@ -56,7 +59,15 @@ from .map_metrics import (
     speed_limit_compliance,
     traffic_light_compliance,
 )
-from .planner import LatticeSettings, Planner, PlanReason, PlanResult, PlanScene, PlanTimings
+from .planner import (
+    EmergencyBrake,
+    LatticeSettings,
+    Planner,
+    PlanReason,
+    PlanResult,
+    PlanScene,
+    PlanTimings,
+)
 from .predictor import Prediction, Predictor
 from .reference_line import ReferenceLine
 from .road_map import Lane, LaneLocation, RoadMap
@@ -84,12 +95,14 @@ __all__ = [
     "ComplianceResult",
     "DirectionResult",
     "EgoArea",
+    "EmergencyBrake",
     "ExtendedComfortParams",
     "IdmParams",
     "Lane",
     "LaneLocation",
     "LatticeSettings",
     "NuplanTtcResult",
+    "PhysicsModes",
     "PlanReason",
     "PlanResult",
     "PlanScene",
@@ -100,6 +113,8 @@ __all__ = [
     "ReferenceLine",
     "RoadMap",
     "RolloutResult",
+    "SafeDistanceParams",
+    "SafeDistanceResult",
     "Saturation",
     "ScoreResult",
     "ScoringProfile",
@@ -111,6 +126,7 @@ __all__ = [
     "TtcResult",
     "VehicleParams",
     "__version__",
+    "add_physics_modes",
     "at_fault_collisions",
     "box_corners",
     "box_distance",
@@ -132,6 +148,7 @@ __all__ = [
     "pdm_proposals",
     "propagate_agents",
     "rollout",
+    "safe_distance",
     "score",
     "set_num_threads",
     "speed_limit_compliance",

@@ -112,6 +112,16 @@ def _pdm_proposals(
     tracker: Any,
 ) -> dict[str, Any]: ...
 def _propagate_agents(states: Any, T: int, dt: float, model: str, valid: Any) -> Any: ...
+def _add_physics_modes(
+    agents: Any,
+    agent_prob: Any,
+    predicted: Any,
+    history: Any,
+    history_valid: Any,
+    dt: float,
+    modes: Any,
+) -> tuple[Any, Any, Any]: ...
+def _validate_physics_modes(modes: Any) -> None: ...
 
 class _ReferenceLine:
     def __init__(self, points: Any, spacing: float, smoothing: float) -> None: ...
@@ -268,6 +278,7 @@ class _Planner:
         steps: int,
         dt: float,
         chunk: int,
+        emergency: Any,
     ) -> None: ...
     @property
     def candidate_count(self) -> int: ...
@@ -281,6 +292,8 @@ class _Planner:
         agent_valid: Any,
         ignored: Any,
         route_lanes: Any,
+        previous: Any,
+        previous_shift: int,
         road_map: _RoadMap,
         reference_line: _ReferenceLine,
         deadline_ms: float,
@@ -289,3 +302,16 @@ class _Planner:
 def _speed_limit_compliance(
     states: Any, road_map: _RoadMap, max_overspeed: float
 ) -> tuple[Any, Any, Any]: ...
+def _safe_distance(
+    states: Any,
+    agents: Any,
+    agent_extent: Any,
+    agent_prob: Any,
+    agent_valid: Any,
+    ignored: Any,
+    length: float,
+    width: float,
+    dt: float,
+    params: Any,
+) -> tuple[Any, Any, Any]: ...
+def _validate_safe_distance_params(params: Any) -> None: ...

@@ -7,6 +7,7 @@ against and the fallback when it is not available.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _core
@@ -36,3 +37,57 @@ def propagate_agents(
         optional.
     """
     return _core._propagate_agents(states, int(T), float(dt), model, valid)
+
+
+@dataclass(frozen=True)
+class PhysicsModes:
+    """Probability shares of the physics hypotheses :func:`add_physics_modes` puts beside a
+    predictor's modes (the C++ PhysicsModes). The learned modes keep ``1 - (sum of the shares)``
+    of their probability."""
+
+    constant_velocity: float = 0.15
+    constant_turn_rate: float = 0.10
+    #: The agent's current box held in place (a parked car predicted to move, a pedestrian waiting
+    #: at the kerb), for agents no faster than ``hold_speed``; a faster agent cannot stop dead:
+    #: its share goes to constant velocity.
+    hold: float = 0.05
+    #: m/s.
+    hold_speed: float = 2.0
+    #: Steps over which the yaw rate of the CTRV mode is estimated from the logged headings.
+    yaw_rate_window: int = 5
+    #: Below this speed (m/s) the CV and CTRV modes keep the box's yaw, not the velocity's angle.
+    heading_speed: float = 0.5
+
+    def __post_init__(self) -> None:
+        _core._validate_physics_modes(self)
+
+
+def add_physics_modes(
+    agents: Any,
+    agent_prob: Any,
+    predicted: Any,
+    history: Any,
+    history_valid: Any,
+    dt: float,
+    modes: PhysicsModes | None = None,
+) -> tuple[Any, Any, Any]:
+    """Put constant-velocity, constant-turn-rate and held-box hypotheses beside a predictor's
+    modes, so that the planner does not bet on one forecast (docs/prediction.md, "Physics modes").
+
+    Args:
+        agents: (M, K, T+1, 3) the predictor's modes (x, y, yaw per step, step 0 now).
+        agent_prob: (M, K) their probabilities; rows of predicted agents sum to 1.
+        predicted: (M,) bool: the agents the predictor predicted. Others present now get the
+            physics modes alone (their shares renormalised to 1).
+        history: (M, H+1, 5) float64 x, y, yaw, vx, vy, oldest first; row H is now.
+        history_valid: (M, H+1) bool.
+        dt: seconds between history rows and between predicted steps.
+        modes: the shares (:class:`PhysicsModes`, default when None).
+
+    Returns:
+        ``(agents, agent_prob, valid)``: (M, K+3, T+1, 3) with the modes CV, CTRV and hold after
+        the learned ones, (M, K+3) probabilities, (M,) valid (predicted or present now).
+    """
+    return _core._add_physics_modes(
+        agents, agent_prob, predicted, history, history_valid, float(dt), modes or PhysicsModes()
+    )

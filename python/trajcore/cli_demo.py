@@ -77,6 +77,13 @@ def drive_rows(planner: Any, human: Any) -> list[tuple[str, str, str]]:
     at_fault = ["yes" if d.at_fault_collision else "no" for d in (planner, human)]
     rows.append(("at-fault collision", at_fault[0], at_fault[1]))
     rows.append(("progress (m)", f"{planner.progress_m:.1f}", f"{human.progress_m:.1f}"))
+    rows.append(
+        (
+            "min gap (m)",
+            f"{planner.min_gap:.1f} ({planner.min_gap_agent})",
+            f"{human.min_gap:.1f} ({human.min_gap_agent})",
+        )
+    )
     return rows
 
 

@@ -72,6 +72,11 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     rows.append(
         ("distance driven (m)", f"{planner['progress_m']:.0f}", f"{human['progress_m']:.0f}")
     )
+    for label, key in (
+        ("min gap, any scenario (m)", "min_gap_m"),
+        ("min gap, mean (m)", "mean_min_gap_m"),
+    ):
+        rows.append((label, f"{planner[key]:.2f}", f"{human[key]:.2f}"))
     table = metrics_table(
         f"{args.data}: {summary['replayed']} of {summary['scenarios']} recordings replayed in "
         f"closed loop ({summary['steps']} steps, {'reactive' if args.reactive else 'logged'} "

@@ -239,3 +239,76 @@ def nuplan_time_to_collision(
         float(behind_angle),
     )
     return NuplanTtcResult(score=score, violation_prob=prob, first_step=first, min_ttc=min_ttc)
+
+
+@dataclass(frozen=True)
+class SafeDistanceParams:
+    """The RSS-style following-distance rule of :func:`safe_distance` (the C++
+    SafeDistanceParams); docs/scoring.md, "Safe distance"."""
+
+    #: Seconds before the ego brakes.
+    reaction_time: float = 0.5
+    #: m/s^2 the ego is assured to brake with.
+    ego_brake: float = 6.0
+    #: m/s^2: the hardest an agent ahead may brake.
+    agent_brake: float = 7.0
+    #: Metres kept at standstill.
+    min_gap: float = 2.0
+    #: m/s at which a gap that is already short at the start (a cut-in) must recover.
+    recovery_rate: float = 1.0
+    #: Metres of slack on the rule.
+    tolerance: float = 1.0
+    #: Metres beside each side of the ego's corridor that still count as in its path.
+    lateral_margin: float = 0.3
+    #: m/s: an ego slower than this violates nothing.
+    stopped_speed: float = 0.1
+
+    def __post_init__(self) -> None:
+        _core._validate_safe_distance_params(self)
+
+
+@dataclass(frozen=True)
+class SafeDistanceResult:
+    #: (B, N) float32: 1, or 0 with a violation (worst mode).
+    score: Any
+    #: (B, N) float32: probability of a violation (agents independent); None without agent_prob.
+    violation_prob: Any
+    #: (B, N) int32: step of the first violation, -1 without one.
+    first_step: Any
+
+
+def safe_distance(
+    states: Any,
+    agents: Any,
+    agent_extent: Any,
+    *,
+    params: VehicleParams,
+    dt: float,
+    agent_prob: Any = None,
+    agent_valid: Any = None,
+    ignored: Any = None,
+    rule: SafeDistanceParams | None = None,
+) -> SafeDistanceResult:
+    """Whether candidates keep a gap they could stop in behind every agent ahead in their path.
+
+    At every step where the ego moves, an agent mode whose box lies ahead in the ego's corridor
+    (its width plus ``rule.lateral_margin`` each side, bent to the curvature the candidate
+    drives) must be at a gap of at least ``max(0, v_e rho + v_e^2 / (2 b_ego) - v_a^2 /
+    (2 b_agent)) + min_gap``: the ego, reacting ``rho`` late, stops behind the agent even if the
+    agent brakes as hard as it can. A gap already short at t = 0 (a cut-in) must recover at
+    ``rule.recovery_rate`` after the reaction time, instead. Arrays as
+    :func:`time_to_collision`; ``params`` gives the ego's length and width.
+    """
+    score, prob, first = _core._safe_distance(
+        states,
+        agents,
+        agent_extent,
+        agent_prob,
+        agent_valid,
+        ignored,
+        float(params.length),
+        float(params.width),
+        float(dt),
+        rule or SafeDistanceParams(),
+    )
+    return SafeDistanceResult(score=score, violation_prob=prob, first_step=first)

@@ -38,8 +38,8 @@ class LatticeSettings:
 class PlanScene:
     """One scene as the vehicle sees it (no scene dimension): the ego state (6,), agents
     (M, K, T+1, 3) over the planner's horizon, their extents (M, 2) and types (M,) int32, the
-    map, the route's lanes (None: every lane) and the reference line the lattice follows and
-    progress is measured along."""
+    map, the route's lanes (None: every lane), the reference line the lattice follows and
+    progress is measured along, and optionally the last cycle's plan."""
 
     ego_state: Any
     agents: Any
@@ -51,6 +51,10 @@ class PlanScene:
     agent_valid: Any = None
     ignored: Any = None
     route_lanes: Sequence[int] | None = None
+    #: (T+1, 6) the trajectory chosen ``previous_shift`` steps ago: the profile's extended comfort
+    #: (``weight_extended_comfort``) scores the candidates' consistency with it.
+    previous: Any = None
+    previous_shift: int = 1
 
 
 class PlanReason(enum.IntEnum):
@@ -69,6 +73,8 @@ class PlanReason(enum.IntEnum):
     SPEEDING = 10
     OFF_LANE_CENTRE = 11
     INCONSISTENT = 12
+    #: Closes to a gap it could not stop in (:func:`trajcore.safe_distance`).
+    UNSAFE_DISTANCE = 13
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class PlanTimings:
 class PlanResult:
     #: Index of the chosen candidate.
     chosen: int
-    #: (T+1, 6) its states.
+    #: (T+1, 6) its states, or the emergency stop (``emergency_brake``).
     trajectory: Any
     #: Whether the deadline stopped scoring early (then only ``scored`` candidates competed).
     deadline_reached: bool
@@ -97,6 +103,28 @@ class PlanResult:
     #: (N,) int32 :class:`PlanReason` of every candidate.
     reasons: Any
     timings: PlanTimings
+    #: The emergency brake fired (:class:`EmergencyBrake`): ``trajectory`` is a stop, not the
+    #: chosen candidate, and ``emergency_reason`` says why that candidate could not be driven.
+    emergency_brake: bool = False
+    emergency_reason: PlanReason = PlanReason.CHOSEN
+
+
+@dataclass(frozen=True)
+class EmergencyBrake:
+    """PDM-Closed's emergency brake (the C++ EmergencyBrake; docs/planner.md, "Emergency
+    brake"). When it fires the plan is a stop: the vehicle rolled out from the ego state with the
+    acceleration going, jerk-limited, to ``-deceleration`` and held to a standstill. It fires when
+    no candidate passes the gates and the least bad one is held back by a collision or an unsafe
+    distance, or, as PDM-Closed, when the chosen candidate's first at-fault collision is within
+    ``time_to_infraction`` seconds while the ego is no faster than ``max_speed``."""
+
+    enabled: bool = False
+    #: m/s^2 (PDM-Closed: 4.05; at most the vehicle's max_deceleration is used).
+    deceleration: float = 4.05
+    #: Seconds (PDM-Closed: 2).
+    time_to_infraction: float = 2.0
+    #: m/s (PDM-Closed: 5).
+    max_speed: float = 5.0
 
 
 class Planner:
@@ -114,6 +142,7 @@ class Planner:
         tracker: how candidates are tracked (default: nuPlan's LQR).
         steps, dt: horizon (T) and step length (s).
         chunk: candidates scored between deadline checks.
+        emergency: the emergency brake (default: off; ``replay_planner`` switches it on).
     """
 
     def __init__(
@@ -126,6 +155,7 @@ class Planner:
         steps: int = 40,
         dt: float = 0.1,
         chunk: int = 256,
+        emergency: EmergencyBrake | None = None,
         **profile_overrides: Any,
     ) -> None:
         chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
@@ -136,6 +166,7 @@ class Planner:
         self.lattice = lattice or LatticeSettings()
         self.tracker = tracker or TrackerParams()
         self.steps, self.dt = int(steps), float(dt)
+        self.emergency = emergency or EmergencyBrake()
         self._planner = _core._Planner(
             self.vehicle,
             self.tracker,
@@ -146,6 +177,7 @@ class Planner:
             self.steps,
             self.dt,
             int(chunk),
+            self.emergency,
         )
 
     @property
@@ -164,6 +196,8 @@ class Planner:
             scene.agent_valid,
             scene.ignored,
             route,
+            scene.previous,
+            int(scene.previous_shift),
             scene.road_map._map,
             scene.reference_line._line,
             math.inf if deadline_ms is None else float(deadline_ms),
@@ -171,7 +205,7 @@ class Planner:
         candidates = Candidates(**d["candidates"])
         return PlanResult(
             chosen=int(d["chosen"]),
-            trajectory=candidates.states[d["chosen"]],
+            trajectory=d["trajectory"],
             deadline_reached=bool(d["deadline_reached"]),
             fallback=bool(d["fallback"]),
             scored=int(d["scored"]),
@@ -179,4 +213,6 @@ class Planner:
             scores=ScoreResult(**d["scores"]),
             reasons=d["reasons"],
             timings=PlanTimings(**d["timings"]),
+            emergency_brake=bool(d["emergency_brake"]),
+            emergency_reason=PlanReason(int(d["emergency_reason"])),
         )

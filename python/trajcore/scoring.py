@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
+from .collision_metrics import SafeDistanceParams
 from .comfort import ComfortParams, ExtendedComfortParams
 from .reference_line import ReferenceLine
 from .road_map import RoadMap
@@ -43,6 +44,8 @@ class ScoringProfile:
     gate_traffic_light: bool = False
     #: nuPlan's ego_is_making_progress; needs ``expert``.
     gate_making_progress: bool = False
+    #: :func:`trajcore.safe_distance` (RSS-style following distance), with ``safe_distance``.
+    gate_safe_distance: bool = False
     weight_progress: float = 5.0
     weight_ttc: float = 5.0
     weight_comfort: float = 2.0
@@ -88,6 +91,7 @@ class ScoringProfile:
     extended_comfort: ExtendedComfortParams = field(default_factory=ExtendedComfortParams)
     #: NAVSIM v2's human filter: a sub-score is 1 where the expert, scored alone, scores 0.
     human_filter: bool = False
+    safe_distance: SafeDistanceParams = field(default_factory=SafeDistanceParams)
 
     def __post_init__(self) -> None:
         _core._validate_scoring_profile(self)
@@ -135,6 +139,7 @@ class ScoringProfile:
             return ScoringProfile(
                 name=name,
                 use_probabilities=True,
+                gate_safe_distance=True,
                 clip_progress=True,
                 comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),
             )
@@ -171,6 +176,9 @@ class ScoreResult:
     traffic_light_step: Any
     speed_limit_step: Any
     lane_keeping_step: Any
+    #: 1, or the probability of keeping a safe gap (1 where the profile does not gate on it).
+    safe_distance: Any
+    safe_distance_step: Any
     #: (B, N, T+1) :class:`trajcore.EgoArea` bits.
     areas: Any
     #: (B, N, M, K) :class:`trajcore.CollisionType` of each agent mode's first contact.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "trajcore/tensor.hpp"
 
@@ -23,5 +24,46 @@ Shape propagate_agents_shape(const Shape& states, int64_t steps, double dt, Moti
 
 void propagate_agents(TensorView<const float> states, TensorView<const bool> valid, int64_t steps,
                       double dt, MotionModel model, TensorView<float> out, Stream stream = nullptr);
+
+// Physics hypotheses beside a predictor's modes, so that one model's miss (a cut-in it does not
+// see) is not the planner's. Every agent present now gets three more modes from its latest
+// observed state: constant velocity and constant turn rate (CV and CTRV along the direction of
+// motion; the yaw rate from the heading change over the last `yaw_rate_window` steps), and its
+// current box held in place. Their probabilities are the shares below; the learned modes keep
+// 1 - (sum of the shares) of theirs. The hold share applies to agents no faster than hold_speed
+// (a parked car predicted to move, a pedestrian waiting at the kerb); a faster agent cannot stop
+// dead, so its hold mode gets probability 0 and the share goes to CV (a lead car's braking is the
+// safe-distance rule's case, collision_metrics.hpp). An agent the predictor did not predict (a
+// class it never saw) gets the physics modes only: the shares renormalised to 1, its learned
+// slots the held box at probability 0. docs/prediction.md, "Physics modes".
+struct PhysicsModes {
+  double constant_velocity = 0.15;
+  double constant_turn_rate = 0.10;
+  double hold = 0.05;
+  double hold_speed = 2.0;      // m/s
+  int64_t yaw_rate_window = 5;  // steps (0.5 s at 0.1 s)
+  // Below this speed (m/s) the box's yaw is the direction of motion, not the velocity's angle.
+  double heading_speed = 0.5;
+};
+
+// Throws trajcore::Error naming the first field out of range (shares >= 0 summing to at most 1
+// with at least one > 0, hold_speed >= 0, window >= 1).
+void validate(const PhysicsModes& modes);
+
+struct PhysicsModesRequest {
+  TensorView<const float> agents;          // (M, K, T+1, 3) the predictor's modes
+  TensorView<const float> agent_prob;      // (M, K), rows of predicted agents sum to 1
+  TensorView<const bool> predicted;        // (M) the agents the predictor predicted
+  TensorView<const double> history;        // (M, H+1, 5) x, y, yaw, vx, vy; row H is now
+  TensorView<const bool> history_valid;    // (M, H+1)
+  double dt = 0.1;                         // s between history rows and predicted steps
+  PhysicsModes modes;
+};
+
+// out_agents (M, K+3, T+1, 3): the K learned modes, then CV, CTRV, hold; out_prob (M, K+3);
+// out_valid (M): predicted or present now. Agents neither predicted nor present are zeros with
+// uniform probabilities.
+void add_physics_modes(const PhysicsModesRequest& request, TensorView<float> out_agents,
+                       TensorView<float> out_prob, TensorView<bool> out_valid);
 
 }  // namespace trajcore

@@ -159,4 +159,51 @@ struct NuplanTtcOutputs {
 
 void nuplan_time_to_collision(const NuplanTtcRequest& request, const NuplanTtcOutputs& out);
 
+// Safe following distance (RSS-style longitudinal rule), docs/scoring.md "Safe distance". At
+// every step where the ego moves (v > stopped_speed), each valid agent mode whose box lies ahead
+// in the ego's path (centre ahead of the ego centre; lateral offset from the ego's arc, of the
+// curvature the candidate drives at that step, within the half widths plus lateral_margin) must
+// be at a gap (box to box, along the path) of at least
+//   d_safe = max(0, v_e * reaction_time + v_e^2 / (2 ego_brake) - v_a^2 / (2 agent_brake))
+//            + min_gap,
+// v_e the ego's speed, v_a the agent's speed along the ego heading (from its poses, >= 0): the
+// ego can stop behind the agent even if the agent brakes as hard as it can, after the ego reacts
+// late. A gap that is already short at t = 0 (a cut-in) is no violation while the candidate
+// recovers it: the margin gap - d_safe may not fall below min(0, m0 + recovery_rate *
+// (t dt - reaction_time)) - tolerance, with m0 the margin at t = 0 (computed for the agent's
+// pose then, in the path or not). The score is 1 without a violation, else 0 (worst mode);
+// violation_prob combines the violating modes' probabilities over independent agents.
+struct SafeDistanceParams {
+  double reaction_time = 0.5;   // s, before the ego brakes
+  double ego_brake = 6.0;       // m/s^2 the ego is assured to brake with
+  double agent_brake = 7.0;     // m/s^2 the hardest an agent ahead may brake
+  double min_gap = 2.0;         // m kept at standstill
+  double recovery_rate = 1.0;   // m/s a short gap must recover at
+  double tolerance = 1.0;       // m
+  double lateral_margin = 0.3;  // m beside each side of the ego's corridor
+  double stopped_speed = 0.1;   // m/s: a standing ego violates nothing
+};
+
+void validate(const SafeDistanceParams& params);
+
+struct SafeDistanceRequest {
+  TensorView<const float> states;        // (B, N, T+1, S), S >= 4: box centre x, y, yaw, v
+  TensorView<const float> agents;        // (B, M, K, T+1, 3)
+  TensorView<const float> agent_extent;  // (B, M, 2)
+  TensorView<const float> agent_prob;    // (B, M, K) optional (violation_prob needs it)
+  TensorView<const bool> agent_valid;    // as check_collisions; optional
+  TensorView<const bool> ignored;        // (B, M) optional
+  float length = 0, width = 0;           // the ego
+  double dt = 0.1;
+  SafeDistanceParams params;
+};
+
+struct SafeDistanceOutputs {
+  TensorView<float> score;           // (B, N) 1, or 0 with a violation (worst mode)
+  TensorView<float> violation_prob;  // (B, N) optional: agents independent
+  TensorView<int32_t> first_step;    // (B, N) step of the first violation, -1 without
+};
+
+void safe_distance(const SafeDistanceRequest& request, const SafeDistanceOutputs& out);
+
 }  // namespace trajcore

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "trajcore/generators.hpp"
+#include "trajcore/rollout.hpp"
 #include "trajcore/scoring.hpp"
 #include "trajcore/tensor.hpp"
 #include "trajcore/track.hpp"
@@ -37,11 +38,28 @@ struct LatticeSettings {
   std::vector<double> durations{2.0, 3.0, 4.0, 5.0};                              // s
 };
 
+// PDM-Closed's emergency brake (tuPlan Garage utils/pdm_emergency_brake.py), with the trigger this
+// planner adds. When it fires, the plan is not a candidate but a stop: the vehicle model rolled
+// out from the ego state with the jerk-limited acceleration going to -deceleration and held to a
+// standstill, steering held. It fires when
+//   - no candidate passes the gates (PlanResult::fallback) and the least bad one is held back by
+//     a collision or an unsafe distance (not by the map: stopping on a highway for a map gap
+//     would be a hazard of its own); or
+//   - as PDM-Closed: the chosen candidate's first at-fault collision is within
+//     time_to_infraction seconds while the ego is no faster than max_speed.
+struct EmergencyBrake {
+  bool enabled = false;  // replay, the demo and the vehicle program switch it on
+  double deceleration = 4.05;      // m/s^2 (PDM-Closed: 4.05)
+  double time_to_infraction = 2.0;  // s (PDM-Closed: 2)
+  double max_speed = 5.0;           // m/s (PDM-Closed: 5)
+};
+
 struct PlannerConfig {
   VehicleParams vehicle = VehicleParams::passenger_car();
   TrackerParams tracker;
   ScoringProfile profile;  // pdm_closed
   LatticeSettings lattice;
+  EmergencyBrake emergency;
   int64_t steps = 40;  // T
   double dt = 0.1;
   int64_t chunk = 256;  // candidates scored between deadline checks (> 0)
@@ -60,6 +78,10 @@ struct PlanScene {
   TensorView<const bool> agent_valid;     // optional, as check_collisions
   TensorView<const bool> ignored;         // (M) optional
   TensorView<const int32_t> route_lanes;  // (L) optional: empty means every lane
+  // (T+1, 6) optional: the trajectory chosen `previous_shift` steps ago, for the profile's
+  // extended comfort (consistency with the last plan; ScoringProfile::weight_extended_comfort).
+  TensorView<const float> previous;
+  int32_t previous_shift = 1;
   const RoadMap* road_map = nullptr;
   const ReferenceLine* reference_line = nullptr;  // lattice reference and progress centreline
 };
@@ -79,6 +101,7 @@ enum class PlanReason : int32_t {
   kSpeeding = 10,       // speed-limit compliance
   kOffLaneCentre = 11,  // lane keeping
   kInconsistent = 12,   // extended comfort: far from the previous frame's trajectory
+  kUnsafeDistance = 13,  // closes to a gap it could not stop in (safe distance)
 };
 
 struct PlanTimings {
@@ -95,8 +118,12 @@ struct PlanResult {
   // first at-fault collision, then the best gate sub-scores, the smallest lateral offset and the
   // firmest braking (docs/planner.md, "Select").
   bool fallback = false;
+  // The emergency brake fired (EmergencyBrake): `trajectory` is the stop, `chosen` still the
+  // candidate the selection picked, and emergency_reason why it could not be driven.
+  bool emergency_brake = false;
+  PlanReason emergency_reason = PlanReason::kChosen;
   int64_t scored = 0;                  // candidates scored (all of them without a deadline)
-  TensorView<const float> trajectory;  // (T+1, 6) the chosen candidate's states
+  TensorView<const float> trajectory;  // (T+1, 6) the chosen candidate's states, or the stop
   CandidateSet candidates;
   ScoreResult scores;
   Tensor<int32_t> reasons;  // (N) PlanReason
@@ -118,6 +145,11 @@ class Planner {
   ScoreRequest score_;
   ScoreResult chunk_;
   PlanResult result_;
+  RolloutRequest brake_;
+  Tensor<float> brake_controls_;
+  RolloutResult brake_result_;
+  // The emergency stop from `ego_state` (6), into brake_result_.
+  TensorView<const float> brake(const float* ego_state);
 };
 
 }  // namespace trajcore

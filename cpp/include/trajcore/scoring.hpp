@@ -4,7 +4,7 @@
 //   total = prod(gates) * sum_i w_i s_i / sum_i w_i
 //
 // Gates (multiplicative, each switchable): no at-fault collision, drivable-area compliance,
-// driving-direction compliance, traffic-light compliance, making progress. Weighted: progress,
+// driving-direction compliance, traffic-light compliance, making progress, safe distance. Weighted: progress,
 // time to collision, comfort, speed-limit compliance, lane keeping, extended comfort.
 //
 // Progress, rule kSceneBest (PDM-Closed, NAVSIM): the centre's advance along the centreline from
@@ -28,7 +28,9 @@
 //                (lane progress, 1 s), making progress; weights progress along the expert route
 //                5, TTC (constant-velocity projections, 0.95 s) 5, speed limit 4, comfort 2.
 //   trajcore_default  the PDM structure on multimodal predictions: the collision gate is
-//                1 - at_fault_prob and TTC 1 - violation_prob, both from the modes' probabilities.
+//                1 - at_fault_prob and TTC 1 - violation_prob, both from the modes' probabilities;
+//                a safe-distance gate, 1 - the probability of the modes that break the RSS-style
+//                following distance (SafeDistanceParams' defaults).
 #pragma once
 
 #include <cstdint>
@@ -57,6 +59,7 @@ struct ScoringProfile {
   bool gate_driving_direction = true;
   bool gate_traffic_light = false;    // needs ScoreRequest::red_lights (else 1)
   bool gate_making_progress = false;  // needs ScoreRequest::expert
+  bool gate_safe_distance = false;    // safe_distance (collision_metrics.hpp)
   // Weights (>= 0, not all 0).
   double weight_progress = 5.0;
   double weight_ttc = 5.0;
@@ -95,6 +98,7 @@ struct ScoringProfile {
   // mode.
   bool use_probabilities = false;
   ComfortParams comfort;
+  SafeDistanceParams safe_distance;
   // Comfort on ScoreRequest::history followed by the candidate (NAVSIM v2's history comfort).
   bool comfort_with_history = false;
   ExtendedComfortParams extended_comfort;
@@ -141,9 +145,10 @@ struct ScoreResult {
   Tensor<float> progress_m;  // raw, metres along the centreline
   Tensor<float> ttc, comfort;
   Tensor<float> traffic_light, making_progress, speed_limit, lane_keeping, extended_comfort;
+  Tensor<float> safe_distance;  // 1 where the profile does not gate on it
   // First-infraction steps (B, N), -1 without.
   Tensor<int32_t> collision_step, drivable_area_step, driving_direction_step, ttc_step,
-      comfort_step, traffic_light_step, speed_limit_step, lane_keeping_step;
+      comfort_step, traffic_light_step, speed_limit_step, lane_keeping_step, safe_distance_step;
   Tensor<int32_t> areas;           // (B, N, T+1) EgoArea bits
   Tensor<int32_t> collision_type;  // (B, N, M, K) CollisionType
   Tensor<int32_t> comfort_failed;  // (B, N) ComfortBound bits

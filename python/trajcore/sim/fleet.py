@@ -144,6 +144,10 @@ def summarize(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         summary[who]["at_fault_collisions"] = int(sum(d["at_fault_collision"] for d in drives))
         summary[who]["contacts"] = int(sum(d["contacts"] for d in drives))
         summary[who]["progress_m"] = float(sum(d["progress_m"] for d in drives))
+        # The smallest gap kept in any scenario, and the mean of each scenario's smallest.
+        gaps = [d["min_gap_m"] for d in drives]
+        summary[who]["min_gap_m"] = float(min(gaps)) if gaps else math.nan
+        summary[who]["mean_min_gap_m"] = float(np.mean(gaps)) if gaps else math.nan
     return summary
 
 

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._core import box_distance
+from ..agents import PhysicsModes, add_physics_modes
 from ..data.scenario import Scenario
 from ..data.windows import WindowConfig, lane_segments
 from ..generators import IdmParams
-from ..planner import LatticeSettings, Planner, PlanResult, PlanScene
+from ..planner import EmergencyBrake, LatticeSettings, Planner, PlanResult, PlanScene
 from ..reference_line import ReferenceLine
 from ..road_map import Lane, RoadMap
 from ..scoring import ScoreResult, score
@@ -57,6 +59,10 @@ class DriveMetrics:
     progress_m: float
     #: (S+1, 6) the driven states.
     states: NDArray[np.float32]
+    #: The smallest gap (m, box to box, trajcore.box_distance; negative: overlap) to any agent
+    #: over the drive, and that agent's id ("" without agents).
+    min_gap: float = math.inf
+    min_gap_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,9 @@ class ReplayResult:
         }
 
 
+#: The physics hypotheses replay puts beside the predictor's modes (trajcore.add_physics_modes).
+DEFAULT_PHYSICS_MODES = PhysicsModes()
+
 #: The fewest steps a replay drives (nuPlan's comfort estimates need at least 4 states).
 MIN_DRIVE_STEPS = 3
 
@@ -134,6 +143,7 @@ def replay_planner(**overrides: Any) -> Planner:
     settings: dict[str, Any] = {
         "profile": "trajcore_default",
         "lattice": REPLAY_LATTICE,
+        "emergency": EmergencyBrake(enabled=True),
         "steps": 50,
         "dt": 0.1,
     }
@@ -174,13 +184,16 @@ def replay(
     warmup: int | None = None,
     scene_dir: str | Path | None = None,
     on_step: Callable[[StepRecord], None] | None = None,
+    physics_modes: PhysicsModes | None = DEFAULT_PHYSICS_MODES,
 ) -> ReplayResult:
     """Drive ``ego_id`` (an agent id of the recording, "ego" for the recording's ego, None for
     :func:`default_ego`) through ``scenario`` to the end of its first unbroken logged run (at
     most ``max_steps`` steps), starting ``warmup`` steps into the run (default: the predictor's
     history, 2 s, as nuPlan keeps history before a scenario; fewer when the run is short).
     ``scene_dir`` writes each step's scene file (scene_00000.trj, ...) for the vehicle program;
-    ``on_step`` sees every step (:class:`StepRecord`).
+    ``on_step`` sees every step (:class:`StepRecord`). ``physics_modes`` puts constant-velocity,
+    constant-turn-rate and held-box hypotheses beside the predictor's modes
+    (:func:`trajcore.add_physics_modes`; None plans on the predictor's modes alone).
 
     ``predictor`` is a :class:`trajcore.Predictor` or anything with its ``config`` (history,
     future, modes, dt, lane points and spacing) and ``predict_window`` (e.g.
@@ -225,13 +238,24 @@ def replay(
     if scene_dir is not None:
         Path(scene_dir).mkdir(parents=True, exist_ok=True)
     vehicle = planner.vehicle
-    chosen, totals, plans, predict_ms, plan_ms = [], [], [], [], []
+    chosen, totals, predict_ms, plan_ms = [], [], [], []
+    plans: list[NDArray[np.float32]] = []
     for t in range(world.start, end):
         frame = world.frame(t, cfg.history, segments, route, reference)
         if scene_dir is not None:
             write_scene(Path(scene_dir) / f"scene_{t - world.start:05d}.trj", frame)
         begin = time.perf_counter()
         agents, prob, valid = predict_frame(predictor, frame, window_cfg, planner.steps)
+        if physics_modes is not None:
+            agents, prob, valid = add_physics_modes(
+                agents,
+                prob,
+                valid,
+                np.ascontiguousarray(frame.agent_history),
+                np.ascontiguousarray(frame.agent_history_valid),
+                frame.dt,
+                physics_modes,
+            )
         predict_ms.append((time.perf_counter() - begin) * 1e3)
         result = planner.plan(
             PlanScene(
@@ -244,6 +268,8 @@ def replay(
                 road_map=road_map,
                 reference_line=reference,
                 route_lanes=route.tolist() or None,
+                previous=plans[-1] if plans else None,
+                previous_shift=1,
             )
         )
         plan_ms.append(result.timings.total_ms)
@@ -579,6 +605,7 @@ def _drive_metrics(
         **common,
     )
     values = {name: float(np.asarray(getattr(result, name)).reshape(-1)[0]) for name in METRICS}
+    gap, gap_agent = _min_gap(states, world, agent_states[:, window], valid)
     types = np.asarray(result.collision_type).reshape(-1)
     return DriveMetrics(
         scores=values,
@@ -586,7 +613,33 @@ def _drive_metrics(
         at_fault_collision=values["no_collision"] < 1.0,
         progress_m=float(np.asarray(result.progress_m).reshape(-1)[0]),
         states=states,
+        min_gap=gap,
+        min_gap_agent=gap_agent,
     )
+
+
+def _min_gap(
+    states: NDArray[np.float32],
+    world: _World,
+    agent_states: NDArray[np.float64],
+    valid: NDArray[np.bool_],
+) -> tuple[float, str]:
+    """The smallest box-to-box gap between the ego's drive (S+1, 6) and the agents' (M', S+1, 5)
+    states where they are valid, and that agent's id."""
+    scenario = world.scenario
+    if not valid.any():
+        return math.inf, ""
+    ego = np.concatenate(
+        [states[:, :3], np.broadcast_to(world.ego_extent, (len(states), 2))], 1
+    ).astype(np.float32)
+    extents = scenario.agent_extent[world.others]
+    boxes = np.concatenate(
+        [agent_states[..., :3], np.broadcast_to(extents[:, None], (*agent_states.shape[:2], 2))],
+        -1,
+    ).astype(np.float32)
+    gaps = np.where(valid, box_distance(ego[None], boxes), np.inf)
+    agent, _ = np.unravel_index(int(np.argmin(gaps)), gaps.shape)
+    return float(gaps.min()), scenario.agent_id[int(world.others[agent])]
 
 
 def _metrics_record(m: DriveMetrics) -> dict[str, Any]:
@@ -595,4 +648,6 @@ def _metrics_record(m: DriveMetrics) -> dict[str, Any]:
         "contacts": m.contacts,
         "at_fault_collision": m.at_fault_collision,
         "progress_m": m.progress_m,
+        "min_gap_m": m.min_gap,
+        "min_gap_agent": m.min_gap_agent,
     }
