@@ -82,6 +82,9 @@ def test_evaluate_command_prints_and_writes_the_summary(folder: Path, tmp_path: 
             str(folder),
             "--max-steps",
             "10",
+            "--planner",
+            "trajcore",
+            "pdm_closed",
             "--json",
             str(out),
         ],
@@ -98,3 +101,38 @@ def test_evaluate_command_prints_and_writes_the_summary(folder: Path, tmp_path: 
     assert f"{summary['planner']['total']:.3f}" in text
     assert "at-fault collisions (scenarios)" in text
     assert "not replayed" in text and "broken.xml" in text
+    # PDM-Closed drives the same recordings beside trajcore's planner, in its own column.
+    peer = written["planners"]["pdm_closed"]
+    assert written["planners"]["trajcore"]["summary"] == summary
+    assert peer["summary"]["replayed"] == 3
+    assert all(r["planner_name"] == "pdm_closed" for r in peer["scenarios"])
+    header = next(line for line in done.stdout.splitlines() if "logged human" in line)
+    assert header.index("trajcore") < header.index("pdm_closed") < header.index("logged human")
+    assert f"{peer['summary']['planner']['total']:.3f}" in text
+    # The per-scenario table: each driver's total and smallest gap.
+    assert "smallest gap to any agent" in text
+    for record in peer["scenarios"]:
+        if "error" not in record:
+            cell = f"{record['planner']['total']:.3f} {record['planner']['min_gap_m']:.2f}"
+            assert cell in text, cell
+
+
+def test_pdm_closed_jobs_are_the_peer_planner_on_constant_velocity(folder: Path) -> None:
+    from trajcore.data import load_recording
+    from trajcore.sim import ConstantVelocityPredictor, replay
+    from trajcore.sim.replay import pdm_closed_planner
+
+    path = str(folder / "USA_US101-23_1_T-1.xml")
+    record = run_job(ReplayJob(path, max_steps=12, planner="pdm_closed"))
+    direct = replay(
+        load_recording(path, resample_to=0.1),
+        None,
+        pdm_closed_planner(),
+        ConstantVelocityPredictor(),
+        max_steps=12,
+        physics_modes=None,
+    )
+    assert record["planner_name"] == "pdm_closed"
+    assert record["planner"] == without_timings([direct.summary()])[0]["planner"]
+    with pytest.raises(ValueError, match=r"^planner is 'nope', expected one of"):
+        evaluate_folder(folder, planner="nope")

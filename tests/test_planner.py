@@ -211,3 +211,33 @@ def test_emergency_settings_are_checked() -> None:
         Planner(emergency=EmergencyBrake(enabled=True, deceleration=0.0))
     with pytest.raises(ValueError, match=r"^emergency.max_speed is -1"):
         Planner(emergency=EmergencyBrake(max_speed=-1.0))
+
+
+def test_the_pdm_generator_is_pdm_closeds_proposals() -> None:
+    """Planner(generator="pdm_proposals") plans on exactly what pdm_proposals generates for the
+    scene (each agent's most probable mode for the lead search, the ego lane's speed limit)."""
+    scene = stopped_car_scene()
+    planner = Planner(profile="pdm_closed", generator="pdm_proposals")
+    assert planner.candidate_count == 15
+    r = planner.plan(scene)
+    road_limit = 30.0  # test_scoring.highway_map's lanes
+    want = trajcore.pdm_proposals(
+        scene.ego_state,
+        scene.reference_line,
+        np.ascontiguousarray(scene.agents[:, 0]),
+        scene.agent_extent,
+        speed_limit=road_limit,
+        T=40,
+    )
+    np.testing.assert_array_equal(r.candidates.states, want.states)
+    np.testing.assert_array_equal(r.candidates.target_speeds, want.target_speeds)
+    # It stops behind the car standing 30 m ahead in its lane (IDM), without a collision.
+    assert r.scores.no_collision[r.chosen] == 1.0
+    assert r.trajectory[-1, 0] < 30.0 - 4.6
+
+
+def test_pdm_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"^pdm.offsets is empty"):
+        Planner(generator="pdm_proposals", pdm=trajcore.PdmSettings(offsets=()))
+    with pytest.raises(ValueError, match=r"^generator is 'grid'"):
+        Planner(generator="grid")  # type: ignore[arg-type]

@@ -110,11 +110,7 @@ py::dict pdm_proposals_py(py::handle ego_state, const ReferenceLine& line, py::h
   rq.offsets = std::move(offsets);
   rq.speed_fractions = std::move(fractions);
   rq.speed_limit = speed_limit;
-  rq.idm.min_gap = idm.attr("min_gap").cast<double>();
-  rq.idm.headway = idm.attr("headway").cast<double>();
-  rq.idm.max_acceleration = idm.attr("max_acceleration").cast<double>();
-  rq.idm.comfortable_braking = idm.attr("comfortable_braking").cast<double>();
-  rq.idm.exponent = idm.attr("exponent").cast<double>();
+  rq.idm = idm_params_from_py(idm);
   rq.steps = steps;
   rq.dt = dt;
   rq.params = vehicle_params_from_py(params);

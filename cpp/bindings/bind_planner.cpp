@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "bindings.hpp"
@@ -23,9 +24,21 @@ namespace {
 Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> offsets, std::vector<double> speeds,
                      std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
-                     py::handle emergency) {
+                     const std::string& generator, py::handle pdm, py::handle emergency) {
   PlannerConfig c;
+  if (generator == "frenet_lattice") {
+    c.generator = CandidateGenerator::kFrenetLattice;
+  } else if (generator == "pdm_proposals") {
+    c.generator = CandidateGenerator::kPdmProposals;
+  } else {
+    throw Error("generator is '" + generator + "', expected 'frenet_lattice' or 'pdm_proposals'");
+  }
+  c.pdm.offsets = pdm.attr("offsets").cast<std::vector<double>>();
+  c.pdm.speed_fractions = pdm.attr("speed_fractions").cast<std::vector<double>>();
+  c.pdm.fallback_speed_limit = pdm.attr("fallback_speed_limit").cast<double>();
+  c.pdm.idm = idm_params_from_py(pdm.attr("idm"));
   c.emergency.enabled = emergency.attr("enabled").cast<bool>();
+  c.emergency.on_fallback = emergency.attr("on_fallback").cast<bool>();
   c.emergency.deceleration = emergency.attr("deceleration").cast<double>();
   c.emergency.time_to_infraction = emergency.attr("time_to_infraction").cast<double>();
   c.emergency.max_speed = emergency.attr("max_speed").cast<double>();
@@ -129,14 +142,14 @@ void bind_planner(py::module_& m) {
       .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
                        std::vector<double> offsets, std::vector<double> speeds,
                        std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
-                       py::handle emergency) {
+                       const std::string& generator, py::handle pdm, py::handle emergency) {
              return std::make_unique<PyPlanner>(make_planner(
                  vehicle, tracker, profile, std::move(offsets), std::move(speeds),
-                 std::move(durations), steps, dt, chunk, emergency));
+                 std::move(durations), steps, dt, chunk, generator, pdm, emergency));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
            py::arg("target_speeds"), py::arg("durations"), py::arg("steps"), py::arg("dt"),
-           py::arg("chunk"), py::arg("emergency"))
+           py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"))
       .def_property_readonly("candidate_count",
                              [](const PyPlanner& p) { return p.planner.candidate_count(); })
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),

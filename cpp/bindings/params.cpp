@@ -137,6 +137,16 @@ ExtendedComfortParams extended_comfort_params_from_py(py::handle obj) {
   return p;
 }
 
+IdmParams idm_params_from_py(py::handle obj) {
+  IdmParams p;
+  p.min_gap = obj.attr("min_gap").cast<double>();
+  p.headway = obj.attr("headway").cast<double>();
+  p.max_acceleration = obj.attr("max_acceleration").cast<double>();
+  p.comfortable_braking = obj.attr("comfortable_braking").cast<double>();
+  p.exponent = obj.attr("exponent").cast<double>();
+  return p;
+}
+
 SafeDistanceParams safe_distance_params_from_py(py::handle obj) {
   SafeDistanceParams p;
   auto get = [&](const char* name) { return obj.attr(name).cast<double>(); };

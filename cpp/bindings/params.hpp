@@ -4,6 +4,7 @@
 
 #include "bindings.hpp"
 #include "trajcore/comfort.hpp"
+#include "trajcore/generators.hpp"
 #include "trajcore/scoring.hpp"
 #include "trajcore/track.hpp"
 #include "trajcore/vehicle.hpp"
@@ -17,5 +18,6 @@ ComfortParams comfort_params_from_py(py::handle obj);  // a trajcore.ComfortPara
 ExtendedComfortParams extended_comfort_params_from_py(py::handle obj);
 ScoringProfile scoring_profile_from_py(py::handle obj);  // a trajcore.ScoringProfile
 SafeDistanceParams safe_distance_params_from_py(py::handle obj);  // trajcore.SafeDistanceParams
+IdmParams idm_params_from_py(py::handle obj);  // a trajcore.generators.IdmParams
 
 }  // namespace trajcore::bindings

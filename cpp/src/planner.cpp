@@ -93,6 +93,16 @@ void validate(const PlannerConfig& c) {
     throw Error("emergency.max_speed is " + detail::value_str(c.emergency.max_speed) +
                 ", expected >= 0 m/s");
   }
+  if (c.generator == CandidateGenerator::kPdmProposals) {
+    if (c.pdm.offsets.empty()) throw Error("pdm.offsets is empty, expected at least one value");
+    if (c.pdm.speed_fractions.empty()) {
+      throw Error("pdm.speed_fractions is empty, expected at least one value");
+    }
+    if (!(c.pdm.fallback_speed_limit > 0) || !std::isfinite(c.pdm.fallback_speed_limit)) {
+      throw Error("pdm.fallback_speed_limit is " + detail::value_str(c.pdm.fallback_speed_limit) +
+                  ", expected > 0 m/s");
+    }
+  }
   for (const auto* list :
        {&c.lattice.lateral_offsets, &c.lattice.target_speeds, &c.lattice.durations}) {
     if (list->empty()) {
@@ -121,6 +131,13 @@ Planner::Planner(PlannerConfig config) : config_(std::move(config)) {
   lattice_.dt = config_.dt;
   lattice_.params = config_.vehicle;
   lattice_.tracker = config_.tracker;
+  pdm_.offsets = config_.pdm.offsets;
+  pdm_.speed_fractions = config_.pdm.speed_fractions;
+  pdm_.idm = config_.pdm.idm;
+  pdm_.steps = config_.steps;
+  pdm_.dt = config_.dt;
+  pdm_.params = config_.vehicle;
+  pdm_.tracker = config_.tracker;
   score_.length = config_.vehicle.length;
   score_.width = config_.vehicle.width;
   score_.rear_axle_to_center = config_.vehicle.rear_axle_to_center;
@@ -151,8 +168,56 @@ TensorView<const float> Planner::brake(const float* ego_state) {
 }
 
 int64_t Planner::candidate_count() const {
+  if (config_.generator == CandidateGenerator::kPdmProposals) {
+    return int64_t(config_.pdm.offsets.size() * config_.pdm.speed_fractions.size());
+  }
   return int64_t(config_.lattice.lateral_offsets.size() * config_.lattice.target_speeds.size() *
                  config_.lattice.durations.size());
+}
+
+void Planner::generate_pdm(const PlanScene& scene, CandidateSet& out) {
+  // The lead search sees each agent's most probable mode (the first among equals), valid where
+  // the scene's agent_valid marks the agent (per agent, or at step 0 of the per-step forms).
+  const Shape& a = scene.agents.shape;
+  if (a.rank() != 4 || a[3] != 3) {
+    throw Error("scene.agents has shape " + a.str() + ", expected (M, K, T+1, 3)");
+  }
+  const int64_t M = a[0], K = a[1], T1 = a[2];
+  lead_poses_.resize(static_cast<size_t>(M * T1 * 3));
+  lead_valid_.resize(static_cast<size_t>(M));
+  const Shape& vs = scene.agent_valid.shape;
+  for (int64_t m = 0; m < M; ++m) {
+    int64_t best = 0;
+    if (scene.agent_prob.data != nullptr && scene.agent_prob.shape == Shape{M, K}) {
+      for (int64_t k = 1; k < K; ++k) {
+        if (scene.agent_prob.data[m * K + k] > scene.agent_prob.data[m * K + best]) best = k;
+      }
+    }
+    std::copy(scene.agents.data + (m * K + best) * T1 * 3,
+              scene.agents.data + (m * K + best + 1) * T1 * 3, lead_poses_.data() + m * T1 * 3);
+    bool valid = true;
+    if (scene.agent_valid.data != nullptr) {
+      if (vs == Shape{M}) {
+        valid = scene.agent_valid.data[m];
+      } else if (vs == Shape{M, T1}) {
+        valid = scene.agent_valid.data[m * T1];
+      } else if (vs == Shape{M, K, T1}) {
+        valid = scene.agent_valid.data[(m * K + best) * T1];
+      }
+    }
+    lead_valid_[m] = valid ? 1 : 0;
+  }
+  const float* ego = scene.ego_state.data;
+  const RoadMap::LaneLocation where = scene.road_map->locate_lane(ego[0], ego[1], ego[2]);
+  const double limit = where.lane >= 0 ? scene.road_map->speed_limit(where.lane)
+                                       : std::numeric_limits<double>::quiet_NaN();
+  pdm_.speed_limit = limit > 0 ? limit : config_.pdm.fallback_speed_limit;
+  pdm_.ego_state = scene.ego_state;
+  pdm_.centerline = scene.reference_line;
+  pdm_.agent_poses = {lead_poses_.data(), Shape{M, T1, 3}, {}};
+  pdm_.agent_extents = scene.agent_extent;
+  pdm_.agent_valid = {reinterpret_cast<const bool*>(lead_valid_.data()), Shape{M}, {}};
+  pdm_proposals(pdm_, out);
 }
 
 const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
@@ -174,9 +239,13 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   r.scored = 0;
 
   // Generate and track.
-  lattice_.ego_state = scene.ego_state;
-  lattice_.reference_line = scene.reference_line;
-  frenet_lattice(lattice_, r.candidates);
+  if (config_.generator == CandidateGenerator::kPdmProposals) {
+    generate_pdm(scene, r.candidates);
+  } else {
+    lattice_.ego_state = scene.ego_state;
+    lattice_.reference_line = scene.reference_line;
+    frenet_lattice(lattice_, r.candidates);
+  }
   const Clock::time_point generated = Clock::now();
   r.timings.generate_ms = std::chrono::duration<double, std::milli>(generated - start).count();
 
@@ -274,7 +343,7 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     const int32_t step = all.collision_step.data()[r.chosen];
     const bool soon = step >= 0 && double(step) * config_.dt <= config_.emergency.time_to_infraction &&
                       double(scene.ego_state.data[3]) <= config_.emergency.max_speed;
-    if ((r.fallback && unsafe) || soon) {
+    if ((config_.emergency.on_fallback && r.fallback && unsafe) || soon) {
       r.emergency_brake = true;
       r.emergency_reason = soon ? PlanReason::kCollision : why;
       r.trajectory = brake(scene.ego_state.data);

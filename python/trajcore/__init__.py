@@ -62,6 +62,7 @@ from .map_metrics import (
 from .planner import (
     EmergencyBrake,
     LatticeSettings,
+    PdmSettings,
     Planner,
     PlanReason,
     PlanResult,
@@ -102,6 +103,7 @@ __all__ = [
     "LaneLocation",
     "LatticeSettings",
     "NuplanTtcResult",
+    "PdmSettings",
     "PhysicsModes",
     "PlanReason",
     "PlanResult",

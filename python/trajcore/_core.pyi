@@ -278,6 +278,8 @@ class _Planner:
         steps: int,
         dt: float,
         chunk: int,
+        generator: str,
+        pdm: Any,
         emergency: Any,
     ) -> None: ...
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,14 @@ def load_predictor(console: Console) -> Any:
     return Predictor.load()
 
 
-def metrics_table(title: str, rows: list[tuple[str, str, str]]) -> Table:
+def metrics_table(
+    title: str, rows: Sequence[tuple[str, ...]], drivers: Sequence[str] = ("planner",)
+) -> Table:
+    """A metric per row; a column per driver, then the logged human."""
     table = Table(title=title)
     table.add_column("metric")
-    table.add_column("planner", justify="right")
+    for driver in drivers:
+        table.add_column(driver, justify="right")
     table.add_column("logged human", justify="right")
     for row in rows:
         table.add_row(*row)

@@ -11,13 +11,13 @@ import dataclasses
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
 from . import _core
-from .generators import Candidates
+from .generators import Candidates, IdmParams
 from .reference_line import ReferenceLine
 from .road_map import RoadMap
 from .scoring import ScoreResult, ScoringProfile
@@ -119,12 +119,28 @@ class EmergencyBrake:
     ``time_to_infraction`` seconds while the ego is no faster than ``max_speed``."""
 
     enabled: bool = False
+    #: Also fire when no candidate passes the gates (this planner's trigger; PDM-Closed has only
+    #: the time-to-infraction one).
+    on_fallback: bool = True
     #: m/s^2 (PDM-Closed: 4.05; at most the vehicle's max_deceleration is used).
     deceleration: float = 4.05
     #: Seconds (PDM-Closed: 2).
     time_to_infraction: float = 2.0
     #: m/s (PDM-Closed: 5).
     max_speed: float = 5.0
+
+
+@dataclass(frozen=True)
+class PdmSettings:
+    """PDM-Closed's proposals (the C++ PdmSettings), for ``Planner(generator="pdm_proposals")``:
+    the reference line shifted by each offset, each followed at IDM speeds towards each fraction
+    of the speed limit of the lane the ego is in (``fallback_speed_limit`` where the map has
+    none), behind the nearest agent ahead (each agent's most probable mode)."""
+
+    offsets: tuple[float, ...] = (-1.0, 0.0, 1.0)
+    speed_fractions: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
+    fallback_speed_limit: float = 15.0
+    idm: IdmParams = field(default_factory=IdmParams)
 
 
 class Planner:
@@ -142,6 +158,8 @@ class Planner:
         tracker: how candidates are tracked (default: nuPlan's LQR).
         steps, dt: horizon (T) and step length (s).
         chunk: candidates scored between deadline checks.
+        generator: "frenet_lattice" (``lattice``) or "pdm_proposals" (PDM-Closed's centreline x
+            IDM proposals, ``pdm``).
         emergency: the emergency brake (default: off; ``replay_planner`` switches it on).
     """
 
@@ -155,6 +173,8 @@ class Planner:
         steps: int = 40,
         dt: float = 0.1,
         chunk: int = 256,
+        generator: Literal["frenet_lattice", "pdm_proposals"] = "frenet_lattice",
+        pdm: PdmSettings | None = None,
         emergency: EmergencyBrake | None = None,
         **profile_overrides: Any,
     ) -> None:
@@ -167,6 +187,8 @@ class Planner:
         self.tracker = tracker or TrackerParams()
         self.steps, self.dt = int(steps), float(dt)
         self.emergency = emergency or EmergencyBrake()
+        self.generator = generator
+        self.pdm = pdm or PdmSettings()
         self._planner = _core._Planner(
             self.vehicle,
             self.tracker,
@@ -177,6 +199,8 @@ class Planner:
             self.steps,
             self.dt,
             int(chunk),
+            generator,
+            self.pdm,
             self.emergency,
         )
 

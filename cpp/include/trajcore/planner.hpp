@@ -32,6 +32,21 @@
 
 namespace trajcore {
 
+// Which candidates the planner generates: the Frenet lattice of LatticeSettings, or PDM-Closed's
+// centreline x IDM proposals (pdm_proposals) of PdmSettings.
+enum class CandidateGenerator : int32_t { kFrenetLattice = 0, kPdmProposals = 1 };
+
+// PDM-Closed's proposals: the reference line shifted by each offset, each followed at IDM speeds
+// towards each fraction of the speed limit of the lane the ego is in (fallback_speed_limit where
+// the map has none), behind the nearest agent ahead. The lead search sees each agent's most
+// probable mode.
+struct PdmSettings {
+  std::vector<double> offsets{-1.0, 0.0, 1.0};                   // m, left positive
+  std::vector<double> speed_fractions{0.2, 0.4, 0.6, 0.8, 1.0};  // of the speed limit
+  double fallback_speed_limit = 15.0;                            // m/s (PDM's)
+  IdmParams idm;
+};
+
 struct LatticeSettings {
   std::vector<double> lateral_offsets{-3.5, -1.75, 0.0, 1.75, 3.5};  // m, left positive
   std::vector<double> target_speeds{0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5};  // m/s
@@ -49,6 +64,7 @@ struct LatticeSettings {
 //     time_to_infraction seconds while the ego is no faster than max_speed.
 struct EmergencyBrake {
   bool enabled = false;  // replay, the demo and the vehicle program switch it on
+  bool on_fallback = true;  // the trigger this planner adds (PDM-Closed has only the other)
   double deceleration = 4.05;      // m/s^2 (PDM-Closed: 4.05)
   double time_to_infraction = 2.0;  // s (PDM-Closed: 2)
   double max_speed = 5.0;           // m/s (PDM-Closed: 5)
@@ -58,7 +74,9 @@ struct PlannerConfig {
   VehicleParams vehicle = VehicleParams::passenger_car();
   TrackerParams tracker;
   ScoringProfile profile;  // pdm_closed
+  CandidateGenerator generator = CandidateGenerator::kFrenetLattice;
   LatticeSettings lattice;
+  PdmSettings pdm;
   EmergencyBrake emergency;
   int64_t steps = 40;  // T
   double dt = 0.1;
@@ -142,12 +160,16 @@ class Planner {
  private:
   PlannerConfig config_;
   FrenetLatticeRequest lattice_;
+  PdmProposalsRequest pdm_;
+  std::vector<float> lead_poses_;  // (M, T+1, 3) each agent's most probable mode
+  std::vector<uint8_t> lead_valid_;  // (M)
   ScoreRequest score_;
   ScoreResult chunk_;
   PlanResult result_;
   RolloutRequest brake_;
   Tensor<float> brake_controls_;
   RolloutResult brake_result_;
+  void generate_pdm(const PlanScene& scene, CandidateSet& out);
   // The emergency stop from `ego_state` (6), into brake_result_.
   TensorView<const float> brake(const float* ego_state);
 };

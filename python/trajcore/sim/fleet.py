@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .replay import METRICS
+from .replay import DEFAULT_PHYSICS_MODES, METRICS
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,14 @@ class ReplayJob:
     dt: float | None = None
     reactive: bool = False
     max_steps: int | None = None
+    #: One of :data:`PLANNERS`.
+    planner: str = "trajcore"
+
+
+#: The planners a fleet run can drive: trajcore's (``replay_planner`` on the shipped predictor
+#: with physics modes) and PDM-Closed as trajcore reproduces it (``pdm_closed_planner`` on
+#: constant-velocity forecasts).
+PLANNERS = ("trajcore", "pdm_closed")
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,18 +49,23 @@ def run_job(job: ReplayJob) -> dict[str, Any]:
     """The replay's summary (ReplayResult.summary) with the file; a recording that cannot be
     replayed gives its error instead, so one bad file does not stop a fleet run."""
     from ..data import load_recording
-    from .replay import replay, replay_planner
+    from .baseline_predictor import ConstantVelocityPredictor
+    from .replay import pdm_closed_planner, replay, replay_planner
 
-    record: dict[str, Any] = {"file": job.path}
+    if job.planner not in PLANNERS:
+        raise ValueError(f"planner is {job.planner!r}, expected one of {PLANNERS}")
+    record: dict[str, Any] = {"file": job.path, "planner_name": job.planner}
+    peer = job.planner == "pdm_closed"
     try:
         scenario = load_recording(job.path, dt=job.dt, resample_to=0.1)
         result = replay(
             scenario,
             None,
-            replay_planner(),
-            _predictor(),
+            pdm_closed_planner() if peer else replay_planner(),
+            ConstantVelocityPredictor() if peer else _predictor(),
             reactive=job.reactive,
             max_steps=job.max_steps,
+            physics_modes=None if peer else DEFAULT_PHYSICS_MODES,
         )
     except (ValueError, FileNotFoundError) as error:
         record["error"] = f"{type(error).__name__}: {error}"
@@ -69,14 +82,18 @@ def evaluate_folder(
     max_steps: int | None = None,
     ray_address: str | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    planner: str = "trajcore",
 ) -> list[dict[str, Any]]:
-    """Replay every recording under ``folder`` (trajcore.data.recording_files), in file order.
-    ``ray_address``: None runs here; "local" starts a local Ray instance; anything else is the
-    address of a running cluster (ray.init(address=...)). ``progress`` sees each finished job."""
+    """Replay every recording under ``folder`` (trajcore.data.recording_files), in file order,
+    driven by ``planner`` (one of :data:`PLANNERS`). ``ray_address``: None runs here; "local"
+    starts a local Ray instance; anything else is the address of a running cluster
+    (ray.init(address=...)). ``progress`` sees each finished job."""
     from ..data import recording_files
 
+    if planner not in PLANNERS:
+        raise ValueError(f"planner is {planner!r}, expected one of {PLANNERS}")
     jobs = [
-        ReplayJob(str(p), dt=dt, reactive=reactive, max_steps=max_steps)
+        ReplayJob(str(p), dt=dt, reactive=reactive, max_steps=max_steps, planner=planner)
         for p in recording_files(folder)
     ]
     if ray_address is None:
@@ -151,4 +168,4 @@ def summarize(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["ReplayJob", "evaluate_folder", "run_job", "summarize"]
+__all__ = ["PLANNERS", "ReplayJob", "evaluate_folder", "run_job", "summarize"]

@@ -150,6 +150,23 @@ def replay_planner(**overrides: Any) -> Planner:
     return Planner(**{**settings, **overrides})
 
 
+def pdm_closed_planner(**overrides: Any) -> Planner:
+    """PDM-Closed as trajcore reproduces it, the peer in ``trajcore evaluate --planner
+    pdm_closed``: centreline x IDM proposals (``pdm_proposals``: offsets -1, 0, 1 m, 20-100 % of
+    the lane's speed limit), the ``pdm_closed`` profile over a 4 s horizon (40 steps of 0.1 s)
+    and its emergency brake (an at-fault collision within 2 s below 5 m/s). Its agents are
+    constant-velocity forecasts (``trajcore.sim.ConstantVelocityPredictor``, no physics modes),
+    as PDM-Closed's scorer forecasts them. Keyword arguments override Planner's."""
+    settings: dict[str, Any] = {
+        "profile": "pdm_closed",
+        "generator": "pdm_proposals",
+        "steps": 40,
+        "dt": 0.1,
+        "emergency": EmergencyBrake(enabled=True, on_fallback=False),
+    }
+    return Planner(**{**settings, **overrides})
+
+
 def default_ego(scenario: Scenario) -> str:
     """The recording's ego where it has one, else the logged vehicle that travels farthest in
     its first unbroken run (a long, moving drive; ties: the earliest start, the lowest index)."""
