@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -98,3 +99,45 @@ def test_constant_velocity_fallback_predicts_constant_velocity() -> None:
     # Heading and speed from the logged velocity: the same straight line, 5 s ahead.
     assert step.agent_valid.all()
     np.testing.assert_allclose(step.agents[:, 0, :, :2], expected[:, 0, :, :2], atol=0.05)
+
+
+def gap_to(result: Any, scenario: Any, agent: str) -> np.ndarray:
+    """(S+1,) the driven ego's box-to-box gap to one agent over the drive."""
+    from trajcore.viz import gap_series
+
+    row = list(result.agent_index).index(scenario.agent_id.index(agent))
+    return gap_series(
+        result.planner.states,
+        scenario.ego_extent,
+        result.agent_states[row : row + 1],
+        scenario.agent_extent[[result.agent_index[row]]],
+        result.agent_valid[row : row + 1],
+    )
+
+
+@pytest.mark.parametrize("safety", [True, False])
+def test_the_planner_yields_to_the_cut_in(safety: bool) -> None:
+    """The car in the left lane cuts in ahead of the ego (2.5-4.5 s), and the shipped predictor
+    keeps it in its lane. With the physics modes and the safe-distance gate the ego eases off and
+    keeps at least 2 m; without both (the planner before them) it closed to 0.12 m, still closing
+    when the log ended."""
+    pytest.importorskip("torch")
+    from trajcore.sim.replay import DEFAULT_PHYSICS_MODES
+
+    scenario = highway_merge_scenario()
+    result = replay(
+        scenario,
+        None,
+        replay_planner(gate_safe_distance=safety),
+        trajcore.Predictor.load(),
+        physics_modes=DEFAULT_PHYSICS_MODES if safety else None,
+    )
+    gap = gap_to(result, scenario, "cut_in")
+    if safety:
+        assert gap.min() >= 2.0
+        assert not result.planner.at_fault_collision
+        assert result.planner.scores["total"] == pytest.approx(1.0)
+        # It eases off while the car cuts in: slower at 5 s than at the start.
+        assert result.planner.states[30, 3] < result.planner.states[0, 3]
+    else:
+        assert gap.min() < 1.0

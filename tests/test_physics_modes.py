@@ -44,9 +44,10 @@ def test_each_mode_is_its_closed_form_and_the_shares_add_up() -> None:
     assert out.shape == (2, 9, T + 1, 3) and p.shape == (2, 9) and valid.all()
     np.testing.assert_array_equal(out[:, :6], agents)
     np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-6)
-    # The moving agent's hold share goes to CV; the standing one keeps it.
-    np.testing.assert_allclose(p[:, 6:], [[0.20, 0.10, 0.0], [0.15, 0.10, 0.05]], rtol=1e-6)
-    np.testing.assert_allclose(p[:, :6], 0.7 / 6, rtol=1e-6)
+    # The moving agent's hold share goes to CV; the standing one's learned modes keep 0.1 and
+    # the held box takes what CV and CTRV leave.
+    np.testing.assert_allclose(p[:, 6:], [[0.20, 0.10, 0.0], [0.15, 0.10, 0.65]], rtol=1e-6)
+    np.testing.assert_allclose(p[:, :6], [[0.7 / 6] * 6, [0.1 / 6] * 6], rtol=1e-6)
     t = np.arange(T + 1) * DT
     # CV of the moving agent: along the velocity at 12 m/s.
     np.testing.assert_allclose(out[0, 6, :, 0], 10 + 12 * t * math.cos(0.3), atol=1e-4)
@@ -62,7 +63,7 @@ def test_each_mode_is_its_closed_form_and_the_shares_add_up() -> None:
 
 
 def test_agents_not_predicted_get_the_physics_modes_alone() -> None:
-    histories = np.stack([history_of(0, 0, 0, 1, 0)] * 3)  # 1 m/s: the hold mode applies
+    histories = np.stack([history_of(0, 0, 0, 1.5, 0)] * 3)  # 1.5 m/s: not standing, holds
     present = np.ones((3, 21), np.bool_)
     present[2, -1] = False  # gone now
     agents, prob = learned(3)
@@ -73,6 +74,20 @@ def test_agents_not_predicted_get_the_physics_modes_alone() -> None:
     np.testing.assert_allclose(p[1], [0] * 6 + [0.5, 1 / 3, 1 / 6], rtol=1e-6)
     np.testing.assert_array_equal(out[1, :6], np.broadcast_to(out[1, 8], (6, T + 1, 3)))
     np.testing.assert_array_equal(out[2], 0)
+
+
+def test_a_standing_agent_keeps_little_of_its_learned_modes() -> None:
+    # A car that drove at 5 m/s and has stood for the last 1.5 s (queueing): standing, so its
+    # learned modes keep 0.1 and the held box 0.65. One that stopped 0.5 s ago is not standing.
+    queued, braking = history_of(0, 0, 0, 0, 0), history_of(0, 0, 0, 0, 0)
+    queued[:5, 3] = 5.0
+    braking[:15, 3] = 5.0
+    agents, prob = learned(2)
+    _, p, _ = trajcore.add_physics_modes(
+        agents, prob, np.ones(2, np.bool_), np.stack([queued, braking]), np.ones((2, 21), bool), DT
+    )
+    np.testing.assert_allclose(p[0], [0.1 / 6] * 6 + [0.15, 0.10, 0.65], rtol=1e-6)
+    np.testing.assert_allclose(p[1], [0.7 / 6] * 6 + [0.15, 0.10, 0.05], rtol=1e-6)
 
 
 def test_a_cut_in_the_learned_modes_miss_reaches_the_ego_lane() -> None:
@@ -106,6 +121,10 @@ def test_errors_name_the_argument() -> None:
         PhysicsModes(constant_velocity=0.6, constant_turn_rate=0.6)
     with pytest.raises(ValueError, match=r"^modes.hold_speed is -1"):
         PhysicsModes(hold_speed=-1.0)
+    with pytest.raises(ValueError, match=r"^modes.standing_speed is 3, expected between 0"):
+        PhysicsModes(standing_speed=3.0)
+    with pytest.raises(ValueError, match=r"^modes.standing_learned is 0.9"):
+        PhysicsModes(standing_learned=0.9)
     with pytest.raises(ValueError, match=r"^agent_prob\[1\] sums to 0.5"):
         trajcore.add_physics_modes(agents, prob * np.float32([[1], [0.5]]), yes, h, hv, DT)
     bad = h.copy()
@@ -167,15 +186,27 @@ def reference_physics_modes(  # type: ignore[no-untyped-def]
             out[i, k + 1, :, 2] = heading + rate * t
         out[i, k + 2] = [x, y, float(wrap(yaw))]
         holds = speed <= modes.hold_speed
-        eff = np.array([shares[0] + (0 if holds else shares[2]), shares[1], shares[2] * holds])
+        recent = range(max(0, h - modes.standing_window), h + 1)
+        standing = all(
+            not history_valid[i, r] or math.hypot(*history[i, r, 3:]) <= modes.standing_speed
+            for r in recent
+        )
+        learned = (
+            0.0 if not predicted[i] else modes.standing_learned if standing else 1 - shares.sum()
+        )
+        if standing:
+            eff = np.array([shares[0], shares[1], 1 - learned - shares[0] - shares[1]])
+        else:
+            scale = (1 - learned) / shares.sum()
+            eff = scale * np.array(
+                [shares[0] + (0 if holds else shares[2]), shares[1], shares[2] * holds]
+            )
         for mode in (k, k + 1):
             out[i, mode, 0, 2] = heading
-        if predicted[i]:
-            p[i, :k] = (1 - shares.sum()) * prob[i]
-            p[i, k:] = eff
-        else:
+        p[i, :k] = learned * prob[i]
+        p[i, k:] = eff
+        if not predicted[i]:
             out[i, :k] = out[i, k + 2]
-            p[i, k:] = eff / shares.sum()
     return out, p, valid
 
 

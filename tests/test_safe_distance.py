@@ -63,7 +63,10 @@ def reference(states, agents, extent, prob, valid, rule, length, width, dt):  # 
                 if valid[a, 0]:
                     m0 = margin(traj[0], 0.0, poses[0], extent[a], speed(poses, 0))[0]
                 hit = -1
-                for t in range(1, t1):
+                last = (
+                    t1 if math.isinf(rule.horizon) else min(t1, int(rule.horizon / dt + 1e-9) + 1)
+                )
+                for t in range(1, last):
                     if not traj[t, 3] > rule.stopped_speed or not valid[a, t]:
                         continue
                     kappa = _curvature(traj, t, t1)
@@ -128,7 +131,7 @@ def rule_of(states: np.ndarray, agents: np.ndarray) -> trajcore.SafeDistanceResu
 @pytest.mark.parametrize("seed", range(6))
 def test_matches_the_float64_reference_on_random_scenes(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    n, m, k, t1 = 32, 3, 2, 31
+    n, m, k, t1 = 32, 4, 2, 31
     # Candidates along +x at 5-25 m/s with random accelerations and gentle curves; agents around
     # them, moving at random speeds and headings.
     states = np.zeros((n, t1, 6), np.float32)
@@ -152,10 +155,11 @@ def test_matches_the_float64_reference_on_random_scenes(seed: int) -> None:
     extent = rng.uniform([1, 0.6], [12, 2.6], (m, 2)).astype(np.float32)
     prob = rng.dirichlet(np.ones(k), m).astype(np.float32)
     valid = rng.random((m, t1)) > 0.1
+    rule = SafeDistanceParams(horizon=(2.0, 2.5, math.inf)[seed % 3])
     got = trajcore.safe_distance(
-        states, agents, extent, params=CAR, dt=DT, agent_prob=prob, agent_valid=valid
+        states, agents, extent, params=CAR, dt=DT, agent_prob=prob, agent_valid=valid, rule=rule
     )
-    want = reference(states, agents, extent, prob, valid, RULE, CAR.length, CAR.width, DT)
+    want = reference(states, agents, extent, prob, valid, rule, CAR.length, CAR.width, DT)
     assert 0 < want[0].mean() < 1, "the scenes must hold both outcomes"
     np.testing.assert_array_equal(got.score, want[0])
     np.testing.assert_array_equal(got.first_step, want[2])
@@ -195,6 +199,26 @@ def test_a_car_in_the_next_lane_and_a_standing_ego_violate_nothing() -> None:
     assert rule_of(standing, ahead).score.tolist() == [1.0]
     creeping = straight(1.0, 0.0)[None]
     assert rule_of(creeping, ahead).score.tolist() == [0.0]
+
+
+def test_steps_beyond_the_horizon_are_not_checked() -> None:
+    # A car standing 100 m ahead: at 20 m/s the gap falls short of the rule (10 + 33.3 + 2 m,
+    # less the 1 m tolerance) after about 2.5 s, beyond the default 2 s horizon; a 5 s horizon
+    # sees it.
+    car = agent_path(100.0, 0.0, steps=50)[None, None]
+    keep = straight(20.0, 0.0, steps=50)[None]
+    assert rule_of(keep, car).score.tolist() == [1.0]
+    far = trajcore.safe_distance(
+        keep,
+        car,
+        np.float32([[4.6, 1.9]]),
+        params=CAR,
+        dt=DT,
+        rule=SafeDistanceParams(horizon=5.0),
+    )
+    assert far.score.tolist() == [0.0] and 20 < far.first_step[0] <= 50
+    with pytest.raises(ValueError, match=r"^safe_distance.horizon is 0"):
+        SafeDistanceParams(horizon=0.0)
 
 
 def test_violation_probability_sums_the_violating_modes() -> None:

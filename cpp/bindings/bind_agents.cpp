@@ -40,6 +40,9 @@ PhysicsModes physics_modes_from_py(py::handle obj) {
   m.constant_turn_rate = obj.attr("constant_turn_rate").cast<double>();
   m.hold = obj.attr("hold").cast<double>();
   m.hold_speed = obj.attr("hold_speed").cast<double>();
+  m.standing_speed = obj.attr("standing_speed").cast<double>();
+  m.standing_learned = obj.attr("standing_learned").cast<double>();
+  m.standing_window = obj.attr("standing_window").cast<int64_t>();
   m.yaw_rate_window = obj.attr("yaw_rate_window").cast<int64_t>();
   m.heading_speed = obj.attr("heading_speed").cast<double>();
   return m;

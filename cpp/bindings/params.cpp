@@ -158,6 +158,7 @@ SafeDistanceParams safe_distance_params_from_py(py::handle obj) {
   p.tolerance = get("tolerance");
   p.lateral_margin = get("lateral_margin");
   p.stopped_speed = get("stopped_speed");
+  p.horizon = get("horizon");
   return p;
 }
 

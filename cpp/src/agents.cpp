@@ -158,6 +158,20 @@ void validate(const PhysicsModes& m) {
   if (!(m.hold_speed >= 0) || !std::isfinite(m.hold_speed)) {
     throw Error("modes.hold_speed is " + detail::value_str(m.hold_speed) + ", expected >= 0 m/s");
   }
+  if (!(m.standing_speed >= 0) || !(m.standing_speed <= m.hold_speed)) {
+    throw Error("modes.standing_speed is " + detail::value_str(m.standing_speed) +
+                ", expected between 0 and hold_speed (" + detail::value_str(m.hold_speed) +
+                ") m/s");
+  }
+  if (!(m.standing_learned >= 0) ||
+      !(m.standing_learned + m.constant_velocity + m.constant_turn_rate <= 1.0)) {
+    throw Error("modes.standing_learned is " + detail::value_str(m.standing_learned) +
+                ", expected >= 0 and at most 1 - constant_velocity - constant_turn_rate");
+  }
+  if (m.standing_window < 0) {
+    throw Error("modes.standing_window is " + std::to_string(m.standing_window) +
+                ", expected >= 0 steps");
+  }
   if (m.yaw_rate_window < 1) {
     throw Error("modes.yaw_rate_window is " + std::to_string(m.yaw_rate_window) +
                 ", expected at least 1 step");
@@ -279,15 +293,32 @@ void add_physics_modes(const PhysicsModesRequest& rq, TensorView<float> out_agen
       }
       // A moving agent cannot stop dead: its hold share goes to constant velocity.
       const bool holds = double(motion[3]) <= m.hold_speed;
-      const double scale = predicted ? 1.0 : 1.0 / physics;
+      // Standing: no faster than standing_speed at every observed step of the last
+      // standing_window. The learned modes keep standing_learned, the held box takes what CV and
+      // CTRV leave.
+      bool parked = true;
+      for (int64_t r = std::max<int64_t>(0, H - m.standing_window); r < H1 && parked; ++r) {
+        const double* row = rq.history.data + (i * H1 + r) * 5;
+        parked =
+            !rq.history_valid.data[i * H1 + r] || std::hypot(row[3], row[4]) <= m.standing_speed;
+      }
+      const double learned = !predicted ? 0.0 : parked ? m.standing_learned : 1.0 - physics;
+      double cv = m.constant_velocity, ctrv = m.constant_turn_rate, still = m.hold;
+      if (parked) {
+        still = 1.0 - learned - cv - ctrv;
+      } else {
+        const double scale = (1.0 - learned) / physics;
+        cv = (cv + (holds ? 0.0 : still)) * scale;
+        ctrv *= scale;
+        still = holds ? still * scale : 0.0;
+      }
       for (int64_t k = 0; k < K; ++k) {
         if (!predicted) std::copy(hold, hold + T1 * 3, poses + k * T1 * 3);
-        prob[k] = predicted ? static_cast<float>((1.0 - physics) * rq.agent_prob.data[i * K + k])
-                            : 0.f;
+        prob[k] = predicted ? static_cast<float>(learned * rq.agent_prob.data[i * K + k]) : 0.f;
       }
-      prob[K] = static_cast<float>((m.constant_velocity + (holds ? 0.0 : m.hold)) * scale);
-      prob[K + 1] = static_cast<float>(m.constant_turn_rate * scale);
-      prob[K + 2] = static_cast<float>((holds ? m.hold : 0.0) * scale);
+      prob[K] = static_cast<float>(cv);
+      prob[K + 1] = static_cast<float>(ctrv);
+      prob[K + 2] = static_cast<float>(still);
     }
   });
 }

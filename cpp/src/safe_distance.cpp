@@ -168,6 +168,9 @@ void validate(const SafeDistanceParams& p) {
   at_least(p.tolerance, 0, false, "tolerance", "m");
   at_least(p.lateral_margin, 0, false, "lateral_margin", "m");
   at_least(p.stopped_speed, 0, false, "stopped_speed", "m/s");
+  if (!(p.horizon > 0)) {  // +inf checks every step
+    throw Error("safe_distance.horizon is " + detail::value_str(p.horizon) + ", expected > 0 s");
+  }
 }
 
 void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out) {
@@ -176,6 +179,9 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
   const SafeDistanceParams& p = rq.params;
   const int64_t N = d.N, T1 = d.T1, S = d.S, M = d.M, K = d.K;
   const double L = rq.length, W = rq.width;
+  // Steps up to the horizon (t dt <= horizon).
+  const int64_t last = std::min<int64_t>(
+      T1, std::isinf(p.horizon) ? T1 : int64_t(std::floor(p.horizon / rq.dt + 1e-9)) + 1);
   // The agents' side once: it is the same for every candidate.
   // (A thread_local named inside the parallel lambdas would be each worker's own: use a pointer.)
   thread_local std::vector<AgentStep> agent_table;
@@ -239,7 +245,7 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
             m0 = seen(steps[0], lon, lat, agent[0], extent, L, W, p).margin;
           }
           int32_t violated = -1;
-          for (int64_t t = 1; t < T1 && violated < 0; ++t) {
+          for (int64_t t = 1; t < last && violated < 0; ++t) {
             const EgoStep& e = steps[t];
             if (!(e.v > p.stopped_speed)) continue;
             if (!plan.valid(rq.agent_valid.data, b, m, k, t)) continue;

@@ -53,10 +53,19 @@ class PhysicsModes:
     hold: float = 0.05
     #: m/s.
     hold_speed: float = 2.0
+    #: A standing agent (no faster than ``standing_speed`` m/s at every observed step of the last
+    #: ``standing_window`` steps and now: a parked car, a car queueing, a waiting pedestrian)
+    #: keeps ``standing_learned`` for its learned modes; the held box takes what CV and CTRV
+    #: leave (a model trained on moving highway traffic must not drive a queueing car into the
+    #: ego's lane).
+    standing_speed: float = 1.0
+    standing_learned: float = 0.1
+    standing_window: int = 10
     #: Steps over which the yaw rate of the CTRV mode is estimated from the logged headings.
     yaw_rate_window: int = 5
-    #: Below this speed (m/s) the CV and CTRV modes keep the box's yaw, not the velocity's angle.
-    heading_speed: float = 0.5
+    #: Below this speed (m/s) the CV and CTRV modes keep the box's yaw, not the velocity's angle
+    #: (which is noise on a parked car).
+    heading_speed: float = 1.0
 
     def __post_init__(self) -> None:
         _core._validate_physics_modes(self)

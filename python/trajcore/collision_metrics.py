@@ -262,6 +262,8 @@ class SafeDistanceParams:
     lateral_margin: float = 0.3
     #: m/s: an ego slower than this violates nothing.
     stopped_speed: float = 0.1
+    #: Seconds: later steps are not checked, where forecasts grow uncertain (inf: every step).
+    horizon: float = 2.0
 
     def __post_init__(self) -> None:
         _core._validate_safe_distance_params(self)

@@ -122,6 +122,33 @@ def plot_plan(ax: Any, result: Any, *, max_candidates: int = 400) -> Any:
     return ax
 
 
+def follow(ax: Any, x: float, y: float, yaw: float) -> Any:
+    """Show everything drawn on ``ax`` so far in the frame of a pose: (x, y) at the origin, the
+    heading pointing right, whatever the road's direction. Axis units stay metres."""
+    from matplotlib.transforms import Affine2D
+
+    transform = Affine2D().translate(-x, -y).rotate(-yaw) + ax.transData
+    for artist in (*ax.lines, *ax.patches, *ax.collections, *ax.texts):
+        artist.set_transform(transform)
+    return ax
+
+
+def step_legend(ax: Any, **kwargs: Any) -> Any:
+    """The legend of :func:`plot_step`: the ego, the agents, their modes, the candidates and the
+    chosen plan."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=EGO_COLOUR, label="ego"),
+        Patch(color=AGENT_COLOUR, alpha=0.85, label="agents"),
+        Line2D([], [], color=AGENT_COLOUR, lw=1.2, alpha=0.9, label="predicted modes (opacity: p)"),
+        Line2D([], [], color="#3b528b", lw=0.8, label="candidates (colour: score)"),
+        Line2D([], [], color=EGO_COLOUR, lw=2.4, label="chosen plan"),
+    ]
+    return ax.legend(handles=handles, **{"loc": "upper left", "fontsize": 7, **kwargs})
+
+
 def plot_step(
     ax: Any,
     scenario: Any,
@@ -129,9 +156,12 @@ def plot_step(
     *,
     ego_extent: Sequence[float] | None = None,
     window: float = 60.0,
+    legend: bool = True,
 ) -> Any:
     """One replay step (a :class:`trajcore.sim.StepRecord`): lanes, the agents' current boxes,
-    their predicted modes, the candidates and the chosen plan, the ego; centred on the ego."""
+    their predicted modes with their probabilities, the candidates and the chosen plan, the ego;
+    in the ego's frame (its heading to the right, :func:`follow`), from 0.4 ``window`` behind it
+    to 1.2 ``window`` ahead."""
     frame = step.frame
     plot_lanes(ax, scenario.lanes, scenario.drivable_areas)
     plot_predictions(ax, step.agents, step.agent_prob, step.agent_valid)
@@ -140,13 +170,20 @@ def plot_step(
     plot_boxes(ax, now[:, :3], frame.agent_extent)
     extent = frame.ego_extent if ego_extent is None else ego_extent
     plot_boxes(ax, frame.ego_state[None, :3], np.asarray([extent]), colour=EGO_COLOUR)
-    x, y = float(frame.ego_state[0]), float(frame.ego_state[1])
-    ax.set_xlim(x - window * 0.4, x + window * 1.2)
-    ax.set_ylim(y - window * 0.25, y + window * 0.25)
+    x, y, yaw = (float(v) for v in frame.ego_state[:3])
+    follow(ax, x, y, yaw)
+    ax.set_xlim(-window * 0.4, window * 1.2)
+    ax.set_ylim(-window * 0.25, window * 0.25)
+    ax.set_xlabel("along the ego's heading (m)")
+    ax.set_ylabel("to its left (m)")
+    brake = " emergency brake" if getattr(step.result, "emergency_brake", False) else ""
     ax.set_title(
-        f"{frame.name}  t = {frame.step * frame.dt:.1f} s  v = {float(frame.ego_state[3]):.1f} m/s",
+        f"{frame.name}  t = {frame.step * frame.dt:.1f} s  v = {float(frame.ego_state[3]):.1f} m/s"
+        f"{brake}",
         fontsize=9,
     )
+    if legend:
+        step_legend(ax)
     return ax
 
 
@@ -166,17 +203,38 @@ def scene_figure(scenario: Any, step: Any, *, width: float = 11.0) -> Any:
         fraction=0.025,
         pad=0.01,
     )
-    ax.set_xlabel("x (m)")
-    ax.set_ylabel("y (m)")
     fig.tight_layout()
     return fig
+
+
+def gap_series(
+    states: NDArray[Any],
+    extent: Any,
+    agents: NDArray[Any],
+    agent_extent: NDArray[Any],
+    valid: NDArray[Any],
+) -> NDArray[np.float64]:
+    """(S+1,) the smallest box-to-box gap (``trajcore.box_distance``) from the ego's (S+1, >=3)
+    states to the (M, S+1, >=3) agents where they are valid; +inf without one."""
+    from ._core import box_distance
+
+    ego = np.concatenate([states[:, :3], np.broadcast_to(extent, (len(states), 2))], 1)
+    boxes = np.concatenate(
+        [
+            agents[..., :3],
+            np.broadcast_to(np.asarray(agent_extent)[:, None], (*agents.shape[:2], 2)),
+        ],
+        -1,
+    )
+    gaps = box_distance(ego[None].astype(np.float32), boxes.astype(np.float32))
+    return np.asarray(np.where(valid, gaps, np.inf).min(axis=0, initial=np.inf), np.float64)
 
 
 def replay_figure(scenario: Any, result: Any) -> Any:
     """A replay's summary: both drives on the map, their speeds, and nuPlan's metrics."""
     plt = _pyplot()
-    fig, (top, speed, bars) = plt.subplots(
-        3, 1, figsize=(10, 9), dpi=100, gridspec_kw={"height_ratios": [2, 1, 1.2]}
+    fig, (top, speed, gap, bars) = plt.subplots(
+        4, 1, figsize=(10, 11), dpi=100, gridspec_kw={"height_ratios": [2, 1, 1, 1.2]}
     )
     plot_lanes(top, scenario.lanes, scenario.drivable_areas)
     for states, colour, label in (
@@ -192,6 +250,8 @@ def replay_figure(scenario: Any, result: Any) -> Any:
     top.set_xlim(low[0], high[0])
     top.set_ylim(low[1], high[1])
     top.legend(loc="upper left", fontsize=8)
+    top.set_xlabel("x (m)")
+    top.set_ylabel("y (m)")
     top.set_title(f"{result.scenario}: ego {result.ego}, {result.steps} steps", fontsize=10)
     t = (result.start + np.arange(result.steps + 1)) * result.dt
     speed.plot(t, result.human.states[:, 3], color=HUMAN_COLOUR, label="logged human")
@@ -199,21 +259,37 @@ def replay_figure(scenario: Any, result: Any) -> Any:
     speed.set_xlabel("t (s)")
     speed.set_ylabel("speed (m/s)")
     speed.legend(fontsize=8)
+    if result.ego == "ego":
+        extent = np.asarray(scenario.ego_extent)
+    else:
+        extent = np.asarray(scenario.agent_extent[scenario.agent_id.index(result.ego)])
+    window = slice(result.start, result.start + result.steps + 1)
+    extents = scenario.agent_extent[result.agent_index]
+    logged = scenario.agent_states[result.agent_index, window]
+    for states, agents, colour, label in (
+        (result.human.states, logged, HUMAN_COLOUR, "logged human"),
+        (result.planner.states, result.agent_states, EGO_COLOUR, "planner"),
+    ):
+        series = gap_series(states, extent, agents, extents, result.agent_valid)
+        gap.plot(t, np.where(np.isfinite(series), series, np.nan), color=colour, label=label)
+    gap.axhline(0.0, color="black", lw=0.6)
+    gap.set_ylim(bottom=min(-0.5, float(gap.get_ylim()[0])))
+    gap.set_xlabel("t (s)")
+    gap.set_ylabel("smallest gap to an agent (m)")
+    gap.legend(fontsize=8)
     names = list(result.planner.scores)
     x = np.arange(len(names))
-    bars.bar(
-        x - 0.2, [result.planner.scores[n] for n in names], 0.4, color=EGO_COLOUR, label="planner"
-    )
-    bars.bar(
-        x + 0.2,
-        [result.human.scores[n] for n in names],
-        0.4,
-        color=HUMAN_COLOUR,
-        label="logged human",
-    )
-    bars.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=7)
-    bars.set_ylim(0, 1.05)
-    bars.set_ylabel("nuPlan CLS")
+    for offset, drive, colour, label in (
+        (-0.2, result.planner, EGO_COLOUR, "planner"),
+        (0.2, result.human, HUMAN_COLOUR, "logged human"),
+    ):
+        values = [drive.scores[n] for n in names]
+        drawn = bars.bar(x + offset, values, 0.4, color=colour, label=label)
+        bars.bar_label(drawn, fmt="%.2f", fontsize=7, padding=1)
+    bars.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=8)
+    bars.set_ylim(0, 1.35)
+    bars.set_ylabel("nuPlan closed-loop score")
+    bars.legend(fontsize=8, loc="upper right", ncols=2)
     fig.tight_layout()
     return fig
 
@@ -227,8 +303,8 @@ def animate_replay(
     from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 
     path = Path(path)
-    fig, ax = plt.subplots(figsize=(10, 3.4), dpi=80)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.9)
+    fig, ax = plt.subplots(figsize=(12, 4.6), dpi=100)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.92)
     chosen = list(steps)[::every]
 
     def draw(i: int) -> list[Any]:

@@ -41,9 +41,17 @@ struct PhysicsModes {
   double constant_turn_rate = 0.10;
   double hold = 0.05;
   double hold_speed = 2.0;      // m/s
+  // A standing agent (no faster than standing_speed at every observed step of the last
+  // standing_window steps and now: a parked car, a car queueing, a waiting pedestrian) keeps
+  // standing_learned for its learned modes; the held box takes what CV and CTRV leave (a model
+  // trained on moving highway traffic must not drive a queueing car into the ego's lane).
+  double standing_speed = 1.0;  // m/s
+  double standing_learned = 0.1;
+  int64_t standing_window = 10;  // steps (1 s at 0.1 s)
   int64_t yaw_rate_window = 5;  // steps (0.5 s at 0.1 s)
-  // Below this speed (m/s) the box's yaw is the direction of motion, not the velocity's angle.
-  double heading_speed = 0.5;
+  // Below this speed (m/s) the box's yaw is the direction of motion, not the velocity's angle
+  // (which is noise on a parked car).
+  double heading_speed = 1.0;
 };
 
 // Throws trajcore::Error naming the first field out of range (shares >= 0 summing to at most 1

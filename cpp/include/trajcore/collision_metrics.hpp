@@ -182,6 +182,7 @@ struct SafeDistanceParams {
   double tolerance = 1.0;       // m
   double lateral_margin = 0.3;  // m beside each side of the ego's corridor
   double stopped_speed = 0.1;   // m/s: a standing ego violates nothing
+  double horizon = 2.0;         // s: later steps are not checked (forecasts grow uncertain)
 };
 
 void validate(const SafeDistanceParams& params);
