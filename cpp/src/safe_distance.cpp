@@ -32,6 +32,23 @@ struct AgentStep {
   double x, y, c, s, speed;
 };
 
+// An axis-aligned box around points (empty until the first).
+struct Bounds {
+  double min_x = std::numeric_limits<double>::infinity(), min_y = min_x;
+  double max_x = -std::numeric_limits<double>::infinity(), max_y = max_x;
+  void add(double x, double y) {
+    min_x = std::min(min_x, x), max_x = std::max(max_x, x);
+    min_y = std::min(min_y, y), max_y = std::max(max_y, y);
+  }
+  // Squared distance between two boxes; +inf when either is empty.
+  double distance2(const Bounds& o) const {
+    if (!(min_x <= max_x) || !(o.min_x <= o.max_x)) return std::numeric_limits<double>::infinity();
+    const double dx = std::max({0.0, o.min_x - max_x, min_x - o.max_x});
+    const double dy = std::max({0.0, o.min_y - max_y, min_y - o.max_y});
+    return dx * dx + dy * dy;
+  }
+};
+
 double d_safe(const SafeDistanceParams& p, double v_e, double v_a) {
   return std::max(0.0, v_e * p.reaction_time + v_e * v_e / (2.0 * p.ego_brake) -
                            v_a * v_a / (2.0 * p.agent_brake)) +
@@ -187,10 +204,17 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
   thread_local std::vector<AgentStep> agent_table;
   agent_table.resize(static_cast<size_t>(d.B * M * K * T1));
   AgentStep* const agent_steps = agent_table.data();
+  // Broad phase: the box around each agent mode's centres over the checked steps (empty when
+  // none is valid), to skip whole modes a candidate never comes near.
+  thread_local std::vector<Bounds> bounds_table;
+  bounds_table.resize(static_cast<size_t>(d.B * M * K));
+  Bounds* const agent_bounds = bounds_table.data();
   detail::parallel_for(d.B * M * K, 16, [&](int64_t begin, int64_t end) {
     for (int64_t bmk = begin; bmk < end; ++bmk) {
       const float* poses = rq.agents.data + bmk * T1 * 3;
       const int64_t b = bmk / (M * K), m = (bmk / K) % M, k = bmk % K;
+      Bounds& box = agent_bounds[bmk];
+      box = Bounds{};
       for (int64_t t = 0; t < T1; ++t) {
         AgentStep& a = agent_steps[bmk * T1 + t];
         if (!plan.valid(rq.agent_valid.data, b, m, k, t)) {
@@ -200,6 +224,7 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
         const float* pose = poses + t * 3;
         a = {pose[0], pose[1], std::cos(double(pose[2])), std::sin(double(pose[2])),
              detail::estimated_agent_speed(poses, T1, t, rq.dt)};
+        if (t >= 1 && t < last) box.add(a.x, a.y);
       }
     }
   });
@@ -220,6 +245,12 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
                     std::max(double(st[3]), 0.0)};
         v_max = std::max(v_max, steps[t].v);
       }
+      Bounds ego_bounds;
+      double curvature_max = 0;
+      for (int64_t t = 1; t < last; ++t) {
+        ego_bounds.add(steps[t].x, steps[t].y);
+        curvature_max = std::max(curvature_max, std::fabs(steps[t].curvature));
+      }
       // No d_safe of this candidate exceeds `far`: an agent whose box begins beyond it is safe.
       const double far = d_safe(p, v_max, 0.0);
       float score = 1.0f;
@@ -230,8 +261,14 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
         const float* extent = rq.agent_extent.data + (b * M + m) * 2;
         const double radius = 0.5 * std::hypot(double(extent[0]), double(extent[1]));
         const double corridor = 0.5 * W + radius + p.lateral_margin;
+        // A pair can count only with lon <= reach and |lat| < corridor, so the centres are at
+        // most sqrt(reach^2 + (corridor + curvature reach^2 / 2)^2) apart.
+        const double reach = far + 0.5 * L + radius;
+        const double bend = corridor + 0.5 * curvature_max * reach * reach;
+        const double near2 = reach * reach + bend * bend;
         double p_violation = 0;
         for (int64_t k = 0; k < K; ++k) {
+          if (ego_bounds.distance2(agent_bounds[(b * M + m) * K + k]) > near2) continue;
           const AgentStep* agent = agent_steps + ((b * M + m) * K + k) * T1;
           auto frame = [&](const EgoStep& e, const AgentStep& a, double* lon, double* lat) {
             const double dx = a.x - e.x, dy = a.y - e.y;
