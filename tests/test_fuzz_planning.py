@@ -29,7 +29,7 @@ from fuzz_support import (
     outcome,
     spoil,
 )
-from test_scoring import aggregate, highway_map
+from test_scoring import aggregate, highway_map, with_margins
 from trajcore import LatticeSettings, Planner, PlanScene, ScoringProfile, VehicleParams
 from trajcore.synthetic import highway_scene
 
@@ -95,16 +95,15 @@ def test_score(data: st.DataObject) -> None:
         return
     p = ScoringProfile.named(name)
     extent = (CAR.length, CAR.width)
+    grown = with_margins(s.agent_extent, args["agent_type"], p)
     areas = trajcore.ego_areas(s.ego, extent, ROAD)
     np.testing.assert_array_equal(got.areas, areas)
-    hits = trajcore.check_collisions(
-        s.ego, np.float32(extent), s.agents, s.agent_extent, s.agent_prob
-    )
+    hits = trajcore.check_collisions(s.ego, np.float32(extent), s.agents, grown, s.agent_prob)
     fault = trajcore.at_fault_collisions(
         s.ego,
         areas,
         s.agents,
-        s.agent_extent,
+        grown,
         args["agent_type"],
         hits.agent_first_step,
         params=CAR,
@@ -112,7 +111,7 @@ def test_score(data: st.DataObject) -> None:
         agent_prob=s.agent_prob,
     )
     ttc = trajcore.time_to_collision(
-        s.ego, areas, s.agents, s.agent_extent, params=CAR, dt=DT, agent_prob=s.agent_prob
+        s.ego, areas, s.agents, grown, params=CAR, dt=DT, agent_prob=s.agent_prob
     )
     if p.use_probabilities:
         np.testing.assert_allclose(got.no_collision, 1 - fault.at_fault_prob, atol=1e-6)
@@ -124,7 +123,7 @@ def test_score(data: st.DataObject) -> None:
     np.testing.assert_array_equal(got.drivable_area, trajcore.drivable_area_compliance(areas).score)
     if p.gate_safe_distance:
         sd = trajcore.safe_distance(
-            s.ego, s.agents, s.agent_extent, params=CAR, dt=DT, agent_prob=s.agent_prob
+            s.ego, s.agents, grown, params=CAR, dt=DT, agent_prob=s.agent_prob
         )
         np.testing.assert_allclose(got.safe_distance, 1 - sd.violation_prob, atol=1e-6)
     else:

@@ -60,6 +60,17 @@ def aggregate(
     return gates * weighted
 
 
+def with_margins(extent: NDArray, types: NDArray, p: ScoringProfile) -> NDArray:
+    """Agent extents grown by the profile's margins by class (docs/scoring.md)."""
+    large = extent[..., 0] > p.large_vehicle_length
+    margin = np.select(
+        [(types == 0) & large, types == 0, types == 1, types == 2, types == 3],
+        [p.margin_large_vehicle, p.margin_vehicle, p.margin_pedestrian, p.margin_bicycle,
+         p.margin_object],
+    )  # fmt: skip
+    return (extent + 2 * margin[..., None]).astype(np.float32)
+
+
 @pytest.mark.parametrize("name", ["pdm_closed", "navsim_pdms", "trajcore_default"])
 def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> None:
     s = highway_scene(n_candidates=200, n_agents=24, n_modes=3, steps=40)
@@ -80,19 +91,20 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
         profile=name,
     )
     p = ScoringProfile.named(name)
+    grown = with_margins(s.agent_extent, types, p)
     areas = trajcore.ego_areas(s.ego, extent, road)
     np.testing.assert_array_equal(r.areas, areas)
     np.testing.assert_array_equal(r.drivable_area, trajcore.drivable_area_compliance(areas).score)
     ddc = trajcore.driving_direction_compliance(s.ego, areas=areas, rule="off_route", window=0)
     np.testing.assert_array_equal(r.driving_direction, ddc.score)
     hits = trajcore.check_collisions(
-        s.ego, np.array(extent, np.float32), s.agents, s.agent_extent, s.agent_prob, s.agent_valid
+        s.ego, np.array(extent, np.float32), s.agents, grown, s.agent_prob, s.agent_valid
     )
     af = trajcore.at_fault_collisions(
         s.ego,
         areas,
         s.agents,
-        s.agent_extent,
+        grown,
         types,
         hits.agent_first_step,
         params=CAR,
@@ -103,7 +115,7 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
         s.ego,
         areas,
         s.agents,
-        s.agent_extent,
+        grown,
         params=CAR,
         dt=DT,
         agent_prob=s.agent_prob,
@@ -121,7 +133,7 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
     sd = trajcore.safe_distance(
         s.ego,
         s.agents,
-        s.agent_extent,
+        grown,
         params=CAR,
         dt=DT,
         agent_prob=s.agent_prob,
@@ -216,3 +228,27 @@ def test_profiles_and_overrides() -> None:
     # A reference progress larger than the candidate's scales its progress (NAVSIM's batch).
     r = trajcore.score(*args, **kw, profile="navsim_pdms", progress_reference=np.float32(80.0))
     assert r.progress[0] == pytest.approx(0.5, abs=1e-4)
+
+
+def test_margins_by_class_keep_a_buffer() -> None:
+    """trajcore_default grows each agent's box by its class margin in the checks: a candidate
+    passing a standing pedestrian 0.4 m away collides in it (margin 0.5 m), not in pdm_closed;
+    the same gap to a car (0.2 m) is kept."""
+    road, centre = highway_map()
+    ego = np.zeros((1, 41, 6), np.float32)
+    ego[0, :, 0] = 10.0 * np.arange(41) * DT
+    ego[0, :, 1] = 3.7
+    ego[0, :, 3] = 10.0
+    beside = 3.7 + CAR.width / 2 + 0.4 + 0.35  # 0.4 m gap to a 0.7 m pedestrian box
+    agents = np.zeros((1, 1, 41, 3), np.float32)
+    agents[..., 0], agents[..., 1] = 20.0, beside
+    kwargs = dict(params=CAR, dt=DT, road_map=road, centerline=centre)
+    for kind, extent, hit in ((1, [0.7, 0.7], True), (0, [4.6, 0.7], False)):
+        for name in ("trajcore_default", "pdm_closed"):
+            r = trajcore.score(
+                ego, agents, np.float32([extent]), np.int32([kind]), profile=name, **kwargs
+            )
+            collides = r.collision_step[0] >= 0
+            assert collides == (hit and name == "trajcore_default"), (kind, name)
+    with pytest.raises(ValueError, match=r"^profile.margin_pedestrian is -1"):
+        ScoringProfile(margin_pedestrian=-1.0)

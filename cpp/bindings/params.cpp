@@ -238,6 +238,12 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   p.extended_comfort = extended_comfort_params_from_py(ec);
   p.human_filter = get("human_filter").cast<bool>();
   p.safe_distance = safe_distance_params_from_py(get("safe_distance"));
+  p.margin_vehicle = get("margin_vehicle").cast<double>();
+  p.margin_large_vehicle = get("margin_large_vehicle").cast<double>();
+  p.margin_pedestrian = get("margin_pedestrian").cast<double>();
+  p.margin_bicycle = get("margin_bicycle").cast<double>();
+  p.margin_object = get("margin_object").cast<double>();
+  p.large_vehicle_length = get("large_vehicle_length").cast<double>();
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "trajcore/collision.hpp"
@@ -84,6 +85,11 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
   if (name == "trajcore_default") {
     p.use_probabilities = true;
     p.gate_safe_distance = true;
+    p.margin_vehicle = 0.2;
+    p.margin_large_vehicle = 0.3;
+    p.margin_pedestrian = 0.5;
+    p.margin_bicycle = 0.4;
+    p.margin_object = 0.2;
     p.clip_progress = true;
     p.comfort.lateral = LateralAcceleration::kSpeedTimesYawRate;
     return p;
@@ -95,6 +101,17 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
 
 void validate(const ScoringProfile& p) {
   validate(p.safe_distance);
+  for (const auto& [v, name] : {std::pair{p.margin_vehicle, "margin_vehicle"},
+                                {p.margin_large_vehicle, "margin_large_vehicle"},
+                                {p.margin_pedestrian, "margin_pedestrian"},
+                                {p.margin_bicycle, "margin_bicycle"},
+                                {p.margin_object, "margin_object"},
+                                {p.large_vehicle_length, "large_vehicle_length"}}) {
+    if (!(v >= 0) || !std::isfinite(v)) {
+      throw Error(std::string("profile.") + name + " is " + detail::value_str(v) +
+                  ", expected >= 0 metres");
+    }
+  }
   check_weight(p.weight_progress, "weight_progress");
   check_weight(p.weight_ttc, "weight_ttc");
   check_weight(p.weight_comfort, "weight_comfort");
@@ -135,6 +152,7 @@ namespace {
 // Buffers and sub-requests of score, kept per thread so that warm calls do not allocate.
 struct ScoreBuffers {
   std::vector<float> wrong_way, uniform, at_fault_prob, ttc_prob, safe_prob, overspeed, padded;
+  std::vector<float> inflated;  // agent extents grown by the profile's class margins
   EgoAreaRequest areas;
   TtcRequest ttc;
   CollisionWorkspace workspace;
@@ -271,13 +289,42 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     fill(out.lane_keeping_step, -1);
   }
 
+  // Agents' boxes grown by the class margins (the extents as given without margins).
+  TensorView<const float> agent_extent = rq.agent_extent;
+  if (pr.margin_vehicle > 0 || pr.margin_large_vehicle > 0 || pr.margin_pedestrian > 0 ||
+      pr.margin_bicycle > 0 || pr.margin_object > 0) {
+    const int64_t count = rq.agent_extent.numel() / 2;
+    if (rq.agent_extent.data != nullptr && rq.agent_type.data != nullptr &&
+        rq.agent_type.numel() == count) {
+      buf.inflated.assign(rq.agent_extent.data, rq.agent_extent.data + count * 2);
+      for (int64_t i = 0; i < count; ++i) {
+        float* e = buf.inflated.data() + i * 2;
+        double margin = 0;
+        switch (rq.agent_type.data[i]) {
+          case int32_t(AgentType::kVehicle):
+            margin = e[0] > pr.large_vehicle_length ? pr.margin_large_vehicle : pr.margin_vehicle;
+            break;
+          case int32_t(AgentType::kPedestrian): margin = pr.margin_pedestrian; break;
+          case int32_t(AgentType::kBicycle): margin = pr.margin_bicycle; break;
+          case int32_t(AgentType::kObject): margin = pr.margin_object; break;
+          default: break;  // refused by the at-fault checks below
+        }
+        if (std::isfinite(e[0]) && std::isfinite(e[1])) {
+          e[0] = static_cast<float>(e[0] + 2 * margin);
+          e[1] = static_cast<float>(e[1] + 2 * margin);
+        }
+      }
+      agent_extent = {buf.inflated.data(), rq.agent_extent.shape, rq.agent_extent.device};
+    }
+  }
+
   // Collisions: first contacts, then nuPlan's classification; time to collision.
   const float extent[2] = {rq.length, rq.width};
   CollisionRequest cr;
   cr.ego = rq.states;
   cr.ego_extent = {extent, Shape{2}, {}};
   cr.agents = rq.agents;
-  cr.agent_extent = rq.agent_extent;
+  cr.agent_extent = agent_extent;
   cr.agent_prob = rq.agent_prob;
   cr.agent_valid = rq.agent_valid;
   cr.options.min_clearance = false;
@@ -312,7 +359,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   af.states = rq.states;
   af.areas = areas;
   af.agents = rq.agents;
-  af.agent_extent = rq.agent_extent;
+  af.agent_extent = agent_extent;
   af.agent_type = rq.agent_type;
   af.agent_first_step = first_contacts;
   af.agent_prob = prob;
@@ -333,7 +380,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     nt.states = rq.states;
     nt.areas = areas;
     nt.agents = rq.agents;
-    nt.agent_extent = rq.agent_extent;
+    nt.agent_extent = agent_extent;
     nt.agent_type = rq.agent_type;
     nt.agent_speed = rq.agent_speed;
     nt.agent_prob = prob;
@@ -356,7 +403,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     ttc.states = rq.states;
     ttc.areas = areas;
     ttc.agents = rq.agents;
-    ttc.agent_extent = rq.agent_extent;
+    ttc.agent_extent = agent_extent;
     ttc.agent_prob = prob;
     ttc.agent_valid = rq.agent_valid;
     ttc.ignored = rq.ignored;
@@ -374,7 +421,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     SafeDistanceRequest sd;
     sd.states = rq.states;
     sd.agents = rq.agents;
-    sd.agent_extent = rq.agent_extent;
+    sd.agent_extent = agent_extent;
     sd.agent_prob = prob;
     sd.agent_valid = rq.agent_valid;
     sd.ignored = rq.ignored;

@@ -98,6 +98,35 @@ TEST(Planner, EmergencyBrakeStopsWhenEveryCandidateCollides) {
   EXPECT_FALSE(p.emergency_brake);
 }
 
+TEST(Planner, PdmGeneratorPlansOnPdmProposals) {
+  // PDM-Closed's proposals: 3 offsets x 5 speed fractions, the lead from the agents' poses;
+  // the candidates are exactly pdm_proposals' for the same inputs.
+  trajcore::PlannerConfig config;
+  config.generator = trajcore::CandidateGenerator::kPdmProposals;
+  config.profile = trajcore::ScoringProfile::named("pdm_closed");
+  trajcore::Planner planner(config);
+  ASSERT_EQ(planner.candidate_count(), 15);
+  const Highway h(41);
+  const trajcore::PlanResult& r = planner.plan(h.scene(41));
+  ASSERT_EQ(r.candidates.states.shape()[0], 15);
+  trajcore::PdmProposalsRequest rq;
+  rq.ego_state = {h.ego.data(), Shape{6}, {}};
+  rq.centerline = h.line.get();
+  rq.agent_poses = {h.agents.data(), Shape{1, 41, 3}, {}};
+  rq.agent_extents = {h.extent.data(), Shape{1, 2}, {}};
+  rq.speed_limit = h.map->speed_limit(h.map->locate_lane(0.0, 3.7, 0.0).lane);
+  rq.params = config.vehicle;
+  rq.tracker = config.tracker;
+  trajcore::CandidateSet want;
+  trajcore::pdm_proposals(rq, want);
+  ASSERT_EQ(want.states.numel(), r.candidates.states.numel());
+  for (int64_t i = 0; i < want.states.numel(); ++i) {
+    ASSERT_EQ(want.states.data()[i], r.candidates.states.data()[i]) << i;
+  }
+  // IDM stops it behind the car standing 30 m ahead in its lane.
+  EXPECT_EQ(r.scores.no_collision.data()[r.chosen], 1.0f);
+}
+
 TEST(Planner, SeparatePlannersOnEightThreadsAgreeWithOne) {
   const Highway h(41);
   trajcore::Planner reference(trajcore::PlannerConfig{});

@@ -92,6 +92,16 @@ class ScoringProfile:
     #: NAVSIM v2's human filter: a sub-score is 1 where the expert, scored alone, scores 0.
     human_filter: bool = False
     safe_distance: SafeDistanceParams = field(default_factory=SafeDistanceParams)
+    #: Margins by agent class (m added to every side of the agent's box) in the collision, TTC
+    #: and safe-distance checks: a planner's buffer, 0 in the published profiles. Large vehicles
+    #: are vehicles longer than ``large_vehicle_length`` (buses, trucks); bicycles include
+    #: motorcycles.
+    margin_vehicle: float = 0.0
+    margin_large_vehicle: float = 0.0
+    margin_pedestrian: float = 0.0
+    margin_bicycle: float = 0.0
+    margin_object: float = 0.0
+    large_vehicle_length: float = 7.0
 
     def __post_init__(self) -> None:
         _core._validate_scoring_profile(self)
@@ -140,6 +150,11 @@ class ScoringProfile:
                 name=name,
                 use_probabilities=True,
                 gate_safe_distance=True,
+                margin_vehicle=0.2,
+                margin_large_vehicle=0.3,
+                margin_pedestrian=0.5,
+                margin_bicycle=0.4,
+                margin_object=0.2,
                 clip_progress=True,
                 comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),
             )

@@ -30,7 +30,9 @@
 //   trajcore_default  the PDM structure on multimodal predictions: the collision gate is
 //                1 - at_fault_prob and TTC 1 - violation_prob, both from the modes' probabilities;
 //                a safe-distance gate, 1 - the probability of the modes that break the RSS-style
-//                following distance (SafeDistanceParams' defaults).
+//                following distance (SafeDistanceParams' defaults); margins by agent class
+//                (vehicles 0.2 m, large vehicles 0.3, pedestrians 0.5, bicycles 0.4, objects
+//                0.2).
 #pragma once
 
 #include <cstdint>
@@ -99,6 +101,15 @@ struct ScoringProfile {
   bool use_probabilities = false;
   ComfortParams comfort;
   SafeDistanceParams safe_distance;
+  // Margins by agent class (m added to every side of the agent's box) in the collision, TTC and
+  // safe-distance checks: a planner's buffer, 0 in the published profiles. Large vehicles are
+  // vehicles longer than large_vehicle_length (buses, trucks); bicycles include motorcycles.
+  double margin_vehicle = 0.0;
+  double margin_large_vehicle = 0.0;
+  double margin_pedestrian = 0.0;
+  double margin_bicycle = 0.0;
+  double margin_object = 0.0;
+  double large_vehicle_length = 7.0;  // m
   // Comfort on ScoreRequest::history followed by the candidate (NAVSIM v2's history comfort).
   bool comfort_with_history = false;
   ExtendedComfortParams extended_comfort;
