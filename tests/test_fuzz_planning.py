@@ -96,7 +96,7 @@ def test_score(data: st.DataObject) -> None:
     p = ScoringProfile.named(name)
     extent = (CAR.length, CAR.width)
     grown = with_margins(s.agent_extent, args["agent_type"], p)
-    areas = trajcore.ego_areas(s.ego, extent, ROAD)
+    areas = trajcore.ego_areas(s.ego, extent, ROAD, drivable_tolerance=p.drivable_tolerance)
     np.testing.assert_array_equal(got.areas, areas)
     hits = trajcore.check_collisions(s.ego, np.float32(extent), s.agents, grown, s.agent_prob)
     fault = trajcore.at_fault_collisions(

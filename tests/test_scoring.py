@@ -92,7 +92,7 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
     )
     p = ScoringProfile.named(name)
     grown = with_margins(s.agent_extent, types, p)
-    areas = trajcore.ego_areas(s.ego, extent, road)
+    areas = trajcore.ego_areas(s.ego, extent, road, drivable_tolerance=p.drivable_tolerance)
     np.testing.assert_array_equal(r.areas, areas)
     np.testing.assert_array_equal(r.drivable_area, trajcore.drivable_area_compliance(areas).score)
     ddc = trajcore.driving_direction_compliance(s.ego, areas=areas, rule="off_route", window=0)

@@ -85,6 +85,7 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
   if (name == "trajcore_default") {
     p.use_probabilities = true;
     p.gate_safe_distance = true;
+    p.drivable_tolerance = 0.3;  // nuPlan's: recorded maps and logs disagree by that much
     p.margin_vehicle = 0.2;
     p.margin_large_vehicle = 0.3;
     p.margin_pedestrian = 0.5;

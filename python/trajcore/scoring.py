@@ -150,6 +150,7 @@ class ScoringProfile:
                 name=name,
                 use_probabilities=True,
                 gate_safe_distance=True,
+                drivable_tolerance=0.3,
                 margin_vehicle=0.2,
                 margin_large_vehicle=0.3,
                 margin_pedestrian=0.5,

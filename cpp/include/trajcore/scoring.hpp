@@ -30,7 +30,8 @@
 //   trajcore_default  the PDM structure on multimodal predictions: the collision gate is
 //                1 - at_fault_prob and TTC 1 - violation_prob, both from the modes' probabilities;
 //                a safe-distance gate, 1 - the probability of the modes that break the RSS-style
-//                following distance (SafeDistanceParams' defaults); margins by agent class
+//                following distance (SafeDistanceParams' defaults); nuPlan's 0.3 m drivable-area
+//                tolerance; margins by agent class
 //                (vehicles 0.2 m, large vehicles 0.3, pedestrians 0.5, bicycles 0.4, objects
 //                0.2).
 #pragma once
