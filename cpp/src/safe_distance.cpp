@@ -197,8 +197,8 @@ void safe_distance(const SafeDistanceRequest& rq, const SafeDistanceOutputs& out
   const int64_t N = d.N, T1 = d.T1, S = d.S, M = d.M, K = d.K;
   const double L = rq.length, W = rq.width;
   // Steps up to the horizon (t dt <= horizon).
-  const int64_t last = std::min<int64_t>(
-      T1, std::isinf(p.horizon) ? T1 : int64_t(std::floor(p.horizon / rq.dt + 1e-9)) + 1);
+  const double horizon_steps = std::floor(p.horizon / rq.dt + 1e-9);  // +inf for an inf horizon
+  const int64_t last = horizon_steps >= double(T1) ? T1 : int64_t(horizon_steps) + 1;
   // The agents' side once: it is the same for every candidate.
   // (A thread_local named inside the parallel lambdas would be each worker's own: use a pointer.)
   thread_local std::vector<AgentStep> agent_table;
