@@ -103,16 +103,16 @@ def test_constant_velocity_fallback_predicts_constant_velocity() -> None:
 
 def gap_to(result: Any, scenario: Any, agent: str) -> np.ndarray:
     """(S+1,) the driven ego's box-to-box gap to one agent over the drive."""
-    from trajcore.viz import gap_series
+    from trajcore.sim.replay import agent_gaps
 
     row = list(result.agent_index).index(scenario.agent_id.index(agent))
-    return gap_series(
+    return agent_gaps(
         result.planner.states,
         scenario.ego_extent,
         result.agent_states[row : row + 1],
         scenario.agent_extent[[result.agent_index[row]]],
         result.agent_valid[row : row + 1],
-    )
+    )[0]
 
 
 @pytest.mark.parametrize("safety", [True, False])

@@ -207,31 +207,11 @@ def scene_figure(scenario: Any, step: Any, *, width: float = 11.0) -> Any:
     return fig
 
 
-def gap_series(
-    states: NDArray[Any],
-    extent: Any,
-    agents: NDArray[Any],
-    agent_extent: NDArray[Any],
-    valid: NDArray[Any],
-) -> NDArray[np.float64]:
-    """(S+1,) the smallest box-to-box gap (``trajcore.box_distance``) from the ego's (S+1, >=3)
-    states to the (M, S+1, >=3) agents where they are valid; +inf without one."""
-    from ._core import box_distance
-
-    ego = np.concatenate([states[:, :3], np.broadcast_to(extent, (len(states), 2))], 1)
-    boxes = np.concatenate(
-        [
-            agents[..., :3],
-            np.broadcast_to(np.asarray(agent_extent)[:, None], (*agents.shape[:2], 2)),
-        ],
-        -1,
-    )
-    gaps = box_distance(ego[None].astype(np.float32), boxes.astype(np.float32))
-    return np.asarray(np.where(valid, gaps, np.inf).min(axis=0, initial=np.inf), np.float64)
-
-
 def replay_figure(scenario: Any, result: Any) -> Any:
-    """A replay's summary: both drives on the map, their speeds, and nuPlan's metrics."""
+    """A replay's summary: both drives on the map, their speeds, the smallest gap to an agent over
+    time, and nuPlan's metrics."""
+    from .sim.replay import agent_gaps
+
     plt = _pyplot()
     fig, (top, speed, gap, bars) = plt.subplots(
         4, 1, figsize=(10, 11), dpi=100, gridspec_kw={"height_ratios": [2, 1, 1, 1.2]}
@@ -270,7 +250,7 @@ def replay_figure(scenario: Any, result: Any) -> Any:
         (result.human.states, logged, HUMAN_COLOUR, "logged human"),
         (result.planner.states, result.agent_states, EGO_COLOUR, "planner"),
     ):
-        series = gap_series(states, extent, agents, extents, result.agent_valid)
+        series = agent_gaps(states, extent, agents, extents, result.agent_valid).min(0)
         gap.plot(t, np.where(np.isfinite(series), series, np.nan), color=colour, label=label)
     gap.axhline(0.0, color="black", lw=0.6)
     gap.set_ylim(bottom=min(-0.5, float(gap.get_ylim()[0])))

@@ -635,28 +635,37 @@ def _drive_metrics(
     )
 
 
+def agent_gaps(
+    states: NDArray[Any],
+    extent: Any,
+    agents: NDArray[Any],
+    agent_extent: NDArray[Any],
+    valid: NDArray[np.bool_],
+) -> NDArray[np.float32]:
+    """(M, S+1) the box-to-box gap (``trajcore.box_distance``; negative: overlap) from the ego's
+    (S+1, >=3) states to each of the (M, S+1, >=3) agents, +inf where an agent is not valid."""
+    ego = np.concatenate([states[:, :3], np.broadcast_to(extent, (len(states), 2))], 1)
+    shape = (*agents.shape[:2], 2)
+    boxes = np.concatenate(
+        [agents[..., :3], np.broadcast_to(np.asarray(agent_extent)[:, None], shape)], -1
+    )
+    gaps = box_distance(ego[None].astype(np.float32), boxes.astype(np.float32))
+    return np.where(valid, gaps, np.float32(np.inf))
+
+
 def _min_gap(
     states: NDArray[np.float32],
     world: _World,
     agent_states: NDArray[np.float64],
     valid: NDArray[np.bool_],
 ) -> tuple[float, str]:
-    """The smallest box-to-box gap between the ego's drive (S+1, 6) and the agents' (M', S+1, 5)
-    states where they are valid, and that agent's id."""
-    scenario = world.scenario
+    """The smallest gap of the drive to any agent, and that agent's id."""
     if not valid.any():
         return math.inf, ""
-    ego = np.concatenate(
-        [states[:, :3], np.broadcast_to(world.ego_extent, (len(states), 2))], 1
-    ).astype(np.float32)
-    extents = scenario.agent_extent[world.others]
-    boxes = np.concatenate(
-        [agent_states[..., :3], np.broadcast_to(extents[:, None], (*agent_states.shape[:2], 2))],
-        -1,
-    ).astype(np.float32)
-    gaps = np.where(valid, box_distance(ego[None], boxes), np.inf)
+    extents = world.scenario.agent_extent[world.others]
+    gaps = agent_gaps(states, world.ego_extent, agent_states, extents, valid)
     agent, _ = np.unravel_index(int(np.argmin(gaps)), gaps.shape)
-    return float(gaps.min()), scenario.agent_id[int(world.others[agent])]
+    return float(gaps.min()), world.scenario.agent_id[int(world.others[agent])]
 
 
 def _metrics_record(m: DriveMetrics) -> dict[str, Any]:
