@@ -66,8 +66,9 @@ def reference_windows(scenarios: list[Scenario], c: WindowConfig) -> list[dict[s
         if s.ego_states is not None:
             agents.append((s.ego_states, s.ego_valid, 0, s.ego_extent, True))
         points, point_valid, attributes = lane_segments(s.lanes, c.lane_spacing, c.lane_points)
-        t = c.history
-        while t < s.steps - c.future:
+        t = c.history if c.min_history is None else c.min_history
+        need = c.future if c.min_future is None else c.min_future
+        while t < s.steps - need:
             present = [a for a in agents if a[1][t]]
             if present:
                 origin = np.mean([a[0][t, :2] for a in present], axis=0)
@@ -77,10 +78,11 @@ def reference_windows(scenarios: list[Scenario], c: WindowConfig) -> list[dict[s
                 for states, valid, kind, extent, ego in present:
                     rows = []
                     for k in range(t - c.history, t + c.future + 1):
+                        recorded = 0 <= k < s.steps and valid[k]
                         rows.append(
-                            [*(states[k, :2] - origin), *states[k, 2:]] if valid[k] else [0.0] * 5
+                            [*(states[k, :2] - origin), *states[k, 2:]] if recorded else [0.0] * 5
                         )
-                    future_ok = all(valid[k] for k in range(t, t + c.future + 1))
+                    future_ok = all(valid[k] for k in range(t, t + need + 1))
                     slots.append((np.array(rows), kind, extent, ego, future_ok))
                 near = []
                 for j in range(len(points)):
@@ -109,10 +111,15 @@ def reference_windows(scenarios: list[Scenario], c: WindowConfig) -> list[dict[s
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_windows_match_the_loop_reference(seed: int) -> None:
+@pytest.mark.parametrize("partial", [False, True])
+def test_windows_match_the_loop_reference(seed: int, partial: bool) -> None:
+    """Whole windows, and training's partial ones: from 2 steps into a recording, targets
+    recorded for 3 of the 6 future steps."""
     rng = np.random.default_rng(seed)
     scenarios = [random_scenario(rng, f"s{i}", ego=i % 2 == 1) for i in range(3)]
     config = WindowConfig(
+        min_history=2 if partial else None,
+        min_future=3 if partial else None,
         history=4,
         future=6,
         stride=3,
@@ -223,6 +230,13 @@ def test_errors() -> None:
         WindowConfig(future=-1)
     with pytest.raises(ValueError, match=r"WindowConfig\.stride is 0, expected an integer >= 1"):
         WindowConfig(stride=0)
+    with pytest.raises(
+        ValueError,
+        match=r"WindowConfig\.min_future is 51, expected None or an integer in \[0, 50\]",
+    ):
+        WindowConfig(min_future=51)
+    with pytest.raises(ValueError, match=r"WindowConfig\.min_history is -1, expected None"):
+        WindowConfig(min_history=-1)
     with pytest.raises(
         ValueError, match=r"WindowConfig\.lane_spacing is -1\.0, expected a positive"
     ):

@@ -177,6 +177,28 @@ def test_winner_takes_all_trains_only_the_nearest_mode() -> None:
     assert float(winner_takes_all_loss(offsets, logits, future, torch.zeros(1, 1)).detach()) == 0.0
 
 
+def test_winner_takes_all_reads_only_the_recorded_future_steps() -> None:
+    """A track that ends within the horizon: the loss over its recorded steps equals the loss of
+    the same modes cut to those steps, whatever the unrecorded steps hold."""
+    g = torch.Generator().manual_seed(0)
+    offsets = torch.randn(2, 3, 4, 10, 2, generator=g)
+    logits = torch.randn(2, 3, 4, generator=g)
+    future = torch.randn(2, 3, 10, 2, generator=g)
+    mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    recorded = torch.zeros(2, 3, 10, dtype=torch.bool)
+    recorded[..., :6] = True
+    garbage = future.clone()
+    garbage[..., 6:, :] = 1e3
+    got = winner_takes_all_loss(offsets, logits, garbage, mask, recorded)
+    want = winner_takes_all_loss(offsets[..., :6, :], logits, future[..., :6, :], mask)
+    assert float(got) == pytest.approx(float(want), rel=1e-6)
+    # Every step recorded: the same as no step mask.
+    full = torch.ones(2, 3, 10, dtype=torch.bool)
+    assert float(winner_takes_all_loss(offsets, logits, future, mask, full)) == pytest.approx(
+        float(winner_takes_all_loss(offsets, logits, future, mask)), rel=1e-6
+    )
+
+
 def test_baselines_follow_their_motion_models() -> None:
     dt, h = 0.1, 10
     steps = np.arange(-h, 1) * dt

@@ -120,7 +120,7 @@ def recorded_frames() -> list[SceneFrame]:
     )
     frames = []
     from trajcore.generators import IdmParams
-    from trajcore.sim.replay import default_ego
+    from trajcore.sim.replay import default_ego, red_lanes
 
     for scenario in (ngsim, sind, av2):
         world = _World.build(scenario, default_ego(scenario), False, IdmParams())
@@ -129,7 +129,9 @@ def recorded_frames() -> list[SceneFrame]:
         wanted = {world.start, world.start + 5, (world.start + world.end) // 2}
         for t in range(world.start, max(wanted) + 1):
             if t in wanted:
-                frames.append(world.frame(t, 20, segments, route, reference))
+                frames.append(
+                    world.frame(t, 20, segments, route, reference, red_lanes(scenario, t))
+                )
             world.advance(t, _log_states(world.ego_log_states[t + 1 : t + 2], 0.1)[0])
     return frames
 
@@ -149,6 +151,7 @@ def test_scene_round_trip_and_cpp_predictor_window(tmp_path: Path) -> None:
             "segment_points",
             "reference_points",
             "route_lanes",
+            "red_lanes",
         ):
             assert np.array_equal(getattr(back, field), getattr(frame, field)), field
         assert back.name == frame.name and back.step == frame.step and back.dt == frame.dt
@@ -175,28 +178,34 @@ def test_scene_file_errors_name_the_entry(tmp_path: Path) -> None:
     frame = recorded_frames()[0]
     path = tmp_path / "scene.trj"
     write_scene(path, frame)
-    arrays = read_arrays(path, "scene", 1)
+    arrays = read_arrays(path, "scene", 2)
     broken = dict(arrays)
     del broken["agents/type"]
-    write_arrays(path, "scene", 1, broken)
+    write_arrays(path, "scene", 2, broken)
     with pytest.raises(ValueError, match="'agents/type' is missing"):
         read_scene(path)
     with pytest.raises(ValueError, match="'agents/type' is missing"):
         _core._scene_predictor_window(str(path), 128, 256, 60.0)
     broken = dict(arrays, **{"agents/history": arrays["agents/history"][:, :-1]})
-    write_arrays(path, "scene", 1, broken)
+    write_arrays(path, "scene", 2, broken)
     with pytest.raises(ValueError, match=r"agents/history has shape|'agents/history' has shape"):
         read_scene(path)
     with pytest.raises(ValueError, match=r"'agents/history' has shape"):
         _core._scene_predictor_window(str(path), 128, 256, 60.0)
     broken = dict(arrays, **{"ego/state": arrays["ego/state"].astype(np.float64)})
-    write_arrays(path, "scene", 1, broken)
+    write_arrays(path, "scene", 2, broken)
     with pytest.raises(ValueError, match=r"'ego/state' has dtype float64, expected float32"):
         read_scene(path)
     with pytest.raises(TypeError, match=r"'ego/state' has dtype float64, expected float32"):
         _core._scene_predictor_window(str(path), 128, 256, 60.0)
-    write_arrays(path, "scene", 2, arrays)
-    with pytest.raises(ValueError, match="scene format version 2, expected 1"):
+    broken = dict(arrays, **{"map/red_lanes": np.array([len(frame.lanes)], np.int32)})
+    write_arrays(path, "scene", 2, broken)
+    with pytest.raises(ValueError, match=r"map/red_lanes is \[\d+\], expected lane indices"):
+        read_scene(path)
+    with pytest.raises(ValueError, match=r"map/red_lanes holds \d+, expected lane indices"):
+        _core._scene_predictor_window(str(path), 128, 256, 60.0)
+    write_arrays(path, "scene", 1, arrays)
+    with pytest.raises(ValueError, match="scene format version 1, expected 2"):
         read_scene(path)
 
 

@@ -115,7 +115,7 @@ py::tuple lane_keeping_py(py::handle states, py::handle areas, const ReferenceLi
 }
 
 py::tuple traffic_light_py(py::handle states, float length, float width, const RoadMap& map,
-                           py::handle red_lights) {
+                           py::handle red_lights, double front_margin) {
   Call call;
   Array st = call.input_floats(states, "states");
   Array red = call.input_ints(red_lights, "red_lights", "lane indices, -1 padding");
@@ -128,6 +128,7 @@ py::tuple traffic_light_py(py::handle states, float length, float width, const R
   rq.width = width;
   rq.road_map = &map;
   rq.red_lights = red.view<const int32_t>();
+  rq.front_margin = front_margin;
   {
     py::gil_scoped_release nogil;
     traffic_light_compliance(rq, score.view<float>(), first.view<int32_t>());
@@ -141,7 +142,7 @@ void bind_map_metrics(py::module_& m) {
   m.def("_lane_keeping", &lane_keeping_py, py::arg("states"), py::arg("areas"),
         py::arg("centerline"), py::arg("max_deviation"), py::arg("steps"));
   m.def("_traffic_light_compliance", &traffic_light_py, py::arg("states"), py::arg("length"),
-        py::arg("width"), py::arg("road_map"), py::arg("red_lights"));
+        py::arg("width"), py::arg("road_map"), py::arg("red_lights"), py::arg("front_margin"));
   m.def("_speed_limit_compliance", &speed_limit_py, py::arg("states"), py::arg("road_map"),
         py::arg("max_overspeed"));
   m.def("_ego_areas", &ego_areas_py, py::arg("states"), py::arg("length"), py::arg("width"),

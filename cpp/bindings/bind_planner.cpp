@@ -24,8 +24,10 @@ namespace {
 Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> offsets, std::vector<double> speeds,
                      std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
-                     const std::string& generator, py::handle pdm, py::handle emergency) {
+                     const std::string& generator, py::handle pdm, py::handle emergency,
+                     double stop_gap) {
   PlannerConfig c;
+  c.stop_gap = stop_gap;
   if (generator == "frenet_lattice") {
     c.generator = CandidateGenerator::kFrenetLattice;
   } else if (generator == "pdm_proposals") {
@@ -67,7 +69,7 @@ struct PyPlanner {
 py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::handle agent_extent,
                  py::handle agent_type, py::handle agent_prob, py::handle agent_valid,
                  py::handle ignored, py::handle route_lanes, py::handle previous,
-                 int32_t previous_shift, const RoadMap& road_map,
+                 int32_t previous_shift, py::handle red_lanes, const RoadMap& road_map,
                  const ReferenceLine& reference_line, double deadline_ms) {
   Call call;
   Array ego = call.input_floats(ego_state, "ego_state");
@@ -93,6 +95,11 @@ py::dict plan_py(PyPlanner& self, py::handle ego_state, py::handle agents, py::h
   Array pv = call.optional_floats(previous, "previous");
   scene.previous = pv.view<const float>();
   scene.previous_shift = previous_shift;
+  Array red;
+  if (!red_lanes.is_none()) {
+    red = call.input_ints(red_lanes, "red_lanes", "lane indices");
+    scene.red_lanes = red.view<const int32_t>();
+  }
   scene.road_map = &road_map;
   scene.reference_line = &reference_line;
   const PlanResult* r;
@@ -142,20 +149,22 @@ void bind_planner(py::module_& m) {
       .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
                        std::vector<double> offsets, std::vector<double> speeds,
                        std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
-                       const std::string& generator, py::handle pdm, py::handle emergency) {
+                       const std::string& generator, py::handle pdm, py::handle emergency,
+                       double stop_gap) {
              return std::make_unique<PyPlanner>(make_planner(
                  vehicle, tracker, profile, std::move(offsets), std::move(speeds),
-                 std::move(durations), steps, dt, chunk, generator, pdm, emergency));
+                 std::move(durations), steps, dt, chunk, generator, pdm, emergency, stop_gap));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
            py::arg("target_speeds"), py::arg("durations"), py::arg("steps"), py::arg("dt"),
-           py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"))
+           py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"),
+           py::arg("stop_gap"))
       .def_property_readonly("candidate_count",
                              [](const PyPlanner& p) { return p.planner.candidate_count(); })
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
            py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
            py::arg("route_lanes"), py::arg("previous"), py::arg("previous_shift"),
-           py::arg("road_map"), py::arg("reference_line"),
+           py::arg("red_lanes"), py::arg("road_map"), py::arg("reference_line"),
            py::arg("deadline_ms"));
 }
 

@@ -244,6 +244,7 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
   p.margin_bicycle = get("margin_bicycle").cast<double>();
   p.margin_object = get("margin_object").cast<double>();
   p.large_vehicle_length = get("large_vehicle_length").cast<double>();
+  p.red_light_margin = get("red_light_margin").cast<double>();
   return p;
 }
 

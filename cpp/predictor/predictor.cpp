@@ -44,6 +44,16 @@ PredictorConfig parse_config(const std::string& json, const std::string& path) {
   c.lane_points = static_cast<int64_t>(number("lane_points"));
   c.dt = number("dt");
   c.lane_spacing = number("lane_spacing");
+  // "agent_types": [0, ...] (absent from files exported before it was recorded).
+  std::smatch types;
+  if (std::regex_search(json, types, std::regex("\"agent_types\"\\s*:\\s*\\[([^\\]]*)\\]"))) {
+    const std::string list = types[1].str();
+    const std::regex item("-?[0-9]+");
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), item);
+         it != std::sregex_iterator(); ++it) {
+      c.agent_types.push_back(std::stoll(it->str()));
+    }
+  }
   return c;
 }
 

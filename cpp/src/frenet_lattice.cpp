@@ -46,16 +46,18 @@ FrenetStart frenet_start(const ReferenceLine& line, const detail::RearAxle& ego,
   return f;
 }
 
-// Longitudinal quartic from (s0, v0, a0) to speed v1 and acceleration 0 at D; then v1. A
-// profile whose speed would turn negative stops there.
+// Longitudinal quartic from (s0, v0, a0) to speed v1 and acceleration 0 at D; then v1. Where the
+// quartic's speed would be negative (it starts braking, or overshoots a stop) the vehicle stands
+// instead, and where the speed turns positive again it drives on from where it stood: a vehicle
+// at a standstill that is still braking (a0 < 0) sets off once the profile accelerates.
 void longitudinal_profile(const FrenetStart& f, double v1, double D, int64_t steps, double dt,
                           double* s_out, double* v_out) {
   const double A = v1 - f.ds - f.dds * D, B = -f.dds;
   const double a4 = (0.5 * D * B - A) / (2 * D * D * D);
   const double a3 = (B - 12 * D * D * a4) / (6 * D);
   const double s_end = f.s + f.ds * D + 0.5 * f.dds * D * D + a3 * D * D * D + a4 * D * D * D * D;
-  bool stopped = false;
-  double s_stop = f.s;
+  bool standing = false;
+  double s_stand = f.s, shift = 0;  // shift: how far the quartic went back while standing
   for (int64_t k = 0; k <= steps; ++k) {
     const double t = k * dt;
     double s, v;
@@ -66,12 +68,16 @@ void longitudinal_profile(const FrenetStart& f, double v1, double D, int64_t ste
       s = s_end + v1 * (t - D);
       v = v1;
     }
-    if (stopped || v < 0) {
-      if (!stopped) s_stop = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
-      stopped = stopped || v < 0;
-      s = s_stop, v = 0;
+    if (v < 0) {
+      if (!standing) s_stand = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
+      standing = true;
+      s_out[k] = s_stand;
+      v_out[k] = 0;
+      continue;
     }
-    s_out[k] = s;
+    if (standing) shift = s - s_stand;
+    standing = false;
+    s_out[k] = s - shift;
     v_out[k] = v;
   }
 }
@@ -100,6 +106,34 @@ struct LineSamples {
 };
 
 }  // namespace
+
+namespace detail {
+
+double lattice_stop_duration(const ReferenceLine& line, const float* ego_state,
+                             const VehicleParams& params, double distance, double min_duration,
+                             double max_duration) {
+  const FrenetStart f = frenet_start(line, rear_axle(ego_state, params), params);
+  // Where the quartic to speed 0 ends, relative to the start (a stop at s = f.s when the speed
+  // would turn negative first is never further than that end).
+  auto reach = [&](double D) {
+    const double A = -f.ds - f.dds * D, B = -f.dds;
+    const double a4 = (0.5 * D * B - A) / (2 * D * D * D);
+    const double a3 = (B - 12 * D * D * a4) / (6 * D);
+    return f.ds * D + 0.5 * f.dds * D * D + a3 * D * D * D + a4 * D * D * D * D;
+  };
+  // reach(D) = D (v0 / 2 + a0 D / 12): it grows with D up to D = -3 v0 / a0 when braking now.
+  double lo = min_duration, hi = max_duration;
+  if (f.dds < 0) hi = std::min(hi, -3 * f.ds / f.dds);
+  if (!(f.ds > 0.1) || reach(hi) < distance) return std::numeric_limits<double>::quiet_NaN();
+  if (reach(lo) >= distance) return lo;  // nearer than a smooth stop reaches: the firmest
+  for (int i = 0; i < 50; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (reach(mid) < distance ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace detail
 
 void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& result) {
   const Shape scenes = detail::check_ego_state(rq.ego_state, rq.params);

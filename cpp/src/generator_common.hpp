@@ -39,4 +39,12 @@ struct RearAxle {
 };
 RearAxle rear_axle(const float* state, const VehicleParams& params);
 
+// The maneuver duration (s) whose target-speed-0 lattice profile (frenet_lattice's quartic) stops
+// the ego's rear axle `distance` metres along `line` from its station now: min_duration when even
+// that reaches further (the firmest stop), NaN when the ego is not moving forward or
+// max_duration does not reach as far.
+double lattice_stop_duration(const ReferenceLine& line, const float* ego_state,
+                             const VehicleParams& params, double distance, double min_duration,
+                             double max_duration);
+
 }  // namespace trajcore::detail

@@ -387,7 +387,10 @@ void traffic_light_compliance(const TrafficLightRequest& rq, TensorView<float> s
   check_per_candidate(score.shape, score.data, score.device, "score", per_step);
   check_per_candidate(first_step.shape, first_step.data, first_step.device, "first_step", per_step);
   const int64_t N = ss.rank() == 4 ? ss[1] : ss[0];
-  const double hl = 0.5 * rq.length, hw = 0.5 * rq.width;
+  if (!(rq.front_margin >= 0) || !std::isfinite(rq.front_margin)) {
+    throw Error("front_margin is " + detail::value_str(rq.front_margin) + ", expected >= 0 metres");
+  }
+  const double hl = 0.5 * rq.length, hw = 0.5 * rq.width, ahead = hl + rq.front_margin;
   detail::parallel_for(t.rows, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int32_t* red_rows = rq.red_lights.data + (r / N) * t.steps * R;
@@ -395,10 +398,10 @@ void traffic_light_compliance(const TrafficLightRequest& rq, TensorView<float> s
       for (int64_t k = 0; k < t.steps && failed < 0; ++k) {
         const float* p = rq.states.data + (r * t.steps + k) * t.fields;
         const double c = std::cos(double(p[2])), s = std::sin(double(p[2]));
-        const double box[8] = {p[0] + hl * c - hw * s, p[1] + hl * s + hw * c,
-                               p[0] - hl * c - hw * s, p[1] - hl * s + hw * c,
-                               p[0] - hl * c + hw * s, p[1] - hl * s - hw * c,
-                               p[0] + hl * c + hw * s, p[1] + hl * s - hw * c};
+        const double box[8] = {p[0] + ahead * c - hw * s, p[1] + ahead * s + hw * c,
+                               p[0] - hl * c - hw * s,    p[1] - hl * s + hw * c,
+                               p[0] - hl * c + hw * s,    p[1] - hl * s - hw * c,
+                               p[0] + ahead * c + hw * s, p[1] + ahead * s - hw * c};
         for (int64_t j = 0; j < R; ++j) {
           const int32_t lane = red_rows[k * R + j];
           if (lane >= 0 && rq.road_map->lane_meets_convex(lane, box, 4)) {

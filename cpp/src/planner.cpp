@@ -2,6 +2,7 @@
 #include "trajcore/planner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -9,8 +10,10 @@
 #include <string>
 #include <tuple>
 
+#include "generator_common.hpp"
 #include "score_aggregate.hpp"
 #include "trajcore/error.hpp"
+#include "trajcore/map_metrics.hpp"
 #include "validate.hpp"
 
 namespace trajcore {
@@ -81,6 +84,9 @@ void validate(const PlannerConfig& c) {
     throw Error("dt is " + detail::value_str(c.dt) + ", expected > 0 seconds");
   }
   if (c.chunk < 1) throw Error("chunk is " + std::to_string(c.chunk) + ", expected at least 1");
+  if (!(c.stop_gap >= 0) || !std::isfinite(c.stop_gap)) {
+    throw Error("stop_gap is " + detail::value_str(c.stop_gap) + ", expected a finite number >= 0 (m)");
+  }
   auto positive = [](double v, const char* name, const char* unit) {
     if (!(v > 0) || !std::isfinite(v)) {
       throw Error(std::string("emergency.") + name + " is " + detail::value_str(v) +
@@ -175,6 +181,79 @@ int64_t Planner::candidate_count() const {
                  config_.lattice.durations.size());
 }
 
+namespace {
+
+// The corners of a box (centre x, y, yaw, length, width), in order.
+std::array<double, 8> box_corners(double x, double y, double yaw, double length, double width) {
+  const double c = std::cos(yaw), s = std::sin(yaw), hl = 0.5 * length, hw = 0.5 * width;
+  return {x + hl * c - hw * s, y + hl * s + hw * c, x - hl * c - hw * s, y - hl * s + hw * c,
+          x - hl * c + hw * s, y - hl * s - hw * c, x + hl * c + hw * s, y + hl * s - hw * c};
+}
+
+}  // namespace
+
+void Planner::prepare_red_lights(const PlanScene& scene) {
+  red_lanes_.clear();
+  durations_ = config_.lattice.durations;
+  stop_progress_ = std::numeric_limits<double>::quiet_NaN();
+  if (scene.red_lanes.data == nullptr || scene.red_lanes.numel() == 0) return;
+  if (scene.red_lanes.shape.rank() != 1) {
+    throw Error("scene.red_lanes has shape " + scene.red_lanes.shape.str() +
+                ", expected (R,) lane indices");
+  }
+  const RoadMap& map = *scene.road_map;
+  const VehicleParams& v = config_.vehicle;
+  const float* ego = scene.ego_state.data;
+  // A lane that holds the ego's centre (it entered on green or yellow) is one to clear, not to
+  // enter; a bumper over the line is not in it.
+  std::array<int32_t, 16> around{};
+  const int32_t inside = std::min<int32_t>(
+      map.lanes_containing(ego[0], ego[1], around.data(), int32_t(around.size())),
+      int32_t(around.size()));
+  for (int64_t i = 0; i < scene.red_lanes.numel(); ++i) {
+    const int32_t lane = scene.red_lanes.data[i];
+    if (lane < 0 || lane >= map.lane_count()) {
+      throw Error("scene.red_lanes[" + std::to_string(i) + "] is " + std::to_string(lane) +
+                  ", expected a lane index in [0, " + std::to_string(map.lane_count()) + ")");
+    }
+    if (std::find(around.begin(), around.begin() + inside, lane) == around.begin() + inside) {
+      red_lanes_.push_back(lane);
+    }
+  }
+  if (red_lanes_.empty() || config_.generator != CandidateGenerator::kFrenetLattice) return;
+  // The first station of the rear axle along the reference line where the ego's box, on the
+  // line, meets a red lane (to 1 cm); the stop is stop_gap before it.
+  const ReferenceLine& line = *scene.reference_line;
+  const detail::RearAxle rear = detail::rear_axle(ego, v);
+  double s0 = 0, d0 = 0;
+  line.project(rear.x, rear.y, &s0, &d0);
+  auto meets = [&](double s) {
+    const ReferenceLine::Pose p = line.evaluate(s);
+    const double c = v.rear_axle_to_center;
+    const auto box = box_corners(p.x + c * std::cos(p.heading), p.y + c * std::sin(p.heading),
+                                 p.heading, v.length, v.width);
+    for (const int32_t lane : red_lanes_) {
+      if (map.lane_meets_convex(lane, box.data(), 4)) return true;
+    }
+    return false;
+  };
+  const double step = 0.5;
+  const double reach = std::max(double(ego[3]), 1.0) * config_.steps * config_.dt + v.length;
+  for (double s = s0 + step; s <= std::min(s0 + reach, line.length()); s += step) {
+    if (!meets(s)) continue;
+    double clear = s - step, hit = s;
+    while (hit - clear > 0.01) {
+      const double mid = 0.5 * (clear + hit);
+      (meets(mid) ? hit : clear) = mid;
+    }
+    stop_progress_ = std::max(clear - config_.stop_gap - s0, 0.0);
+    const double stop = detail::lattice_stop_duration(line, ego, v, stop_progress_, 0.3,
+                                                      4 * config_.steps * config_.dt);
+    if (std::isfinite(stop)) durations_.push_back(stop);
+    break;
+  }
+}
+
 void Planner::generate_pdm(const PlanScene& scene, CandidateSet& out) {
   // The lead search sees each agent's most probable mode (the first among equals), valid where
   // the scene's agent_valid marks the agent (per agent, or at step 0 of the per-step forms).
@@ -238,12 +317,14 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   r.chosen = -1;
   r.scored = 0;
 
+  prepare_red_lights(scene);
   // Generate and track.
   if (config_.generator == CandidateGenerator::kPdmProposals) {
     generate_pdm(scene, r.candidates);
   } else {
     lattice_.ego_state = scene.ego_state;
     lattice_.reference_line = scene.reference_line;
+    lattice_.durations.assign(durations_.begin(), durations_.end());
     frenet_lattice(lattice_, r.candidates);
   }
   const Clock::time_point generated = Clock::now();
@@ -267,6 +348,14 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   }
   score_.previous = scene.previous;
   score_.previous_shift = scene.previous_shift;
+  // The red lanes, the same at every step (the light's state now, held).
+  const int64_t R = int64_t(red_lanes_.size());
+  red_lights_.resize(size_t(T1 * R));
+  for (int64_t k = 0; k < T1; ++k) {
+    std::copy(red_lanes_.begin(), red_lanes_.end(), red_lights_.begin() + k * R);
+  }
+  score_.red_lights = R > 0 ? TensorView<const int32_t>{red_lights_.data(), Shape{T1, R}, {}}
+                            : TensorView<const int32_t>{};
   ScoreResult& all = r.scores;
   for (int64_t n0 = 0; n0 < N; n0 += config_.chunk) {
     if (n0 > 0 && ms_since(start) > deadline_ms) {
@@ -310,6 +399,27 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     both(&ScoreResult::comfort_failed);
     r.scored = n0 + rows;
   }
+  // Progress towards a red light ends at the stop: a candidate that creeps closer is no better.
+  if (std::isfinite(stop_progress_)) {
+    for (int64_t i = 0; i < r.scored; ++i) {
+      all.progress_m.data()[i] = std::min(all.progress_m.data()[i], float(stop_progress_));
+    }
+  }
+  // The profile's red-light margin is where the planner likes to stop; when no candidate keeps
+  // it (the ego stopped a little late, or creeps to a halt), NAVSIM's exact rule gates instead.
+  if (!red_lanes_.empty() && config_.profile.gate_traffic_light &&
+      config_.profile.red_light_margin > 0 && r.scored > 0 &&
+      std::all_of(all.traffic_light.data(), all.traffic_light.data() + r.scored,
+                  [](float v) { return v < 1.0f; })) {
+    TrafficLightRequest exact;
+    exact.states = {r.candidates.states.data(), Shape{r.scored, T1, 6}, {}};
+    exact.length = config_.vehicle.length;
+    exact.width = config_.vehicle.width;
+    exact.road_map = scene.road_map;
+    exact.red_lights = score_.red_lights;
+    traffic_light_compliance(exact, {all.traffic_light.data(), Shape{r.scored}, {}},
+                             {all.traffic_light_step.data(), Shape{r.scored}, {}});
+  }
   aggregate_scores(config_.profile, {}, all, r.scored);
   for (int64_t i = r.scored; i < N; ++i) {
     all.total.data()[i] = std::numeric_limits<float>::quiet_NaN();  // not scored
@@ -320,9 +430,12 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   // Select and explain.
   if (!r.reasons.defined() || r.reasons.shape() != Shape{N}) r.reasons.resize(Shape{N});
   float best = -std::numeric_limits<float>::infinity();
+  // Among equal totals, the smallest lateral offset (stay in the lane), then the lowest index.
   for (int64_t i = 0; i < r.scored; ++i) {
-    if (all.total.data()[i] > best) {
-      best = all.total.data()[i];
+    const float total = all.total.data()[i];
+    if (total > best || (total == best && std::fabs(r.candidates.offsets.data()[i]) <
+                                              std::fabs(r.candidates.offsets.data()[r.chosen]))) {
+      best = total;
       r.chosen = static_cast<int32_t>(i);
     }
   }

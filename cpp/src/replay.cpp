@@ -117,7 +117,8 @@ PredictorWindow predictor_window(const SceneFrame& scene, const WindowSpec& spec
 
 PlannerAgents planner_agents(const SceneFrame& scene, const PredictorWindow& window,
                              const float* trajectories, const float* probabilities, int64_t modes,
-                             int64_t future, int64_t steps) {
+                             int64_t future, int64_t steps,
+                             const std::vector<int64_t>& agent_types) {
   if (steps > future) {
     throw Error("steps is " + std::to_string(steps) + ", expected at most the predictor's " +
                 std::to_string(future) + " predicted steps");
@@ -130,6 +131,10 @@ PlannerAgents planner_agents(const SceneFrame& scene, const PredictorWindow& win
   for (int64_t slot = 0; slot < window.agents; ++slot) {
     const int64_t index = window.agent_index[slot];
     if (index < 0 || index >= m) continue;  // empty, or the ego (context only)
+    if (!agent_types.empty() && std::find(agent_types.begin(), agent_types.end(),
+                                          window.agent_type[slot]) == agent_types.end()) {
+      continue;
+    }
     const double* now = &scene.agent_history[(index * h1 + scene.history) * 5];
     for (int64_t mode = 0; mode < k; ++mode) {
       float* pose = &out.poses[(index * k + mode) * t1 * 3];

@@ -1,4 +1,4 @@
-// Scene files (trajcore/scene.hpp): the entries of schema version 1 and their checks.
+// Scene files (trajcore/scene.hpp): the entries of schema version 2 and their checks.
 #include "trajcore/scene.hpp"
 
 #include "trajcore/array_file.hpp"
@@ -131,6 +131,13 @@ SceneFrame read_scene(const std::string& path) {
   s.segment_valid = e.get<uint8_t>("map/segment_valid", {s.segment_count, s.segment_points_per});
   s.segment_attributes = e.get<float>("map/segment_attributes", {s.segment_count, 3});
   s.route_lanes = e.get<int32_t>("route/lanes", {-1});
+  s.red_lanes = e.get<int32_t>("map/red_lanes", {-1});
+  for (const int32_t lane : s.red_lanes) {
+    if (lane < 0 || lane >= lane_count) {
+      throw Error(path + ": map/red_lanes holds " + std::to_string(lane) +
+                  ", expected lane indices in [0, " + std::to_string(lane_count) + ")");
+    }
+  }
   s.reference_points = e.get<double>("route/reference_points", {-1, 2});
   const auto options = e.get<double>("route/reference_options", {2});
   s.reference_spacing = options[0];

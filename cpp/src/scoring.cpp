@@ -85,6 +85,8 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
   if (name == "trajcore_default") {
     p.use_probabilities = true;
     p.gate_safe_distance = true;
+    p.gate_traffic_light = true;  // with the scene's red lanes
+    p.red_light_margin = 1.0;
     p.drivable_tolerance = 0.3;  // nuPlan's: recorded maps and logs disagree by that much
     p.margin_vehicle = 0.2;
     p.margin_large_vehicle = 0.3;
@@ -107,7 +109,8 @@ void validate(const ScoringProfile& p) {
                                 {p.margin_pedestrian, "margin_pedestrian"},
                                 {p.margin_bicycle, "margin_bicycle"},
                                 {p.margin_object, "margin_object"},
-                                {p.large_vehicle_length, "large_vehicle_length"}}) {
+                                {p.large_vehicle_length, "large_vehicle_length"},
+                                {p.red_light_margin, "red_light_margin"}}) {
     if (!(v >= 0) || !std::isfinite(v)) {
       throw Error(std::string("profile.") + name + " is " + detail::value_str(v) +
                   ", expected >= 0 metres");
@@ -262,6 +265,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
     tl.width = rq.width;
     tl.road_map = rq.road_map;
     tl.red_lights = rq.red_lights;
+    tl.front_margin = pr.red_light_margin;
     traffic_light_compliance(tl, out.traffic_light.view(), out.traffic_light_step.view());
   } else {
     fill(out.traffic_light, 1.0f);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,13 +123,19 @@ int run(const Options& o) {
 
   const int64_t cycles = static_cast<int64_t>(files.size()), t1 = o.steps + 1;
   const int64_t n = planner.candidate_count();
+  // A cycle that stops for a red light scores one more maneuver duration (offsets x speeds more
+  // candidates); the plan file's score rows hold that many, NaN past a cycle's own count.
+  const int64_t n_max = n + static_cast<int64_t>(config.lattice.lateral_offsets.size() *
+                                                 config.lattice.target_speeds.size());
   std::vector<int64_t> step_of(cycles);
   std::vector<int32_t> chosen(cycles);
   std::vector<float> trajectories(cycles * t1 * 6);
   const char* columns[] = {"total",      "no_collision", "drivable_area", "driving_direction",
                            "progress",   "ttc",          "comfort",       "making_progress",
                            "speed_limit"};
-  std::vector<std::vector<float>> scores(std::size(columns), std::vector<float>(cycles * n));
+  std::vector<std::vector<float>> scores(
+      std::size(columns),
+      std::vector<float>(cycles * n_max, std::numeric_limits<float>::quiet_NaN()));
   std::vector<double> predict_ms(cycles), plan_ms(cycles), cycle_ms(cycles);
 
   std::unique_ptr<trajcore::SceneFrame> map_scene;
@@ -179,7 +186,8 @@ int run(const Options& o) {
     predictor.run(in, {{trajectory_out.data(), {1, a, pc.modes, pc.future, 3}, {}},
                        {probability_out.data(), {1, a, pc.modes}, {}}});
     const trajcore::PlannerAgents agents = trajcore::planner_agents(
-        scene, w, trajectory_out.data(), probability_out.data(), pc.modes, pc.future, o.steps);
+        scene, w, trajectory_out.data(), probability_out.data(), pc.modes, pc.future, o.steps,
+        pc.agent_types);
     // Physics hypotheses beside the learned modes, as Python's replay adds them.
     const int64_t m = scene.agent_count, k = pc.modes + 3;
     trajcore::PhysicsModesRequest physics;
@@ -206,6 +214,10 @@ int run(const Options& o) {
     plan_scene.agent_type = {scene.agent_type.data(), {m}, {}};
     plan_scene.agent_prob = {physics_prob.data(), {m, k}, {}};
     plan_scene.agent_valid = {reinterpret_cast<const bool*>(physics_valid.data()), {m}, {}};
+    if (!scene.red_lanes.empty()) {
+      plan_scene.red_lanes = {
+          scene.red_lanes.data(), {static_cast<int64_t>(scene.red_lanes.size())}, {}};
+    }
     if (!scene.route_lanes.empty()) {
       plan_scene.route_lanes = {
           scene.route_lanes.data(), {static_cast<int64_t>(scene.route_lanes.size())}, {}};
@@ -228,7 +240,7 @@ int run(const Options& o) {
                                             &r.scores.comfort,       &r.scores.making_progress,
                                             &r.scores.speed_limit};
     for (size_t k = 0; k < std::size(columns); ++k) {
-      std::copy(sub[k]->data(), sub[k]->data() + n, &scores[k][c * n]);
+      std::copy(sub[k]->data(), sub[k]->data() + sub[k]->numel(), &scores[k][c * n_max]);
     }
     // Advance: the next state of the chosen plan, already tracked through the vehicle model.
     std::copy(r.trajectory.data + 6, r.trajectory.data + 12, ego.begin());
@@ -252,7 +264,7 @@ int run(const Options& o) {
   out.arrays.push_back(trajcore::make_array("trajectory", {cycles, t1, 6}, trajectories));
   for (size_t k = 0; k < std::size(columns); ++k) {
     out.arrays.push_back(
-        trajcore::make_array(std::string("scores/") + columns[k], {cycles, n}, scores[k]));
+        trajcore::make_array(std::string("scores/") + columns[k], {cycles, n_max}, scores[k]));
   }
   out.arrays.push_back(trajcore::make_array("predict_ms", {cycles}, predict_ms));
   out.arrays.push_back(trajcore::make_array("plan_ms", {cycles}, plan_ms));

@@ -263,7 +263,12 @@ def _lane_keeping(
     states: Any, areas: Any, centerline: _ReferenceLine, max_deviation: float, steps: int
 ) -> tuple[Any, Any]: ...
 def _traffic_light_compliance(
-    states: Any, length: float, width: float, road_map: _RoadMap, red_lights: Any
+    states: Any,
+    length: float,
+    width: float,
+    road_map: _RoadMap,
+    red_lights: Any,
+    front_margin: float,
 ) -> tuple[Any, Any]: ...
 
 class _Planner:
@@ -281,6 +286,7 @@ class _Planner:
         generator: str,
         pdm: Any,
         emergency: Any,
+        stop_gap: float,
     ) -> None: ...
     @property
     def candidate_count(self) -> int: ...
@@ -296,6 +302,7 @@ class _Planner:
         route_lanes: Any,
         previous: Any,
         previous_shift: int,
+        red_lanes: Any,
         road_map: _RoadMap,
         reference_line: _ReferenceLine,
         deadline_ms: float,

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -15,7 +16,11 @@ from rich.table import Table
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("train", help="train the multimodal predictor on recordings")
     p.add_argument(
-        "--data", required=True, help="folder of CommonRoad scenarios (searched recursively)"
+        "--data",
+        required=True,
+        nargs="+",
+        help="folders of CommonRoad scenarios (searched recursively); scenarios with the same "
+        "traffic as another are trained on once",
     )
     p.add_argument("--out", required=True, help="folder for checkpoint.pt, model.pt, training.json")
     p.add_argument("--epochs", type=int, default=40)
@@ -27,7 +32,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     e = sub.add_parser(
         "evaluate-prediction", help="minADE/minFDE/miss rate of a model and baselines"
     )
-    e.add_argument("--data", required=True, help="folder of CommonRoad scenarios")
+    e.add_argument(
+        "--data",
+        required=True,
+        nargs="+",
+        help="folders of CommonRoad or Argoverse 2 scenarios; scenarios with the same traffic as "
+        "another are counted once",
+    )
     e.add_argument("--model", help="model.pt from `trajcore train` (default: baselines only)")
     e.add_argument(
         "--all", action="store_true", help="every scenario, not only the model's test split"
@@ -75,6 +86,11 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         f"trained on {len(result['train'])} scenarios ({result['windows']} windows); "
         f"held out: {', '.join(result['test'])}"
     )
+    if result["twins"]:
+        console.print(
+            f"{len(result['twins'])} scenarios repeat another's traffic and were left out: "
+            + ", ".join(f"{a} (= {b})" for a, b in sorted(result["twins"].items()))
+        )
     console.print(
         f"final epoch loss {result['history'][-1]:.3f}; model: {Path(args.out) / 'model.pt'}"
     )
@@ -82,12 +98,12 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
-    from .models.evaluation import evaluate_prediction
-    from .models.training import load_model, load_recordings
+    from .models.evaluation import prediction_report
+    from .models.training import distinct_traffic, load_model, load_recordings
 
     net = load_model(args.model) if args.model else None
     step = net.config.dt if net is not None else 0.1
-    scenarios = load_recordings(args.data, dt=args.dt, resample_to=step)
+    scenarios, _ = distinct_traffic(load_recordings(args.data, dt=args.dt, resample_to=step))
     if net is not None:
         split = _split(args.model)
         if split and not args.all:
@@ -95,12 +111,32 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
             if not scenarios:
                 raise SystemExit(
                     f"none of the model's test scenarios ({', '.join(split['test'])}) "
-                    f"is under {args.data}"
+                    f"is under {' '.join(args.data)}"
                 )
-    results = evaluate_prediction(net, scenarios)
-    table = Table(
-        title=f"prediction on {len(scenarios)} scenarios, {int(results['cv']['targets'])} targets"
+    report = prediction_report(net, scenarios)
+    targets = int(report["all"]["cv"]["targets"])
+    console.print(
+        _table(f"prediction on {len(scenarios)} scenarios, {targets} targets", report["all"])
     )
+    if len(report["classes"]) > 1:
+        for kind, results in report["classes"].items():
+            console.print(_table(f"{kind}: {int(results['cv']['targets'])} targets", results))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "scenarios": [s.name for s in scenarios],
+                    "results": report["all"],
+                    "classes": report["classes"],
+                },
+                indent=1,
+            )
+        )
+    return 0
+
+
+def _table(title: str, results: dict[str, dict[str, float]]) -> Table:
+    table = Table(title=title)
     for column in ("predictor", "minADE (m)", "minFDE (m)", "miss rate @2 m", "brier-minFDE"):
         table.add_column(column, justify="right" if column != "predictor" else "left")
     for name, m in results.items():
@@ -111,22 +147,17 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
             f"{m['miss_rate']:.3f}",
             f"{m['brier_minFDE']:.3f}",
         )
-    console.print(table)
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"scenarios": [s.name for s in scenarios], "results": results}, indent=1)
-        )
-    return 0
+    return table
 
 
-def _split(model: str) -> dict[str, list[str]] | None:
+def _split(model: str) -> dict[str, Any] | None:
     """The train / test scenario names a model file records (model.pt, .ts or .pt2)."""
     import torch
 
     from .models.export import read_metadata
 
     if Path(model).suffix in (".ts", ".pt2"):
-        split: dict[str, list[str]] | None = read_metadata(model)["split"]
+        split: dict[str, Any] | None = read_metadata(model)["split"]
         return split
     return torch.load(model, map_location="cpu", weights_only=False).get("split")  # type: ignore[no-any-return]
 

@@ -173,11 +173,14 @@ def lane_keeping(
 
 
 def traffic_light_compliance(
-    states: Any, ego_extent: Any, road_map: RoadMap, red_lights: Any
+    states: Any, ego_extent: Any, road_map: RoadMap, red_lights: Any, front_margin: float = 0.0
 ) -> StepComplianceResult:
     """NAVSIM v2's traffic-light compliance: 0 when at some step the ego box meets the polygon of
     a lane whose light is red then. ``red_lights`` (B, T+1, R) int32: the red lanes per step,
-    -1 padding."""
+    -1 padding. ``front_margin`` (m) lengthens the box ahead (a planner's stop buffer; NAVSIM:
+    0)."""
     length, width = (float(v) for v in np.asarray(ego_extent, np.float64).reshape(2))
-    score, first = _core._traffic_light_compliance(states, length, width, road_map._map, red_lights)
+    score, first = _core._traffic_light_compliance(
+        states, length, width, road_map._map, red_lights, float(front_margin)
+    )
     return StepComplianceResult(score=score, first_step=first)

@@ -55,6 +55,11 @@ class PlanScene:
     #: (``weight_extended_comfort``) scores the candidates' consistency with it.
     previous: Any = None
     previous_shift: int = 1
+    #: (R,) int32 the lanes whose traffic light is red now (held over the horizon): the profile's
+    #: traffic-light gate fails candidates that enter one (lanes the ego's box already touches are
+    #: exempt: it clears them), and the lattice adds the maneuver duration that stops the ego
+    #: ``stop_gap`` metres before the first one on its reference line. None: no lights.
+    red_lanes: Any = None
 
 
 class PlanReason(enum.IntEnum):
@@ -161,6 +166,7 @@ class Planner:
         generator: "frenet_lattice" (``lattice``) or "pdm_proposals" (PDM-Closed's centreline x
             IDM proposals, ``pdm``).
         emergency: the emergency brake (default: off; ``replay_planner`` switches it on).
+        stop_gap: metres between the ego's front and a red lane where it stops for it.
     """
 
     def __init__(
@@ -176,6 +182,7 @@ class Planner:
         generator: Literal["frenet_lattice", "pdm_proposals"] = "frenet_lattice",
         pdm: PdmSettings | None = None,
         emergency: EmergencyBrake | None = None,
+        stop_gap: float = 2.0,
         **profile_overrides: Any,
     ) -> None:
         chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
@@ -202,10 +209,14 @@ class Planner:
             generator,
             self.pdm,
             self.emergency,
+            float(stop_gap),
         )
+        self.stop_gap = float(stop_gap)
 
     @property
     def candidate_count(self) -> int:
+        """N of the configuration; a cycle that stops for a red light has offsets x speeds more
+        (the stop's duration)."""
         return int(self._planner.candidate_count)
 
     def plan(self, scene: PlanScene, deadline_ms: float | None = None) -> PlanResult:
@@ -222,6 +233,7 @@ class Planner:
             route,
             scene.previous,
             int(scene.previous_shift),
+            None if scene.red_lanes is None else np.asarray(scene.red_lanes, np.int32),
             scene.road_map._map,
             scene.reference_line._line,
             math.inf if deadline_ms is None else float(deadline_ms),

@@ -102,6 +102,9 @@ class ScoringProfile:
     margin_bicycle: float = 0.0
     margin_object: float = 0.0
     large_vehicle_length: float = 7.0
+    #: m the ego's box reaches further ahead in traffic-light compliance: where a planner stops
+    #: for a red light (0 in the published profiles).
+    red_light_margin: float = 0.0
 
     def __post_init__(self) -> None:
         _core._validate_scoring_profile(self)
@@ -150,6 +153,8 @@ class ScoringProfile:
                 name=name,
                 use_probabilities=True,
                 gate_safe_distance=True,
+                gate_traffic_light=True,
+                red_light_margin=1.0,
                 drivable_tolerance=0.3,
                 margin_vehicle=0.2,
                 margin_large_vehicle=0.3,

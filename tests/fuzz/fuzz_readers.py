@@ -22,6 +22,7 @@ import atheris
 from trajcore import _core
 from trajcore.data import load_argoverse2, load_commonroad
 from trajcore.sim import read_arrays, read_scene
+from trajcore.sim.scene import SCENE_VERSION
 
 # Coverage of everything loaded so far (trajcore's Python readers and the format libraries).
 atheris.instrument_all()
@@ -35,12 +36,12 @@ def scene(data: bytes) -> None:
     path.write_bytes(data)
     python_ok = cpp_ok = True
     try:
-        read_arrays(path, "scene", 1)
+        read_arrays(path, "scene", SCENE_VERSION)
     except DOCUMENTED as error:
         python_ok = False
         assert str(path) in str(error), error
     try:
-        _core._read_arrays(str(path), "scene", 1)
+        _core._read_arrays(str(path), "scene", SCENE_VERSION)
     except DOCUMENTED as error:
         cpp_ok = False
         assert str(path) in str(error), error

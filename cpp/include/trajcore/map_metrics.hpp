@@ -110,11 +110,13 @@ void lane_keeping(const LaneKeepingRequest& request, TensorView<float> score,
 // Traffic-light compliance (NAVSIM v2, from Hydra-MDP++): 0 when at some step the ego box meets
 // (touching included) the polygon of a lane whose light is red at that step, else 1; first_step
 // is that step. red_lights (B, T+1, R) int32 holds the red lanes' indices per step, -1 padding.
+// front_margin lengthens the box ahead (a planner's stop buffer; NAVSIM: 0).
 struct TrafficLightRequest {
   TensorView<const float> states;
   float length = 0, width = 0;
   const RoadMap* road_map = nullptr;
   TensorView<const int32_t> red_lights;
+  double front_margin = 0;  // m, >= 0
 };
 void traffic_light_compliance(const TrafficLightRequest& request, TensorView<float> score,
                               TensorView<int32_t> first_step);

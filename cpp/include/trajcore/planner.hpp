@@ -4,7 +4,8 @@
 // plan(scene) generates the Frenet lattice of the configuration along the scene's reference line
 // from the ego state (trajcore/generators.hpp, tracked by the configured controller), scores the
 // candidates with the configured profile (trajcore/scoring.hpp) in chunks of `chunk`
-// candidates, and picks the highest total (the lowest index among equals; when every total is 0,
+// candidates, and picks the highest total (among equals the smallest lateral offset, then the
+// lowest index; when every total is 0,
 // the least bad candidate, flagging fallback). With a deadline, it
 // stops scoring once the deadline has passed after a chunk, aggregates what it scored and picks
 // among those, flagging deadline_reached. Every candidate gets the reason it was not chosen.
@@ -81,6 +82,7 @@ struct PlannerConfig {
   int64_t steps = 40;  // T
   double dt = 0.1;
   int64_t chunk = 256;  // candidates scored between deadline checks (> 0)
+  double stop_gap = 2.0;  // m between the ego's front and a red lane where its stop aims (>= 0)
 };
 
 // Throws trajcore::Error naming the first field out of range.
@@ -100,6 +102,12 @@ struct PlanScene {
   // extended comfort (consistency with the last plan; ScoringProfile::weight_extended_comfort).
   TensorView<const float> previous;
   int32_t previous_shift = 1;
+  // (R) optional: the lanes whose traffic light is red now, held over the horizon (a lane beyond
+  // a stop line; a recording's LightState RED). A profile that gates traffic-light compliance
+  // fails candidates that enter one; lanes the ego's box already touches are exempt (it clears
+  // them). The lattice then adds one maneuver duration: the one whose speed-0 profile stops the
+  // ego stop_gap metres before the first red lane on its reference line.
+  TensorView<const int32_t> red_lanes;
   const RoadMap* road_map = nullptr;
   const ReferenceLine* reference_line = nullptr;  // lattice reference and progress centreline
 };
@@ -152,6 +160,8 @@ class Planner {
  public:
   explicit Planner(PlannerConfig config);
   const PlannerConfig& config() const { return config_; }
+  // N of the configuration; a cycle that stops for a red light has offsets x speeds more (the
+  // stop's duration, PlanScene::red_lanes).
   int64_t candidate_count() const;
   // deadline_ms: wall-clock budget from the call (infinity: score everything).
   const PlanResult& plan(const PlanScene& scene,
@@ -166,10 +176,17 @@ class Planner {
   ScoreRequest score_;
   ScoreResult chunk_;
   PlanResult result_;
+  std::vector<double> durations_;    // the lattice's, and the red-light stop's when there is one
+  std::vector<int32_t> red_lanes_;   // (R) the scene's red lanes the ego does not touch
+  std::vector<int32_t> red_lights_;  // (T+1, R) red_lanes_ at every step, for scoring
+  double stop_progress_ = 0;         // m to the red-light stop along the line; NaN: none
   RolloutRequest brake_;
   Tensor<float> brake_controls_;
   RolloutResult brake_result_;
   void generate_pdm(const PlanScene& scene, CandidateSet& out);
+  // red_lanes_ from the scene, and the lattice's durations with the stop for the first red lane
+  // ahead, if any.
+  void prepare_red_lights(const PlanScene& scene);
   // The emergency stop from `ego_state` (6), into brake_result_.
   TensorView<const float> brake(const float* ego_state);
 };

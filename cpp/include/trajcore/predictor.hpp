@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "trajcore/tensor.hpp"
 
@@ -24,6 +25,9 @@ struct PredictorConfig {
   int64_t lane_points = 0;  // P: points per lane segment
   double dt = 0;            // seconds per step
   double lane_spacing = 0;  // metres between lane points
+  // The AgentType classes the network was trained on (empty: every class; files written before
+  // trajcore recorded them).
+  std::vector<int64_t> agent_types;
 };
 
 // One scene batch in one frame (B scenes, A agents, L lane segments); CPU, C-contiguous.

@@ -50,10 +50,13 @@ struct PlannerAgents {
 };
 
 // trajectories (A, K, F, 3) and probabilities (A, K): the predictor's outputs for `window`
-// (batch 1). Throws trajcore::Error when steps > F.
+// (batch 1). Agents of a class outside `agent_types` (the classes the model was trained on,
+// PredictorConfig::agent_types; empty: all) count as not predicted: the physics modes alone
+// stand for them. Throws trajcore::Error when steps > F.
 PlannerAgents planner_agents(const SceneFrame& scene, const PredictorWindow& window,
                              const float* trajectories, const float* probabilities, int64_t modes,
-                             int64_t future, int64_t steps);
+                             int64_t future, int64_t steps,
+                             const std::vector<int64_t>& agent_types = {});
 
 // x, y, yaw, vx, vy of a planner state (x, y, yaw, v, ...): the velocity in double precision
 // through the C library's cosine and sine.

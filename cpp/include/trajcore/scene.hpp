@@ -16,7 +16,7 @@
 namespace trajcore {
 
 // The schema version read_scene accepts (the Python writer's SCENE_VERSION).
-constexpr uint32_t kSceneVersion = 1;
+constexpr uint32_t kSceneVersion = 2;
 
 struct SceneLane {
   std::vector<double> centerline, left, right;  // (P, 2) each, in the driving direction
@@ -48,6 +48,7 @@ struct SceneFrame {
   std::vector<uint8_t> segment_valid;     // (S, P)
   std::vector<float> segment_attributes;  // (S, 3)
   std::vector<int32_t> route_lanes;       // empty: every lane
+  std::vector<int32_t> red_lanes;         // lanes whose traffic light is red (PlanScene's)
   std::vector<double> reference_points;   // (Q, 2)
   double reference_spacing = 0.5, reference_smoothing = 1.0;
 

@@ -30,8 +30,8 @@
 //   trajcore_default  the PDM structure on multimodal predictions: the collision gate is
 //                1 - at_fault_prob and TTC 1 - violation_prob, both from the modes' probabilities;
 //                a safe-distance gate, 1 - the probability of the modes that break the RSS-style
-//                following distance (SafeDistanceParams' defaults); nuPlan's 0.3 m drivable-area
-//                tolerance; margins by agent class
+//                following distance (SafeDistanceParams' defaults); NAVSIM's traffic-light
+//                compliance gate; nuPlan's 0.3 m drivable-area tolerance; margins by agent class
 //                (vehicles 0.2 m, large vehicles 0.3, pedestrians 0.5, bicycles 0.4, objects
 //                0.2).
 #pragma once
@@ -111,6 +111,9 @@ struct ScoringProfile {
   double margin_bicycle = 0.0;
   double margin_object = 0.0;
   double large_vehicle_length = 7.0;  // m
+  // m the ego's box reaches further ahead in traffic-light compliance: where a planner stops
+  // for a red light (0 in the published profiles).
+  double red_light_margin = 0.0;
   // Comfort on ScoreRequest::history followed by the candidate (NAVSIM v2's history comfort).
   bool comfort_with_history = false;
   ExtendedComfortParams extended_comfort;

@@ -5,7 +5,7 @@ are imported only when a function needs them: ``pip install 'trajcore[data]'``."
 from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
 from .recordings import load_recording, recording_files
-from .scenario import STATE_FIELDS, Scenario
+from .scenario import STATE_FIELDS, LightState, Scenario
 from .smoothing import resample_scenario, smooth_scenario
 from .windows import WindowConfig, Windows, lane_segments, make_windows, split_scenarios
 
@@ -14,6 +14,7 @@ __all__ = [
     "ARGOVERSE2_TYPES",
     "COMMONROAD_TYPES",
     "STATE_FIELDS",
+    "LightState",
     "Scenario",
     "WindowConfig",
     "Windows",

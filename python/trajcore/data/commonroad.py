@@ -14,7 +14,7 @@ import numpy as np
 
 from ..collision_metrics import AgentType
 from ..map_sources import commonroad_lanes
-from .scenario import Scenario, Track, check_time_step, scenario_from_tracks
+from .scenario import LightState, Scenario, Track, check_time_step, scenario_from_tracks
 
 #: commonroad-io obstacle type (its ``.value``) -> AgentType. Types not listed are objects.
 COMMONROAD_TYPES = {
@@ -74,14 +74,52 @@ def load_commonroad(
     statics = [_static_track(o, max(steps, 1), source) for o in scenario.static_obstacles]
     for track in statics:
         track.check(source)
+    network = scenario.lanelet_network
     return scenario_from_tracks(
         name=str(scenario.scenario_id),
         source=source,
         dt=dt,
         tracks=tracks + statics,
-        lanes=commonroad_lanes(scenario.lanelet_network),
+        lanes=commonroad_lanes(network),
         ego=ego,
+        lane_lights=(lambda steps: lane_lights(network, steps)) if network.traffic_lights else None,
     )
+
+
+#: commonroad-io TrafficLightState values -> LightState.
+_LIGHT_STATES = {
+    "green": LightState.GREEN,
+    "yellow": LightState.YELLOW,
+    "red": LightState.RED,
+    "redYellow": LightState.RED,
+    "inactive": LightState.NONE,
+}
+
+
+def lane_lights(lanelet_network: Any, steps: int) -> np.ndarray[Any, np.dtype[np.int8]]:
+    """(steps, L) the :class:`LightState` of every lane (the lanelets in the network's order, as
+    :func:`trajcore.map_sources.commonroad_lanes` lists them) at steps 0 … steps - 1. A lanelet
+    that refers to a light ends at its stop line; the light controls the lanelets after it (its
+    successors, the lanes through the intersection). A lane after several lights is red when one
+    of them is, and takes the most restrictive of their other states."""
+    lanelets = list(lanelet_network.lanelets)
+    index = {ll.lanelet_id: i for i, ll in enumerate(lanelets)}
+    lights = {tl.traffic_light_id: tl for tl in lanelet_network.traffic_lights}
+    out = np.zeros((steps, len(lanelets)), np.int8)
+    for lanelet in lanelets:
+        for light_id in lanelet.traffic_lights:
+            light = lights.get(light_id)
+            if light is None or not light.active:
+                continue
+            states = np.array(
+                [_LIGHT_STATES[light.get_state_at_time_step(t).value] for t in range(steps)],
+                np.int8,
+            )
+            for successor in lanelet.successor:
+                if successor in index:
+                    column = out[:, index[successor]]
+                    np.maximum(column, states, out=column)
+    return out
 
 
 def _quiet_reader() -> Any:

@@ -4,6 +4,8 @@ recording has one. docs/data.md gives the layout and what each loader fills in."
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +15,17 @@ from ..road_map import Lane, RoadMap
 
 #: Fields of the last axis of ``agent_states`` and ``ego_states``.
 STATE_FIELDS = ("x", "y", "yaw", "vx", "vy")
+
+
+class LightState(enum.IntEnum):
+    """A lane's traffic-light state (``Scenario.lane_lights``)."""
+
+    #: No light controls the lane (or its light is switched off).
+    NONE = 0
+    GREEN = 1
+    YELLOW = 2
+    #: Red, and red-with-yellow: the lane may not be entered.
+    RED = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +62,10 @@ class Scenario:
     #: Index of the agent the recording marks as the one to predict (Argoverse 2's focal track);
     #: -1 when there is none.
     focal_agent: int = -1
+    #: (T, L) int8 :class:`LightState` of each lane at each step, or None when the recording has
+    #: no traffic lights. A light controls the lanes beyond its stop line (in CommonRoad, the
+    #: successors of the lanelets that refer to it): entering them on red runs the light.
+    lane_lights: NDArray[np.int8] | None = None
     #: The file(s) it was read from.
     source: str = ""
 
@@ -84,9 +101,10 @@ def scenario_from_tracks(
     ego: Track | None = None,
     focal_id: str | None = None,
     steps: int | None = None,
+    lane_lights: Callable[[int], NDArray[np.int8]] | None = None,
 ) -> Scenario:
     """A Scenario from checked tracks, on steps 0 … ``steps`` - 1 (default: up to the last
-    recorded step)."""
+    recorded step). ``lane_lights(steps)``, when given, returns the (steps, L) light states."""
     last = max((int(t.steps[-1]) for t in [*tracks, *([ego] if ego else [])]), default=-1)
     if last < 0:
         raise ValueError(f"{source}: no agent has a recorded state, expected at least one")
@@ -124,6 +142,7 @@ def scenario_from_tracks(
         ego_extent=ego_extent,
         focal_agent=ids.index(focal_id) if focal_id in ids else -1,
         source=source,
+        lane_lights=None if lane_lights is None else lane_lights(steps),
     )
 
 

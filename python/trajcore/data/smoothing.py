@@ -71,7 +71,8 @@ def smooth_scenario(scenario: Scenario, window: int = 7) -> Scenario:
 def resample_scenario(scenario: Scenario, dt: float) -> Scenario:
     """The scenario on steps of ``dt`` seconds over the same time span, every track linearly
     interpolated between consecutive recorded steps (yaw along the shorter arc). A new step is
-    valid where both recorded steps around it are (or it falls on a recorded one)."""
+    valid where both recorded steps around it are (or it falls on a recorded one). Traffic
+    lights hold their state from the recorded step at or before."""
     if not (np.isfinite(dt) and dt > 0):
         raise ValueError(f"dt is {dt}, expected a positive number of seconds")
     span = (scenario.steps - 1) * scenario.dt
@@ -98,6 +99,8 @@ def resample_scenario(scenario: Scenario, dt: float) -> Scenario:
     ego, ego_valid = scenario.ego_states, scenario.ego_valid
     if ego is not None and ego_valid is not None:
         ego, ego_valid = track(ego, ego_valid)
+    # A light keeps its state until the next recorded step.
+    lights = None if scenario.lane_lights is None else scenario.lane_lights[below]
     return replace(
         scenario,
         dt=dt,
@@ -105,4 +108,5 @@ def resample_scenario(scenario: Scenario, dt: float) -> Scenario:
         agent_valid=agent_valid,
         ego_states=ego,
         ego_valid=ego_valid,
+        lane_lights=lights,
     )

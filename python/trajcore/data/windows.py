@@ -29,6 +29,12 @@ class WindowConfig:
     future: int = 50
     #: Steps between the current steps of consecutive windows.
     stride: int = 5
+    #: Steps a target must be recorded after the current step; None: the whole future. Training
+    #: takes shorter futures too (their missing steps masked), evaluation the whole one.
+    min_future: int | None = None
+    #: Steps of recording before the first window's current step; None: the whole history
+    #: (steps before the recording are padding, as for an agent that has just appeared).
+    min_history: int | None = None
     #: Agents present at the current step; the nearest to the scene's centre are kept.
     max_agents: int = 128
     #: Lane centrelines resampled every lane_spacing metres, cut into segments of lane_points.
@@ -53,6 +59,12 @@ class WindowConfig:
                 raise ValueError(
                     f"WindowConfig.{name} is {value!r}, expected an integer >= {least}"
                 )
+        for name, most in (("min_future", self.future), ("min_history", self.history)):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= most):
+                raise ValueError(
+                    f"WindowConfig.{name} is {value!r}, expected None or an integer in [0, {most}]"
+                )
         if self.lane_points < 2:
             raise ValueError(f"WindowConfig.lane_points is {self.lane_points}, expected >= 2")
         for name in ("dt", "lane_spacing", "lane_radius"):
@@ -64,6 +76,16 @@ class WindowConfig:
     def steps(self) -> int:
         """S = history + 1 + future states per agent."""
         return self.history + 1 + self.future
+
+    @property
+    def target_future(self) -> int:
+        """Steps a target is recorded after the current step, at least."""
+        return self.future if self.min_future is None else self.min_future
+
+    @property
+    def first_step(self) -> int:
+        """The first window's current step in a recording."""
+        return self.history if self.min_history is None else self.min_history
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +107,8 @@ class Windows:
     is_ego: NDArray[np.bool_]  # (W, A) the recording's ego
     #: (W, A) the slot's agent in its scenario (the ego: agent_count); -1 in empty slots.
     agent_index: NDArray[np.int32]
-    #: (W, A) present at the current step and through the whole future: the agents to predict.
+    #: (W, A) present at the current step and through the next ``config.target_future`` steps:
+    #: the agents to predict (``valid`` masks the rest of their future).
     target: NDArray[np.bool_]
     lane_points: NDArray[np.float32]  # (W, L, P, 2)
     lane_point_valid: NDArray[np.bool_]  # (W, L, P)
@@ -136,10 +159,11 @@ def lane_segments(
 
 
 def make_windows(scenarios: Sequence[Scenario], config: WindowConfig = WindowConfig()) -> Windows:
-    """Windows at current steps history, history + stride, ... of every scenario, up to the last
-    step with ``future`` steps after it. A window needs one agent present at its current step;
-    its targets are the present agents recorded through the whole future (the ego included,
-    where the recording has one)."""
+    """Windows at current steps ``config.first_step``, first_step + stride, ... of every
+    scenario, up to the last step with ``config.target_future`` steps after it. A window needs
+    one agent present at its current step; its targets are the present agents recorded through
+    those steps (the ego included, where the recording has one). With the defaults, every target
+    has its whole history span and future inside the recording."""
     if not scenarios:
         raise ValueError("scenarios is empty, expected at least one Scenario")
     rows: list[dict[str, NDArray[np.generic]]] = []
@@ -153,7 +177,7 @@ def make_windows(scenarios: Sequence[Scenario], config: WindowConfig = WindowCon
         points, point_valid, attributes = lane_segments(
             scenario.lanes, config.lane_spacing, config.lane_points
         )
-        for t in range(config.history, scenario.steps - config.future, config.stride):
+        for t in range(config.first_step, scenario.steps - config.target_future, config.stride):
             row = _window(
                 config, states, valid, types, extents, ego, points, point_valid, attributes, t
             )
@@ -163,8 +187,8 @@ def make_windows(scenarios: Sequence[Scenario], config: WindowConfig = WindowCon
                 rows.append(row)
     if not rows:
         raise ValueError(
-            f"no window: no scenario has an agent present at a step with {config.history} steps "
-            f"before and {config.future} after it"
+            f"no window: no scenario has an agent present at a step with {config.first_step} "
+            f"steps before and recorded for the {config.target_future} after it"
         )
     stack = {key: np.stack([r[key] for r in rows]) for key in rows[0]}
     return Windows(config=config, names=tuple(s.name for s in scenarios), **stack)
@@ -238,7 +262,8 @@ def _window(
     agent_index = np.full(a, -1, np.int32)
     agent_index[: keep.size] = keep
     target = np.zeros(a, np.bool_)
-    target[: keep.size] = window_valid[:, config.history :].all(axis=1)
+    h = config.history
+    target[: keep.size] = window_valid[:, h : h + 1 + config.target_future].all(axis=1)
 
     # Lane segments nearest to some kept agent.
     slots, p = config.max_lane_segments, config.lane_points

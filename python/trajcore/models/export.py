@@ -39,12 +39,12 @@ def example_inputs(
     return states, valid, types, extent, points, point_valid, attributes
 
 
-def _metadata(net: MultimodalPredictor, split: dict[str, list[str]] | None) -> str:
+def _metadata(net: MultimodalPredictor, split: dict[str, Any] | None) -> str:
     return json.dumps({"format": 1, "config": net.config.to_dict(), "split": split})
 
 
 def export_torchscript(
-    net: MultimodalPredictor, path: str | Path, *, split: dict[str, list[str]] | None = None
+    net: MultimodalPredictor, path: str | Path, *, split: dict[str, Any] | None = None
 ) -> Path:
     """Traces the network (its forward has no data-dependent branches, so the trace holds for
     every input size) and saves it with its config."""
@@ -57,7 +57,7 @@ def export_torchscript(
 
 
 def export_pt2(
-    net: MultimodalPredictor, path: str | Path, *, split: dict[str, list[str]] | None = None
+    net: MultimodalPredictor, path: str | Path, *, split: dict[str, Any] | None = None
 ) -> Path:
     """torch.export with dynamic scenes (1-64), agents (1-4096) and lane segments (0-16384),
     compiled by AOTInductor into a package, with the config added to the archive."""

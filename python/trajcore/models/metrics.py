@@ -48,16 +48,31 @@ def prediction_metrics(
     }
 
 
-def winner_takes_all_loss(offsets: Tensor, logits: Tensor, future: Tensor, mask: Tensor) -> Tensor:
+def winner_takes_all_loss(
+    offsets: Tensor,
+    logits: Tensor,
+    future: Tensor,
+    mask: Tensor,
+    future_valid: Tensor | None = None,
+) -> Tensor:
     """The mode nearest the recorded future (smallest mean displacement) is regressed to it with
     a smooth L1 loss and taught as the class to pick (cross-entropy), averaged over the targets
-    in ``mask``. offsets (B, A, K, F, 2), logits (B, A, K), future (B, A, F, 2), mask (B, A)."""
-    error = (offsets - future[:, :, None]).norm(dim=-1).mean(-1)  # (B, A, K)
+    in ``mask``. offsets (B, A, K, F, 2), logits (B, A, K), future (B, A, F, 2), mask (B, A);
+    future_valid (B, A, F), when given, keeps each target's displacement and regression to its
+    recorded steps (a track that ends within the horizon)."""
+    if future_valid is None:
+        weight = torch.ones_like(future[..., 0])
+    else:
+        weight = future_valid.to(future.dtype)
+    steps = weight.sum(-1).clamp_min(1)  # (B, A)
+    error = (offsets - future[:, :, None]).norm(dim=-1)  # (B, A, K, F)
+    error = (error * weight[:, :, None]).sum(-1) / steps[:, :, None]
     best = error.argmin(-1)
     chosen = torch.gather(
         offsets, 2, best[:, :, None, None, None].expand(*best.shape, 1, *offsets.shape[-2:])
     )[:, :, 0]
-    regression = torch.nn.functional.smooth_l1_loss(chosen, future, reduction="none").mean((-1, -2))
+    per_step = torch.nn.functional.smooth_l1_loss(chosen, future, reduction="none").mean(-1)
+    regression = (per_step * weight).sum(-1) / steps
     classification = torch.nn.functional.cross_entropy(
         logits.flatten(0, 1), best.flatten(), reduction="none"
     )

@@ -15,6 +15,10 @@ from torch import Tensor, nn
 
 #: Agent classes one-hot encoded (trajcore.AgentType: vehicle, pedestrian, bicycle, object).
 AGENT_CLASSES = 4
+#: The predicted yaw: the direction of travel over this many steps, where the agent moved at
+#: least YAW_CHORD metres in them (see _to_scene).
+YAW_STEPS = 5
+YAW_CHORD = 0.5
 #: Per-step features of a history in an agent's frame: x, y, cos, sin of the heading, vx, vy,
 #: valid.
 STEP_FEATURES = 7
@@ -34,6 +38,12 @@ class PredictorConfig:
     #: Metres between lane points (the inputs' resampling, trajcore.data.lane_segments).
     lane_spacing: float = 2.0
     hidden: int = 128
+    #: The trajcore.AgentType classes the network was trained on (training fills it in); the
+    #: planner gives agents of other classes the physics modes alone. Empty: every class.
+    agent_types: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agent_types", tuple(int(t) for t in self.agent_types))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -250,16 +260,21 @@ class MultimodalPredictor(nn.Module):
 
 def _to_scene(offsets: Tensor, origin: Tensor, yaw: Tensor) -> Tensor:
     """Agent-frame positions (B, A, K, F, 2) -> scene-frame x, y, yaw (B, A, K, F, 3). The yaw
-    of a step is the direction of travel since the last step that moved more than 5 cm; the
-    current yaw until the first such step."""
+    of a step is the direction of travel over the last ``YAW_STEPS`` steps (the chord from the
+    position then), taken where that chord is at least ``YAW_CHORD`` metres long and held
+    otherwise (the current yaw until the first such step); travel backwards (against the agent's
+    current heading) keeps the vehicle facing forwards. A near-standing agent's small steps
+    would otherwise turn its box in place, sweeping it into the next lane."""
     cos, sin = torch.cos(yaw)[:, :, None, None], torch.sin(yaw)[:, :, None, None]
     x = origin[:, :, None, None, 0] + cos * offsets[..., 0] - sin * offsets[..., 1]
     y = origin[:, :, None, None, 1] + sin * offsets[..., 0] + cos * offsets[..., 1]
-    start = torch.zeros_like(offsets[..., :1, :])
-    step = offsets - torch.cat([start, offsets[..., :-1, :]], -2)
-    moving = step.norm(dim=-1) > 0.05
-    local_yaw = torch.atan2(step[..., 1], step[..., 0])
     f = offsets.shape[-2]
+    back = min(YAW_STEPS, f)
+    earlier = torch.cat([torch.zeros_like(offsets[..., :back, :]), offsets[..., : f - back, :]], -2)
+    chord = offsets - earlier
+    moving = chord.norm(dim=-1) >= YAW_CHORD
+    forwards = torch.where(chord[..., :1] < 0, -chord, chord)
+    local_yaw = torch.atan2(forwards[..., 1], forwards[..., 0])
     index = torch.arange(1, f + 1, device=offsets.device).expand_as(local_yaw)
     last = torch.cummax(torch.where(moving, index, torch.zeros_like(index)), dim=-1).values
     held = torch.cat([torch.zeros_like(local_yaw[..., :1]), local_yaw], -1)

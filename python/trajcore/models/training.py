@@ -4,6 +4,8 @@ torchrun (DistributedDataParallel; gloo on CPU, nccl on GPU)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -41,32 +43,77 @@ class TrainConfig:
     seed: int = 0
     #: Window stride for training (the test windows use WindowConfig's).
     stride: int = 1
+    #: Training targets need 1 s of recording before the current step and 3 s after it (the
+    #: rest of the 5 s is masked in the loss); evaluation keeps whole 2 s + 5 s windows. Short
+    #: NGSIM recordings (1-7 s) then add training windows too.
+    min_history: int | None = 10
+    min_future: int | None = 30
     test_fraction: float = 0.25
     #: Savitzky-Golay window (steps) applied to every track before windowing.
     smooth_window: int = 7
     model: PredictorConfig = field(default_factory=PredictorConfig)
 
 
+#: One or more folders (or files) of recordings.
+DataPaths = str | Path | Sequence[str | Path]
+
+
 def load_recordings(
-    data: str | Path,
+    data: DataPaths,
     *,
     smooth_window: int = 7,
     dt: float | None = None,
     resample_to: float | None = None,
 ) -> list[Scenario]:
-    """Every recording under ``data``, in name order: CommonRoad scenarios (*.xml; solution
-    files beside them are read as egos) and Argoverse 2 scenarios (each scenario_<id>.parquet
-    with the log_map_archive_<id>.json beside it). ``dt`` overrides the CommonRoad files' stated
-    step (SinD: 0.5); ``resample_to`` interpolates recordings on another step to that one. Then
-    every track is smoothed."""
+    """Every recording under ``data`` (a folder or several), in name order: CommonRoad
+    scenarios (*.xml; solution files beside them are read as egos) and Argoverse 2 scenarios
+    (each scenario_<id>.parquet with the log_map_archive_<id>.json beside it). ``dt`` overrides
+    the CommonRoad files' stated step (SinD: 0.5); ``resample_to`` interpolates recordings on
+    another step to that one. Then every track is smoothed."""
+    folders = [data] if isinstance(data, str | Path) else list(data)
+    files = sorted({p for folder in folders for p in recording_files(folder)})
     scenarios = [
         load_recording(p, dt=dt, resample_to=resample_to, smooth_window=smooth_window)
-        for p in recording_files(data)
+        for p in files
     ]
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"scenario names {twice} occur in more than one file under {data}")
     return sorted(scenarios, key=lambda s: s.name)
 
 
-def window_config(model: PredictorConfig, stride: int, future: int | None = None) -> WindowConfig:
+def distinct_traffic(scenarios: Sequence[Scenario]) -> tuple[list[Scenario], dict[str, str]]:
+    """The scenarios with distinct traffic, and {name: the kept scenario's name} for the others.
+    The CommonRoad NGSIM sets hold scenarios that differ only in their planning problem (same
+    tracks, same map): kept twice, one could be trained on and its twin held out."""
+    kept: dict[str, Scenario] = {}
+    twins: dict[str, str] = {}
+    for scenario in sorted(scenarios, key=lambda s: s.name):
+        key = traffic_fingerprint(scenario)
+        if key in kept:
+            twins[scenario.name] = kept[key].name
+        else:
+            kept[key] = scenario
+    return list(kept.values()), twins
+
+
+def traffic_fingerprint(scenario: Scenario) -> str:
+    """A digest of the recorded tracks (to the centimetre) and their validity."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(scenario.agent_valid).tobytes())
+    digest.update(np.round(scenario.agent_states[..., :2], 2).tobytes())
+    return digest.hexdigest()
+
+
+def window_config(
+    model: PredictorConfig,
+    stride: int,
+    future: int | None = None,
+    *,
+    min_history: int | None = None,
+    min_future: int | None = None,
+) -> WindowConfig:
     """The windows the network reads (its history, lane points and spacing)."""
     return WindowConfig(
         dt=model.dt,
@@ -75,6 +122,8 @@ def window_config(model: PredictorConfig, stride: int, future: int | None = None
         stride=stride,
         lane_points=model.lane_points,
         lane_spacing=model.lane_spacing,
+        min_history=min_history,
+        min_future=min_future,
     )
 
 
@@ -104,9 +153,9 @@ def model_inputs(
 
 def local_future(
     windows: Windows, rows: Rows, device: torch.device | str = "cpu"
-) -> tuple[Tensor, Tensor]:
-    """(B, A, F, 2) each agent's recorded future in its own frame at the current step, and
-    (B, A) the target mask."""
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(B, A, F, 2) each agent's recorded future in its own frame at the current step, (B, A)
+    the target mask and (B, A, F) the future steps recorded."""
     h = windows.config.history
     states = torch.from_numpy(np.ascontiguousarray(windows.states[rows])).to(device)
     now = states[:, :, h]
@@ -116,7 +165,11 @@ def local_future(
         torch.cos(now[:, :, 2])[:, :, None],
         torch.sin(now[:, :, 2])[:, :, None],
     )
-    return future, torch.from_numpy(np.ascontiguousarray(windows.target[rows])).to(device)
+
+    def pick(x: np.ndarray[Any, Any]) -> Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x[rows])).to(device)
+
+    return future, pick(windows.target), pick(windows.valid[:, :, h + 1 :])
 
 
 def _distributed() -> tuple[int, int, bool]:
@@ -137,7 +190,7 @@ def _seed_everything(seed: int) -> None:
 
 
 def train(
-    data: str | Path,
+    data: DataPaths,
     out: str | Path,
     config: TrainConfig = TrainConfig(),
     *,
@@ -145,7 +198,8 @@ def train(
     until_epoch: int | None = None,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Trains on the training split of the recordings under ``data``; writes
+    """Trains on the training split of the recordings under ``data`` (scenarios with the same
+    traffic as another counted once, see :func:`distinct_traffic`); writes
     ``out/checkpoint.pt`` after every epoch and ``out/model.pt`` (the weights and config) at the
     end, and returns the history of epoch losses, the split and the trained network ("net").
     ``resume`` continues from the checkpoint; ``until_epoch`` stops after that many epochs (a
@@ -160,16 +214,26 @@ def train(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _seed_everything(config.seed)
-    scenarios = load_recordings(data, smooth_window=config.smooth_window)
+    scenarios, twins = distinct_traffic(load_recordings(data, smooth_window=config.smooth_window))
     train_names, test_names = split_scenarios(
         [s.name for s in scenarios], test_fraction=config.test_fraction, seed=config.seed
     )
     windows = make_windows(
-        [s for s in scenarios if s.name in train_names], window_config(config.model, config.stride)
+        [s for s in scenarios if s.name in train_names],
+        window_config(
+            config.model,
+            config.stride,
+            min_history=config.min_history,
+            min_future=config.min_future,
+        ),
     )
     usable = np.flatnonzero(windows.target.any(axis=1))
+    # The classes the network learns; the planner gives others the physics modes alone.
+    seen = tuple(sorted({int(t) for t in np.unique(windows.agent_type[windows.target])}))
+    model_config = dataclasses.replace(config.model, agent_types=seen)
+    split = {"train": train_names, "test": test_names, "twins": twins}
 
-    net = MultimodalPredictor(config.model).to(device)
+    net = MultimodalPredictor(model_config).to(device)
     optimiser = torch.optim.AdamW(
         net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
@@ -202,9 +266,11 @@ def train(
         for step in range(steps_per_epoch):
             rows = np.sort(mine[step * config.batch : (step + 1) * config.batch])
             inputs = model_inputs(windows, rows, device)
-            future, mask = local_future(windows, rows, device)
+            future, mask, future_valid = local_future(windows, rows, device)
             offsets, logits = model(*inputs)
-            loss = winner_takes_all_loss(offsets, logits, future, mask.to(offsets.dtype))
+            loss = winner_takes_all_loss(
+                offsets, logits, future, mask.to(offsets.dtype), future_valid
+            )
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -233,13 +299,13 @@ def train(
         "history": history,
         "train": train_names,
         "test": test_names,
+        "twins": twins,
+        "agent_types": list(seen),
         "windows": len(usable),
         "world_size": world,
     }
     if rank == 0:
-        save_model(
-            net, out / "model.pt", extra={"split": {"train": train_names, "test": test_names}}
-        )
+        save_model(net, out / "model.pt", extra={"split": split})
         (out / "training.json").write_text(
             json.dumps({**result, "config": _config_dict(config)}, indent=1)
         )

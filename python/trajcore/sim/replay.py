@@ -3,7 +3,8 @@ driven by the planner, re-planning every step (0.1 s) on the predictor's forecas
 is its plan's next state, which the planner has tracked through the vehicle model. The other
 agents replay their logs, or, with ``reactive=True``, keep to their logged paths at IDM speeds
 behind whatever is ahead of them (trajcore.sim.idm). The driven ego and the logged human driving
-the same scenario are then scored with nuPlan's closed-loop score (trajcore.score, "nuplan_cls").
+the same scenario are then scored with nuPlan's closed-loop score (trajcore.score, "nuplan_cls"),
+with NAVSIM's traffic-light compliance as one more gate where the recording has lights.
 
 One step is: scene frame -> predictor_window -> predictor -> Planner.plan -> advance, the same
 sequence the C++ vehicle program (examples/vehicle_app) runs on scene files; docs/replay.md."""
@@ -13,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,14 @@ from numpy.typing import NDArray
 
 from .._core import box_distance
 from ..agents import PhysicsModes, add_physics_modes
-from ..data.scenario import Scenario
+from ..data.scenario import LightState, Scenario
 from ..data.windows import WindowConfig, lane_segments
 from ..generators import IdmParams
+from ..map_metrics import traffic_light_compliance
 from ..planner import EmergencyBrake, LatticeSettings, Planner, PlanResult, PlanScene
 from ..reference_line import ReferenceLine
 from ..road_map import Lane, RoadMap
-from ..scoring import ScoreResult, score
+from ..scoring import ScoreResult, ScoringProfile, score
 from .idm import IdmAgents
 from .scene import SceneFrame, predictor_window, write_scene
 
@@ -39,6 +41,7 @@ METRICS = (
     "no_collision",
     "drivable_area",
     "driving_direction",
+    "traffic_light",
     "making_progress",
     "progress",
     "ttc",
@@ -128,6 +131,10 @@ DEFAULT_PHYSICS_MODES = PhysicsModes()
 
 #: The fewest steps a replay drives (nuPlan's comfort estimates need at least 4 states).
 MIN_DRIVE_STEPS = 3
+
+#: How a drive is scored: nuPlan's closed-loop score, and a red light run (NAVSIM's traffic-light
+#: compliance against the lights logged at each step) zeroes it as a gate.
+DRIVE_PROFILE = dataclasses.replace(ScoringProfile.named("nuplan_cls"), gate_traffic_light=True)
 
 #: The replay planner's lattice (examples/vehicle_app uses the same): target speeds 0-25 m/s
 #: every 2.5 m/s, maneuvers of 2-6 s, the default lateral offsets.
@@ -230,7 +237,10 @@ def replay(
         )
     ego_id = default_ego(scenario) if ego_id is None else ego_id
     lanes, dropped = usable_lanes(scenario.lanes)
-    scenario = dataclasses.replace(scenario, lanes=lanes)
+    lights = scenario.lane_lights
+    if lights is not None:
+        lights = np.delete(lights, list(dropped), axis=1)
+    scenario = dataclasses.replace(scenario, lanes=lanes, lane_lights=lights)
     world = _World.build(
         scenario, ego_id, reactive, idm or IdmParams(), cfg.history if warmup is None else warmup
     )
@@ -258,7 +268,9 @@ def replay(
     chosen, totals, predict_ms, plan_ms = [], [], [], []
     plans: list[NDArray[np.float32]] = []
     for t in range(world.start, end):
-        frame = world.frame(t, cfg.history, segments, route, reference)
+        frame = world.frame(
+            t, cfg.history, segments, route, reference, red_lanes(scenario, t, route)
+        )
         if scene_dir is not None:
             write_scene(Path(scene_dir) / f"scene_{t - world.start:05d}.trj", frame)
         begin = time.perf_counter()
@@ -287,6 +299,7 @@ def replay(
                 route_lanes=route.tolist() or None,
                 previous=plans[-1] if plans else None,
                 previous_shift=1,
+                red_lanes=frame.red_lanes,
             )
         )
         plan_ms.append(result.timings.total_ms)
@@ -309,7 +322,7 @@ def replay(
         road_map=road_map,
         centerline=reference,
         route_lanes=route.tolist() or None,
-        profile="nuplan_cls",
+        profile=DRIVE_PROFILE,
     )
     planner_metrics = _drive_metrics(driven, human, world, window, True, common)
     human_metrics = _drive_metrics(human, human, world, window, False, common)
@@ -342,7 +355,8 @@ def predict_frame(
     predictor's outputs on :func:`predictor_window`."""
     window = predictor_window(frame, config)
     trajectories, probabilities = predictor.predict_window(window)
-    return planner_agents(frame, window, trajectories, probabilities, steps)
+    agent_types = getattr(predictor.config, "agent_types", ())
+    return planner_agents(frame, window, trajectories, probabilities, steps, agent_types)
 
 
 def planner_agents(
@@ -351,11 +365,14 @@ def planner_agents(
     trajectories: NDArray[np.float32],
     probabilities: NDArray[np.float32],
     steps: int,
+    agent_types: Collection[int] = (),
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.bool_]]:
     """The predictor's outputs for ``window`` (trajectories (A, K, F, 3), probabilities (A, K))
     as the planner's agents: (M, K, steps+1, 3) poses of the frame's agents (step 0: the current
-    pose), (M, K) probabilities (uniform for agents not predicted) and (M,) validity. The twin of
-    C++ trajcore::planner_agents."""
+    pose), (M, K) probabilities (uniform for agents not predicted) and (M,) validity. Agents of a
+    class outside ``agent_types`` (the classes the model was trained on; empty: all) count as
+    not predicted: the physics modes alone stand for them. The twin of C++
+    trajcore::planner_agents."""
     future = trajectories.shape[2]
     if steps > future:
         raise ValueError(f"steps is {steps}, expected at most the predictor's {future} steps")
@@ -363,7 +380,10 @@ def planner_agents(
     out = np.zeros((m, k, steps + 1, 3), np.float32)
     prob = np.full((m, k), 1.0 / k, np.float32)
     valid = np.zeros(m, np.bool_)
+    known = {int(t) for t in agent_types}
     for slot, index in enumerate(window["agent_index"]):
+        if known and int(window["agent_type"][slot]) not in known:
+            continue
         if 0 <= index < m:  # the ego (index m) is context only
             out[index, :, 0] = frame.agent_history[index, -1, :3]
             out[index, :, 1:] = trajectories[slot, :, :steps]
@@ -462,7 +482,13 @@ class _World:
         return world
 
     def frame(
-        self, t: int, history: int, segments: Any, route: NDArray[np.int32], reference: Any
+        self,
+        t: int,
+        history: int,
+        segments: Any,
+        route: NDArray[np.int32],
+        reference: Any,
+        red: NDArray[np.int32] | None = None,
     ) -> SceneFrame:
         rows = np.arange(t - history, t + 1)
         inside = rows >= 0
@@ -497,6 +523,7 @@ class _World:
             reference_points=reference.source_points,
             reference_spacing=reference.spacing,
             reference_smoothing=reference.smoothing,
+            red_lanes=np.zeros(0, np.int32) if red is None else red,
         )
 
     def advance(self, t: int, next_state: NDArray[np.float32]) -> None:
@@ -543,6 +570,56 @@ def usable_lanes(lanes: tuple[Lane, ...]) -> tuple[tuple[Lane, ...], tuple[int, 
         for i in keep
     )
     return kept, tuple(i for i in range(len(lanes)) if i not in new_index)
+
+
+def red_lanes(
+    scenario: Scenario, t: int, route: NDArray[np.int32] | None = None
+) -> NDArray[np.int32]:
+    """(R,) the lanes whose light is red at step ``t`` (none without lights or after the
+    recording). With a ``route`` (non-empty), only those beyond the route's stop lines: the
+    successors of its lanes outside junctions. The lanes through a junction overlap, and a
+    crossing connector's red light is not the ego's; nor is a light met inside the junction,
+    past its stop line."""
+    if scenario.lane_lights is None or not 0 <= t < len(scenario.lane_lights):
+        return np.zeros(0, np.int32)
+    red = np.flatnonzero(scenario.lane_lights[t] == LightState.RED).astype(np.int32)
+    if route is not None and len(route):
+        lanes = scenario.lanes
+        entries = {
+            int(j)
+            for i in route
+            if not lanes[int(i)].in_intersection
+            for j in lanes[int(i)].successors
+        }
+        red = red[np.isin(red, sorted(entries))]
+    return red
+
+
+def entered_red_lanes(
+    states: NDArray[np.float32],
+    extent: NDArray[np.float64],
+    scenario: Scenario,
+    window: slice,
+    common: dict[str, Any],
+) -> list[NDArray[np.int32]]:
+    """Per step of a drive, the route's red lanes its box had not met the step before: running a
+    light is entering its lane on red, not being in it when the light changes (a vehicle that
+    entered on yellow clears the junction)."""
+    route = np.asarray(common["route_lanes"] or [], np.int32)
+    out: list[NDArray[np.int32]] = []
+    for k, t in enumerate(range(window.start, window.stop)):
+        red = red_lanes(scenario, t, route)
+        if k > 0 and len(red):
+            before = np.ascontiguousarray(states[None, k - 1 : k])  # one trajectory, one step
+            road_map = common["road_map"]
+            inside = [
+                traffic_light_compliance(before, extent, road_map, np.full((1, 1), lane)).score[0]
+                < 1.0
+                for lane in red
+            ]
+            red = red[~np.array(inside, np.bool_)]
+        out.append(red)
+    return out
 
 
 def ego_history_row(state: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -612,6 +689,11 @@ def _drive_metrics(
     agent_states = world.states if simulated else scenario.agent_states[world.others]
     valid = world.valid[:, window]
     agents = np.ascontiguousarray(agent_states[:, window, :3][:, None], dtype=np.float32)
+    red = entered_red_lanes(states, world.ego_extent, scenario, window, common)
+    width = max((len(r) for r in red), default=0)
+    red_lights = np.full((len(red), max(width, 1)), -1, np.int32)  # (T+1, R): one trajectory
+    for k, r in enumerate(red):
+        red_lights[k, : len(r)] = r
     result: ScoreResult = score(
         states[None],
         agents,
@@ -619,6 +701,7 @@ def _drive_metrics(
         scenario.agent_type[world.others].astype(np.int32),
         agent_valid=np.ascontiguousarray(valid),
         expert=expert,
+        red_lights=red_lights if width else None,
         **common,
     )
     values = {name: float(np.asarray(getattr(result, name)).reshape(-1)[0]) for name in METRICS}

@@ -8,7 +8,7 @@ Python and C++ (trajcore/scene_file.hpp). docs/scene_files.md lists the entries.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from .array_file import read_arrays, write_arrays
 
 SCENE_KIND = "scene"
 #: Version of the scene schema; readers refuse other versions.
-SCENE_VERSION = 1
+SCENE_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +57,8 @@ class SceneFrame:
     reference_points: NDArray[np.float64]  # (Q, 2)
     reference_spacing: float = 0.5
     reference_smoothing: float = 1.0
+    #: (R,) int32 the lanes whose traffic light is red at this step (trajcore.PlanScene's).
+    red_lanes: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @property
     def history(self) -> int:
@@ -110,6 +112,7 @@ def write_scene(path: str | Path, frame: SceneFrame) -> None:
     arrays["route/reference_options"] = np.array(
         [frame.reference_spacing, frame.reference_smoothing], np.float64
     )
+    arrays["map/red_lanes"] = np.asarray(frame.red_lanes, np.int32).reshape(-1)
     _check(frame, str(path))
     write_arrays(path, SCENE_KIND, SCENE_VERSION, arrays)
 
@@ -147,6 +150,7 @@ def read_scene(path: str | Path) -> SceneFrame:
     for part in ("centerline", "left", "right"):
         expected[f"map/lane_{part}_offsets"] = np.int64
         expected[f"map/lane_{part}_points"] = np.float64
+    expected["map/red_lanes"] = np.int32
     for name, dtype in expected.items():
         if name not in a:
             raise ValueError(f"{path}: entry {name!r} is missing")
@@ -206,6 +210,7 @@ def read_scene(path: str | Path) -> SceneFrame:
         reference_points=a["route/reference_points"],
         reference_spacing=float(options[0]),
         reference_smoothing=float(options[1]),
+        red_lanes=a["map/red_lanes"].reshape(-1),
     )
     _check(frame, str(path))
     return frame
@@ -272,6 +277,12 @@ def _check(frame: SceneFrame, where: str) -> None:
         raise ValueError(f"{where}: meta/dt is {frame.dt}, expected a positive number of seconds")
     if not np.all(np.isfinite(frame.ego_state)):
         raise ValueError(f"{where}: ego/state is {frame.ego_state}, expected finite values")
+    red = np.asarray(frame.red_lanes)
+    if red.ndim != 1 or np.any((red < 0) | (red >= len(frame.lanes))):
+        raise ValueError(
+            f"{where}: map/red_lanes is {red.tolist()}, expected lane indices in "
+            f"[0, {len(frame.lanes)})"
+        )
 
 
 def _offsets(parts: list[NDArray[Any]]) -> NDArray[np.int64]:
