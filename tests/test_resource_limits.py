@@ -91,6 +91,17 @@ def test_a_failed_allocation_is_a_memory_error_not_an_abort(tmp_path: Path) -> N
     assert "GiB" in run.stdout or "could not allocate" in run.stdout
 
 
+@pytest.fixture
+def python_ctrl_c() -> Any:
+    """Python's own Ctrl-C handler while a test interrupts itself: a library that an earlier test
+    in the same worker process loaded may have replaced it (one did, in a full run), and then
+    neither SIGINT nor _thread.interrupt_main raises KeyboardInterrupt."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def interrupt_after(seconds: float, how: Callable[[], None]) -> threading.Thread:
     def fire() -> None:
         time.sleep(seconds)
@@ -101,7 +112,7 @@ def interrupt_after(seconds: float, how: Callable[[], None]) -> threading.Thread
     return thread
 
 
-def test_an_interrupted_planning_loop_leaves_the_planner_intact() -> None:
+def test_an_interrupted_planning_loop_leaves_the_planner_intact(python_ctrl_c: Any) -> None:
     planner = Planner()
     scene = stopped_car_scene()
     want = planner.plan(scene)
@@ -122,7 +133,9 @@ def test_an_interrupted_planning_loop_leaves_the_planner_intact() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
-def test_ctrl_c_during_a_long_batch_leaves_the_workspace_and_threads_intact() -> None:
+def test_ctrl_c_during_a_long_batch_leaves_the_workspace_and_threads_intact(
+    python_ctrl_c: Any,
+) -> None:
     rng = np.random.default_rng(0)
     ego = rng.uniform(-50, 50, (4000, 41, 3)).astype(np.float32)
     agents = rng.uniform(-50, 50, (300, 2, 41, 3)).astype(np.float32)
