@@ -119,7 +119,7 @@ class LaneKeepingPredictor(ConstantVelocityPredictor):
     """Every agent goes on along the road (+x) at its current speed: the forecast of the
     predictor trajcore shipped before, which kept a car in its lane while it was cutting in."""
 
-    def predict_window(self, window: dict) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    def predict_window(self, window: dict[str, Any]) -> tuple[Any, Any]:
         out, prob = super().predict_window(window)
         now = np.asarray(window["states"])[:, -1]
         out[..., 1] = now[:, None, None, 1]

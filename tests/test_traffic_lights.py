@@ -4,6 +4,8 @@ maneuver; SinD's logged lights read against commonroad-io; replay scores red-lig
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -136,7 +138,7 @@ def test_red_lanes_are_checked() -> None:
         Planner(stop_gap=-1.0)
 
 
-def sind_files() -> list:  # type: ignore[type-arg]
+def sind_files() -> list[Path]:
     root = shared_data()
     if root is None:
         pytest.skip("../shared/data is absent: the SinD light tests read its recordings")
