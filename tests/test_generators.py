@@ -164,6 +164,43 @@ def test_pdm_proposals_follow_the_idm_and_stop_behind_a_lead() -> None:
     assert np.asarray(free.references)[4, -1, 3] > np.asarray(r.references)[4, -1, 3] + 3
 
 
+def test_pdm_proposals_stop_at_a_stop_line_as_behind_a_standing_car() -> None:
+    line = straight_line()
+    ego = ego_on(line, 10.0, 0.0, 8.0)
+    T = 60
+    front = CAR.rear_axle_to_center + CAR.length / 2
+    stop_line = 10.0 + 25.0  # the front bumper is 25 - front metres before it
+    r = trajcore.pdm_proposals(ego, line, T=T, speed_limit=12.0, stop_line=stop_line)
+    idm = IdmParams()
+    for k in range(15):
+        want = idm_reference(8.0, float(r.target_speeds[k]), 25.0 - front, 0.0, T, idm)
+        np.testing.assert_allclose(np.asarray(r.references)[k, :, 3], want, atol=1e-4)
+    # Every proposal's reference stops its front the IDM's minimum gap before the line.
+    ref = np.asarray(r.references)
+    assert np.all(ref[..., 0] + CAR.length / 2 < stop_line - idm.min_gap + 0.05)
+    assert ref[4, -1, 3] < 0.5  # the IDM creeps up to its gap
+    # A nearer standing car wins over the line; a line behind the ego brakes at once.
+    lead = np.full((1, T + 1, 3), 0.0, np.float32)
+    lead[0, :, 0] = 10.0 + CAR.rear_axle_to_center + 15.0
+    nearer = trajcore.pdm_proposals(
+        ego,
+        line,
+        lead,
+        np.array([[4.5, 2.0]], np.float32),
+        T=T,
+        speed_limit=12.0,
+        stop_line=stop_line,
+    )
+    alone = trajcore.pdm_proposals(
+        ego, line, lead, np.array([[4.5, 2.0]], np.float32), T=T, speed_limit=12.0
+    )
+    np.testing.assert_array_equal(nearer.references, alone.references)
+    behind = trajcore.pdm_proposals(ego, line, T=T, speed_limit=12.0, stop_line=5.0)
+    assert np.all(np.diff(np.asarray(behind.references)[:, :8, 3], axis=1) < 0)
+    with pytest.raises(ValueError, match="stop_line is inf"):
+        trajcore.pdm_proposals(ego, line, stop_line=np.inf)
+
+
 def test_pdm_offsets_are_parallel_paths_on_a_curve() -> None:
     R = 50.0
     a = np.linspace(0, 1.2, 300)

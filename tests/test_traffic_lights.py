@@ -12,6 +12,7 @@ import pytest
 from real_lanes import shared_data
 from trajcore import Lane, Planner, PlanReason, PlanScene, ReferenceLine, RoadMap
 from trajcore.sim import replay_planner
+from trajcore.sim.replay import pdm_closed_planner
 
 T = 50
 #: Approach (0-50 m), the lane through the junction beyond the stop line (50-70 m), exit.
@@ -76,6 +77,17 @@ def test_stops_before_a_red_light_and_sets_off_on_green() -> None:
     # Without the light the same approach never stops.
     free = drive(planner, np.array([0, 0, 0, 12, 0, 0]), None, 6.0)
     assert free[:, 3].min() > 8.0 and front(free, planner)[-1] > 70.0
+
+
+def test_the_pdm_closed_peer_stops_at_the_red_light_too() -> None:
+    # PDM-Closed puts red-light lanes in its occupancy map: its IDM stops at the line.
+    planner = pdm_closed_planner()
+    approach = drive(planner, np.array([0, 0, 0, 12.0, 0, 0]), [1], 15.0)
+    ahead = front(approach, planner)
+    assert ahead.max() < STOP_LINE
+    assert approach[-1, 3] < 0.1 and STOP_LINE - ahead[-1] < 4.0
+    free = drive(planner, np.array([0, 0, 0, 12.0, 0, 0]), None, 6.0)
+    assert front(free, planner)[-1] > 70.0
 
 
 def test_candidates_into_the_red_lane_are_held_back_for_it() -> None:

@@ -89,8 +89,8 @@ py::dict frenet_lattice_py(py::handle ego_state, const ReferenceLine& line,
 py::dict pdm_proposals_py(py::handle ego_state, const ReferenceLine& line, py::handle agent_poses,
                           py::handle agent_extents, py::handle agent_valid,
                           std::vector<double> offsets, std::vector<double> fractions,
-                          double speed_limit, py::handle idm, int64_t steps, double dt,
-                          py::handle params, py::handle tracker) {
+                          double speed_limit, double stop_line, py::handle idm,
+                          int64_t steps, double dt, py::handle params, py::handle tracker) {
   Call call;
   Array ego = call.input_floats(ego_state, "ego_state");
   std::optional<Array> poses, extents, valid;
@@ -110,6 +110,7 @@ py::dict pdm_proposals_py(py::handle ego_state, const ReferenceLine& line, py::h
   rq.offsets = std::move(offsets);
   rq.speed_fractions = std::move(fractions);
   rq.speed_limit = speed_limit;
+  rq.stop_line = stop_line;
   rq.idm = idm_params_from_py(idm);
   rq.steps = steps;
   rq.dt = dt;
@@ -134,7 +135,7 @@ void bind_generators(py::module_& m) {
         "Frenet lattice: dict of arrays. Use trajcore.frenet_lattice.");
   m.def("_pdm_proposals", &pdm_proposals_py, py::arg("ego_state"), py::arg("line"),
         py::arg("agent_poses"), py::arg("agent_extents"), py::arg("agent_valid"),
-        py::arg("offsets"), py::arg("fractions"), py::arg("speed_limit"), py::arg("idm"),
+        py::arg("offsets"), py::arg("fractions"), py::arg("speed_limit"), py::arg("stop_line"), py::arg("idm"),
         py::arg("steps"), py::arg("dt"), py::arg("params"), py::arg("tracker"),
         "PDM-Closed proposals: dict of arrays. Use trajcore.pdm_proposals.");
 }

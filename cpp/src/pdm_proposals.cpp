@@ -131,6 +131,10 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
     }
   }
   positive(rq.dt, "dt");
+  if (std::isinf(rq.stop_line)) {
+    throw Error("stop_line is " + detail::value_str(rq.stop_line) +
+                ", expected a station on the centreline (m) or NaN for none");
+  }
   positive(rq.idm.min_gap, "idm.min_gap");
   positive(rq.idm.max_acceleration, "idm.max_acceleration");
   positive(rq.idm.comfortable_braking, "idm.comfortable_braking");
@@ -209,6 +213,8 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
       const double o = path.offset;
       const double start = path.sigma_of(ego_s);
       const double corridor_end = start + max_target * T * rq.dt;
+      const bool stops = !std::isnan(rq.stop_line);
+      const double stop = stops ? path.sigma_of(rq.stop_line) : 0.0;
       for (int64_t j = 0; j < n_frac; ++j) {
         const double target = rq.speed_fractions[size_t(j)] * rq.speed_limit;
         float* ref = out + (i * n_frac + j) * P * 4;
@@ -225,6 +231,9 @@ void pdm_proposals(const PdmProposalsRequest& rq, const CandidateOutputs& result
               if (sigma - g.half_along > corridor_end + 0.5 * p.width) continue;
               const double agent_gap = std::max(sigma - g.half_along - (progress + front), 0.0);
               if (agent_gap < gap) gap = agent_gap, lead_v = g.speed;
+            }
+            if (stops && stop - (progress + front) < gap) {
+              gap = std::max(stop - (progress + front), 0.0), lead_v = 0;
             }
             const double s_star =
                 rq.idm.min_gap + v * rq.idm.headway + v * (v - lead_v) / (2 * sqrt_ab);

@@ -196,6 +196,7 @@ void Planner::prepare_red_lights(const PlanScene& scene) {
   red_lanes_.clear();
   durations_ = config_.lattice.durations;
   stop_progress_ = std::numeric_limits<double>::quiet_NaN();
+  stop_line_ = std::numeric_limits<double>::quiet_NaN();
   if (scene.red_lanes.data == nullptr || scene.red_lanes.numel() == 0) return;
   if (scene.red_lanes.shape.rank() != 1) {
     throw Error("scene.red_lanes has shape " + scene.red_lanes.shape.str() +
@@ -220,7 +221,7 @@ void Planner::prepare_red_lights(const PlanScene& scene) {
       red_lanes_.push_back(lane);
     }
   }
-  if (red_lanes_.empty() || config_.generator != CandidateGenerator::kFrenetLattice) return;
+  if (red_lanes_.empty()) return;
   // The first station of the rear axle along the reference line where the ego's box, on the
   // line, meets a red lane (to 1 cm); the stop is stop_gap before it.
   const ReferenceLine& line = *scene.reference_line;
@@ -247,9 +248,13 @@ void Planner::prepare_red_lights(const PlanScene& scene) {
       (meets(mid) ? hit : clear) = mid;
     }
     stop_progress_ = std::max(clear - config_.stop_gap - s0, 0.0);
-    const double stop = detail::lattice_stop_duration(line, ego, v, stop_progress_, 0.3,
-                                                      4 * config_.steps * config_.dt);
-    if (std::isfinite(stop)) durations_.push_back(stop);
+    stop_line_ = s0 + stop_progress_ + v.rear_axle_to_center + 0.5 * v.length;
+    if (config_.generator == CandidateGenerator::kFrenetLattice) {
+      // The lattice gets a maneuver that stops there; PDM's IDM stops at the line by itself.
+      const double stop = detail::lattice_stop_duration(line, ego, v, stop_progress_, 0.3,
+                                                        4 * config_.steps * config_.dt);
+      if (std::isfinite(stop)) durations_.push_back(stop);
+    }
     break;
   }
 }
@@ -293,6 +298,7 @@ void Planner::generate_pdm(const PlanScene& scene, CandidateSet& out) {
   pdm_.speed_limit = limit > 0 ? limit : config_.pdm.fallback_speed_limit;
   pdm_.ego_state = scene.ego_state;
   pdm_.centerline = scene.reference_line;
+  pdm_.stop_line = stop_line_;
   pdm_.agent_poses = {lead_poses_.data(), Shape{M, T1, 3}, {}};
   pdm_.agent_extents = scene.agent_extent;
   pdm_.agent_valid = {reinterpret_cast<const bool*>(lead_valid_.data()), Shape{M}, {}};

@@ -105,6 +105,7 @@ def _pdm_proposals(
     offsets: list[float],
     fractions: list[float],
     speed_limit: float,
+    stop_line: float,
     idm: Any,
     steps: int,
     dt: float,

@@ -8,6 +8,7 @@ ordering of candidates and differences from the published planners: docs/rollout
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,7 @@ def pdm_proposals(
     offsets: Sequence[float] = (-1.0, 0.0, 1.0),
     speed_fractions: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0),
     speed_limit: float | None = None,
+    stop_line: float | None = None,
     T: int = 40,
     dt: float = 0.1,
     idm: IdmParams | None = None,
@@ -115,6 +117,8 @@ def pdm_proposals(
         agent_poses: (B, M, T+1, 3) box-centre poses of the agents over the same steps (e.g.
             predictions or :func:`trajcore.propagate_agents`), or None for no agents.
         agent_extents: (B, M, 2) length and width; agent_valid: (B, M) bool, optional.
+        stop_line: station on the centreline (m) the front bumper stops behind, as behind a
+            standing car there (a red light's stop line); None: no stop.
     """
     if agent_poses is not None and agent_extents is None:
         raise ValueError("agent_extents is None, expected (B, M, 2) with agent_poses")
@@ -127,6 +131,7 @@ def pdm_proposals(
         [float(x) for x in offsets],
         [float(x) for x in speed_fractions],
         15.0 if speed_limit is None else float(speed_limit),
+        math.nan if stop_line is None else float(stop_line),
         idm or IdmParams(),
         int(T),
         float(dt),

@@ -17,8 +17,9 @@
 // measured along the path, and the agent's speed along the path; without one it stops at the
 // path's end. Euler steps of dt as in PDM: progress += v dt; v += dt * clip(a_max (1 -
 // (v / v_target)^exponent - (s* / max(gap, min_gap))^2), -b, a_max) with s* = min_gap + v headway +
-// v (v - v_lead) / (2 sqrt(a_max b)); the speed does not go below 0. Candidate n is offset i,
-// fraction j with n = i * fractions + j.
+// v (v - v_lead) / (2 sqrt(a_max b)); the speed does not go below 0. A stop line (a red light's,
+// as PDM-Closed puts red-light lanes in its occupancy map) is a standing lead whose rear is the
+// line. Candidate n is offset i, fraction j with n = i * fractions + j.
 //
 // Layouts (B optional): ego_state (B, 6); outputs states (B, N, T+1, 6), saturation (B, N, T),
 // controls (B, N, T, 2), trailer (B, N, T+1, 3) with a trailer, references (B, N, T+1, 4) (x, y,
@@ -26,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "trajcore/reference_line.hpp"
@@ -99,6 +101,8 @@ struct PdmProposalsRequest {
   std::vector<double> offsets{-1.0, 0.0, 1.0};                      // m, left positive
   std::vector<double> speed_fractions{0.2, 0.4, 0.6, 0.8, 1.0};     // of speed_limit
   double speed_limit = 15.0;  // m/s (PDM's fallback when the map has none)
+  // Station on the centreline the front bumper stops behind (a red light's stop line); NaN: none.
+  double stop_line = std::numeric_limits<double>::quiet_NaN();
   IdmParams idm;
   int64_t steps = 40;
   double dt = 0.1;

@@ -180,6 +180,7 @@ class Planner {
   std::vector<int32_t> red_lanes_;   // (R) the scene's red lanes the ego does not touch
   std::vector<int32_t> red_lights_;  // (T+1, R) red_lanes_ at every step, for scoring
   double stop_progress_ = 0;         // m to the red-light stop along the line; NaN: none
+  double stop_line_ = 0;             // its station for the front bumper (PDM's stop line)
   RolloutRequest brake_;
   Tensor<float> brake_controls_;
   RolloutResult brake_result_;
