@@ -146,6 +146,21 @@ def wrap(a: np.ndarray) -> np.ndarray:
     return (np.asarray(a) + np.pi) % (2 * np.pi) - np.pi
 
 
+def limit_turning(poses: np.ndarray, max_curvature: float) -> None:
+    """One mode's (T+1, 3) poses in place: each step's heading turns at most max_curvature times
+    the distance moved, towards the predicted heading."""
+    yaw = float(poses[0, 2])
+    for t in range(1, len(poses)):
+        reach = max_curvature * math.hypot(*(poses[t, :2] - poses[t - 1, :2]))
+        turn = float(wrap(np.float64(poses[t, 2]) - yaw))
+        yaw = (
+            float(poses[t, 2])
+            if abs(turn) <= reach
+            else float(wrap(yaw + math.copysign(reach, turn)))
+        )
+        poses[t, 2] = yaw
+
+
 def reference_physics_modes(  # type: ignore[no-untyped-def]
     agents, prob, predicted, history, history_valid, dt, modes=None
 ):
@@ -163,6 +178,8 @@ def reference_physics_modes(  # type: ignore[no-untyped-def]
         valid[i] = predicted[i] or present
         if predicted[i]:
             out[i, :k] = agents[i]
+            for mode in range(k):
+                limit_turning(out[i, mode], modes.max_curvature)
         if not present:
             p[i] = np.append(prob[i], [0, 0, 0]) if predicted[i] else 1.0 / (k + 3)
             continue
@@ -174,6 +191,9 @@ def reference_physics_modes(  # type: ignore[no-untyped-def]
             if history_valid[i, h - back]:
                 rate = float(wrap(yaw - history[i, h - back, 2])) / (back * dt)
                 break
+        if math.isfinite(modes.max_curvature):
+            bound = modes.max_curvature * speed
+            rate = min(max(rate, -bound), bound)
         out[i, k, :, 0] = x + speed * t * math.cos(heading)
         out[i, k, :, 1] = y + speed * t * math.sin(heading)
         out[i, k, :, 2] = heading
@@ -216,6 +236,45 @@ def assert_modes_match(got: tuple, want: tuple) -> None:  # type: ignore[type-ar
     np.testing.assert_allclose(p, want[1], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(poses[..., :2], want[0][..., :2], atol=2e-3, rtol=1e-6)
     np.testing.assert_allclose(wrap(poses[..., 2] - want[0][..., 2]), 0, atol=1e-4)
+
+
+def test_a_creeping_car_does_not_turn_its_box_in_place() -> None:
+    # A car creeping at 1 m/s whose predicted headings wobble by 0.7 rad keeps its heading
+    # within 0.2 rad per metre moved; one that turns as a car can keeps its predicted poses.
+    agents, prob = learned(2, 1)
+    t = np.arange(T + 1) * DT
+    agents[:, 0, :, 0] = 1.0 * t
+    agents[0, 0, :, 2] = 0.7 * np.sin(3 * t)
+    agents[1, 0, :, 0] = 8 * np.sin(0.5 * t)  # radius 16 m: 1/16 per metre
+    agents[1, 0, :, 1] = 16 * (1 - np.cos(0.5 * t))
+    agents[1, 0, :, 2] = 0.5 * t
+    history = np.stack([history_of(0, 0, 0, 1.0, 0), history_of(0, 0, 0, 8.0, 0)])
+    poses, _, _ = trajcore.add_physics_modes(
+        agents, prob, np.ones(2, bool), history, np.ones((2, 21), bool), DT
+    )
+    yaw = np.asarray(poses)[0, 0, :, 2]
+    assert np.all(np.abs(np.diff(yaw)) <= 0.2 * 1.0 * DT + 1e-6)
+    assert np.abs(yaw).max() < 0.2 * 1.0 * T * DT + 1e-5
+    np.testing.assert_array_equal(np.asarray(poses)[1, 0], agents[1, 0])
+    # Its CTRV mode turns at most 0.2 rad/m x 1 m/s although the logged heading swung at 1 rad/s.
+    noisy = np.stack([history_of(0, 0, 0, 1.0, 0, rate=1.0)])
+    poses, _, _ = trajcore.add_physics_modes(
+        agents[:1], prob[:1], np.ones(1, bool), noisy, np.ones((1, 21), bool), DT
+    )
+    np.testing.assert_allclose(np.asarray(poses)[0, 2, -1, 2], 0.2 * T * DT, atol=1e-5)
+    # max_curvature=inf keeps the predicted headings; the limit is validated.
+    free, _, _ = trajcore.add_physics_modes(
+        agents,
+        prob,
+        np.ones(2, bool),
+        history,
+        np.ones((2, 21), bool),
+        DT,
+        PhysicsModes(max_curvature=math.inf),
+    )
+    np.testing.assert_array_equal(np.asarray(free)[:, :1], agents)
+    with pytest.raises(ValueError, match="max_curvature is 0"):
+        PhysicsModes(max_curvature=0.0)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -45,6 +45,7 @@ PhysicsModes physics_modes_from_py(py::handle obj) {
   m.standing_window = obj.attr("standing_window").cast<int64_t>();
   m.yaw_rate_window = obj.attr("yaw_rate_window").cast<int64_t>();
   m.heading_speed = obj.attr("heading_speed").cast<double>();
+  m.max_curvature = obj.attr("max_curvature").cast<double>();
   return m;
 }
 

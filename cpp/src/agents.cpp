@@ -121,6 +121,25 @@ namespace trajcore {
 namespace {
 
 // x, y, heading, speed, yaw rate of one agent's latest observed state (history row H valid).
+// One mode's poses (T+1, 3) in place: from step 0, each heading turns at most max_curvature
+// times the step's distance towards the predicted one (kept exactly where within reach).
+void limit_turning(float* poses, int64_t T1, double max_curvature) {
+  if (std::isinf(max_curvature)) return;
+  double yaw = poses[2];
+  for (int64_t t = 1; t < T1; ++t) {
+    float* p = poses + t * 3;
+    const double reach =
+        max_curvature * std::hypot(double(p[0]) - double(p[-3]), double(p[1]) - double(p[-2]));
+    const double turn = detail::wrap_input_angle(double(p[2]) - yaw);
+    if (std::fabs(turn) <= reach) {
+      yaw = p[2];
+    } else {
+      yaw = detail::wrap_angle(yaw + std::copysign(reach, turn));
+      p[2] = static_cast<float>(yaw);
+    }
+  }
+}
+
 void latest_motion(const double* rows, const bool* valid, int64_t H, double dt,
                    const PhysicsModes& m, float* motion) {
   const double* now = rows + H * 5;
@@ -132,6 +151,10 @@ void latest_motion(const double* rows, const bool* valid, int64_t H, double dt,
     if (!valid[H - back]) continue;
     rate = detail::wrap_angle(now[2] - rows[(H - back) * 5 + 2]) / (double(back) * dt);
     break;
+  }
+  // Heading noise on a slow agent is no turn: no tighter than max_curvature at its speed.
+  if (std::isfinite(m.max_curvature)) {
+    rate = std::clamp(rate, -m.max_curvature * speed, m.max_curvature * speed);
   }
   motion[0] = static_cast<float>(now[0]);
   motion[1] = static_cast<float>(now[1]);
@@ -179,6 +202,10 @@ void validate(const PhysicsModes& m) {
   if (!(m.heading_speed >= 0) || !std::isfinite(m.heading_speed)) {
     throw Error("modes.heading_speed is " + detail::value_str(m.heading_speed) +
                 ", expected >= 0 m/s");
+  }
+  if (!(m.max_curvature > 0)) {
+    throw Error("modes.max_curvature is " + detail::value_str(m.max_curvature) +
+                ", expected > 0 (1/m; infinity for no limit)");
   }
 }
 
@@ -268,6 +295,7 @@ void add_physics_modes(const PhysicsModesRequest& rq, TensorView<float> out_agen
       out_valid.data[i] = predicted || present;
       if (predicted) {
         std::copy(rq.agents.data + i * K * T1 * 3, rq.agents.data + (i + 1) * K * T1 * 3, poses);
+        for (int64_t k = 0; k < K; ++k) limit_turning(poses + k * T1 * 3, T1, m.max_curvature);
       }
       if (!present) {
         // The predictor's modes alone (or nothing: zeros, uniform probabilities).

@@ -66,6 +66,12 @@ class PhysicsModes:
     #: Below this speed (m/s) the CV and CTRV modes keep the box's yaw, not the velocity's angle
     #: (which is noise on a parked car).
     heading_speed: float = 1.0
+    #: Boxes turn no faster than travel allows: each step of a learned mode changes its heading
+    #: by at most this times the distance moved, and the CTRV mode's yaw rate is at most this
+    #: times the speed (1/m; a car's tightest turn is about 5 m in radius; ``math.inf``: no
+    #: limit). A creeping car's wobbling predicted steps, or its noisy logged heading, would
+    #: otherwise swing its box across the next lane.
+    max_curvature: float = 0.2
 
     def __post_init__(self) -> None:
         _core._validate_physics_modes(self)

@@ -52,10 +52,15 @@ struct PhysicsModes {
   // Below this speed (m/s) the box's yaw is the direction of motion, not the velocity's angle
   // (which is noise on a parked car).
   double heading_speed = 1.0;
+  // Boxes turn no faster than travel allows: each step of a learned mode changes its heading by
+  // at most max_curvature times the distance moved, and CTRV's yaw rate is at most
+  // max_curvature times the speed (1/m; infinity: no limit). A creeping car whose predicted
+  // steps wobble, or whose logged heading is noise, would otherwise swing across the next lane.
+  double max_curvature = 0.2;
 };
 
 // Throws trajcore::Error naming the first field out of range (shares >= 0 summing to at most 1
-// with at least one > 0, hold_speed >= 0, window >= 1).
+// with at least one > 0, hold_speed >= 0, window >= 1, max_curvature > 0).
 void validate(const PhysicsModes& modes);
 
 struct PhysicsModesRequest {
