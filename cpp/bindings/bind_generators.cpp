@@ -135,8 +135,8 @@ void bind_generators(py::module_& m) {
         "Frenet lattice: dict of arrays. Use trajcore.frenet_lattice.");
   m.def("_pdm_proposals", &pdm_proposals_py, py::arg("ego_state"), py::arg("line"),
         py::arg("agent_poses"), py::arg("agent_extents"), py::arg("agent_valid"),
-        py::arg("offsets"), py::arg("fractions"), py::arg("speed_limit"), py::arg("stop_line"), py::arg("idm"),
-        py::arg("steps"), py::arg("dt"), py::arg("params"), py::arg("tracker"),
+        py::arg("offsets"), py::arg("fractions"), py::arg("speed_limit"), py::arg("stop_line"),
+        py::arg("idm"), py::arg("steps"), py::arg("dt"), py::arg("params"), py::arg("tracker"),
         "PDM-Closed proposals: dict of arrays. Use trajcore.pdm_proposals.");
 }
 

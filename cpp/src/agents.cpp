@@ -120,7 +120,6 @@ void propagate_agents(TensorView<const float> states, TensorView<const bool> val
 namespace trajcore {
 namespace {
 
-// x, y, heading, speed, yaw rate of one agent's latest observed state (history row H valid).
 // One mode's poses (T+1, 3) in place: from step 0, each heading turns at most max_curvature
 // times the step's distance towards the predicted one (kept exactly where within reach).
 void limit_turning(float* poses, int64_t T1, double max_curvature) {
@@ -140,6 +139,7 @@ void limit_turning(float* poses, int64_t T1, double max_curvature) {
   }
 }
 
+// x, y, heading, speed, yaw rate of one agent's latest observed state (history row H valid).
 void latest_motion(const double* rows, const bool* valid, int64_t H, double dt,
                    const PhysicsModes& m, float* motion) {
   const double* now = rows + H * 5;
