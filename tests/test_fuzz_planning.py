@@ -138,6 +138,7 @@ def test_score(data: st.DataObject) -> None:
             "ttc",
             "comfort",
             "safe_distance",
+            "speed_limit",
         )
     }
     np.testing.assert_allclose(got.total, aggregate(sub, p), atol=1e-5)

@@ -241,3 +241,59 @@ def test_pdm_settings_are_checked() -> None:
         Planner(generator="pdm_proposals", pdm=trajcore.PdmSettings(offsets=()))
     with pytest.raises(ValueError, match=r"^generator is 'grid'"):
         Planner(generator="grid")  # type: ignore[arg-type]
+
+
+def limited_road(limit: float) -> tuple[trajcore.RoadMap, trajcore.ReferenceLine]:
+    lane = trajcore.Lane(
+        np.array([[-100.0, 0.0], [900.0, 0.0]]),
+        np.array([[-100.0, 1.85], [900.0, 1.85]]),
+        np.array([[-100.0, -1.85], [900.0, -1.85]]),
+        limit,
+    )
+    line = trajcore.ReferenceLine(np.array([[-100.0, 0.0], [900.0, 0.0]]), smoothing=0.0)
+    return trajcore.RoadMap([lane]), line
+
+
+def empty_scene(road: trajcore.RoadMap, line: trajcore.ReferenceLine, ego: np.ndarray) -> PlanScene:
+    return PlanScene(
+        ego_state=ego.astype(np.float32),
+        agents=np.zeros((0, 1, 41, 3), np.float32),
+        agent_extent=np.zeros((0, 2), np.float32),
+        agent_type=np.zeros(0, np.int32),
+        road_map=road,
+        reference_line=line,
+    )
+
+
+def test_the_lattice_targets_the_lanes_speed_limit() -> None:
+    lattice = LatticeSettings(
+        lateral_offsets=(0.0,), target_speeds=(0.0, 10.0, 20.0), durations=(3.0, 5.0),
+        speed_limit_fractions=(0.5, 1.0),
+    )
+    planner = Planner(lattice=lattice)
+    assert planner.candidate_count == 6 and planner.max_candidate_count == 1 * 5 * 3
+    ego = np.array([0, 0, 0, 12, 0, 0])
+    r = planner.plan(empty_scene(*limited_road(13.4), ego))
+    # 6.7 and 13.4 m/s go in before the first larger target speed, each with every duration.
+    speeds = r.candidates.target_speeds.reshape(-1, 2)[:, 0]
+    np.testing.assert_allclose(speeds, [0.0, 6.7, 10.0, 13.4, 20.0], rtol=1e-6)
+    # A speed within 0.1 m/s of a listed one adds nothing (10.025, 20.05), nor does a lane
+    # without a limit.
+    assert len(planner.plan(empty_scene(*limited_road(20.05), ego)).candidates.offsets) == 6
+    assert len(planner.plan(empty_scene(*limited_road(float("nan")), ego)).candidates.offsets) == 6
+    with pytest.raises(ValueError, match=r"lattice\.speed_limit_fractions\[1\] is 0, expected"):
+        Planner(lattice=LatticeSettings(speed_limit_fractions=(1.0, 0.0)))
+
+
+def test_the_replay_planner_keeps_to_the_speed_limit() -> None:
+    """Closed loop on an empty road limited to 13.4 m/s (30 mph), entered at 18 m/s: the planner
+    slows to the limit and holds it there, not at the lattice's 12.5 m/s below it."""
+    from trajcore.sim import replay_planner
+
+    planner = replay_planner(steps=40)
+    road, line = limited_road(13.4)
+    states = [np.array([0, 0, 0, 18.0, 0, 0], np.float32)]
+    for _ in range(120):
+        states.append(np.array(planner.plan(empty_scene(road, line, states[-1])).trajectory[1]))
+    speed = np.array(states)[:, 3]
+    assert speed[60:].max() < 13.4 + 0.3 and speed[60:].min() > 13.4 - 0.3

@@ -53,9 +53,13 @@ def aggregate(
         progress = np.clip(progress, 0, 1) if p.clip_progress else progress
     else:
         progress = np.where(gates == 0, 0.0, 1.0)
-    weights = p.weight_progress + p.weight_ttc + p.weight_comfort
+    weights = p.weight_progress + p.weight_ttc + p.weight_comfort + p.weight_speed_limit
+    speed = sub["speed_limit"] if p.weight_speed_limit > 0 else 0.0
     weighted = (
-        p.weight_progress * progress + p.weight_ttc * sub["ttc"] + p.weight_comfort * sub["comfort"]
+        p.weight_progress * progress
+        + p.weight_ttc * sub["ttc"]
+        + p.weight_comfort * sub["comfort"]
+        + p.weight_speed_limit * speed
     ) / weights
     return gates * weighted
 
@@ -148,6 +152,9 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
         np.testing.assert_array_equal(r.safe_distance_step, sd.first_step)
     xs = s.ego[:, [0, -1], 0].astype(np.float64) + 300.0
     np.testing.assert_allclose(r.progress_m, np.clip(xs, 0, 900) @ [-1, 1], atol=1e-3)
+    if p.weight_speed_limit > 0:
+        limit = trajcore.speed_limit_compliance(s.ego, road, max_overspeed=p.max_overspeed)
+        np.testing.assert_array_equal(r.speed_limit, limit.score)
     sub = {
         k: getattr(r, k)
         for k in (
@@ -158,6 +165,7 @@ def test_sub_scores_are_the_metrics_and_totals_pdms_aggregation(name: str) -> No
             "ttc",
             "comfort",
             "safe_distance",
+            "speed_limit",
         )
     }
     np.testing.assert_allclose(r.total, aggregate(sub, p), atol=1e-5)

@@ -90,9 +90,8 @@ def test_vehicle_app_equals_python_replay(app: Path, tmp_path: Path, name: str) 
     assert np.array_equal(cpp["step"], python.start + np.arange(python.steps))
     assert np.array_equal(cpp["chosen"], python.chosen)
     assert np.array_equal(cpp["trajectory"], python.plans)
-    # A cycle that stops for a red light has offsets x speeds more candidates; rows are padded.
-    lattice = planner.lattice
-    width = planner.candidate_count + len(lattice.lateral_offsets) * len(lattice.target_speeds)
+    # A cycle adds candidates for the lane's speed limit and a red-light stop; rows are padded.
+    width = planner.max_candidate_count
     for c in COLUMNS:
         padded = np.full((python.steps, width), np.nan, np.float32)
         for k, row in enumerate(scores[c]):

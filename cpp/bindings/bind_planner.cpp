@@ -23,7 +23,8 @@ namespace {
 
 Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> offsets, std::vector<double> speeds,
-                     std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
+                     std::vector<double> durations, std::vector<double> speed_limit_fractions,
+                     int64_t steps, double dt, int64_t chunk,
                      const std::string& generator, py::handle pdm, py::handle emergency,
                      double stop_gap) {
   PlannerConfig c;
@@ -50,6 +51,7 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
   c.lattice.lateral_offsets = std::move(offsets);
   c.lattice.target_speeds = std::move(speeds);
   c.lattice.durations = std::move(durations);
+  c.lattice.speed_limit_fractions = std::move(speed_limit_fractions);
   c.steps = steps;
   c.dt = dt;
   c.chunk = chunk;
@@ -148,19 +150,24 @@ void bind_planner(py::module_& m) {
   py::class_<PyPlanner>(m, "_Planner")
       .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
                        std::vector<double> offsets, std::vector<double> speeds,
-                       std::vector<double> durations, int64_t steps, double dt, int64_t chunk,
+                       std::vector<double> durations, std::vector<double> speed_limit_fractions,
+                       int64_t steps, double dt, int64_t chunk,
                        const std::string& generator, py::handle pdm, py::handle emergency,
                        double stop_gap) {
              return std::make_unique<PyPlanner>(make_planner(
                  vehicle, tracker, profile, std::move(offsets), std::move(speeds),
-                 std::move(durations), steps, dt, chunk, generator, pdm, emergency, stop_gap));
+                 std::move(durations), std::move(speed_limit_fractions), steps, dt, chunk,
+                 generator, pdm, emergency, stop_gap));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
-           py::arg("target_speeds"), py::arg("durations"), py::arg("steps"), py::arg("dt"),
+           py::arg("target_speeds"), py::arg("durations"), py::arg("speed_limit_fractions"),
+           py::arg("steps"), py::arg("dt"),
            py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"),
            py::arg("stop_gap"))
       .def_property_readonly("candidate_count",
                              [](const PyPlanner& p) { return p.planner.candidate_count(); })
+      .def_property_readonly("max_candidate_count",
+                             [](const PyPlanner& p) { return p.planner.max_candidate_count(); })
       .def("plan", &plan_py, py::arg("ego_state"), py::arg("agents"), py::arg("agent_extent"),
            py::arg("agent_type"), py::arg("agent_prob"), py::arg("agent_valid"), py::arg("ignored"),
            py::arg("route_lanes"), py::arg("previous"), py::arg("previous_shift"),

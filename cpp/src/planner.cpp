@@ -118,10 +118,18 @@ void validate(const PlannerConfig& c) {
       throw Error(std::string(name) + " is empty, expected at least one value");
     }
   }
+  for (size_t i = 0; i < c.lattice.speed_limit_fractions.size(); ++i) {
+    const double f = c.lattice.speed_limit_fractions[i];
+    if (!(f > 0) || !std::isfinite(f)) {
+      throw Error("lattice.speed_limit_fractions[" + std::to_string(i) + "] is " +
+                  detail::value_str(f) + ", expected a finite fraction > 0");
+    }
+  }
   // Candidates' states, references, controls, flags and score work: at least 128 bytes per
   // candidate step (the agents' share comes on top).
   const double candidates = double(c.lattice.lateral_offsets.size()) *
-                            double(c.lattice.target_speeds.size()) *
+                            double(c.lattice.target_speeds.size() +
+                                   c.lattice.speed_limit_fractions.size()) *
                             double(c.lattice.durations.size());
   check_fits_in_memory(candidates * double(c.steps + 1) * 128.0,
                        "a lattice of " + detail::value_str(candidates) + " candidates over " +
@@ -132,6 +140,9 @@ Planner::Planner(PlannerConfig config) : config_(std::move(config)) {
   validate(config_);
   lattice_.lateral_offsets = config_.lattice.lateral_offsets;
   lattice_.target_speeds = config_.lattice.target_speeds;
+  lattice_.target_speeds.reserve(config_.lattice.target_speeds.size() +
+                                 config_.lattice.speed_limit_fractions.size());
+  target_speeds_.reserve(lattice_.target_speeds.capacity());
   lattice_.durations = config_.lattice.durations;
   lattice_.steps = config_.steps;
   lattice_.dt = config_.dt;
@@ -179,6 +190,37 @@ int64_t Planner::candidate_count() const {
   }
   return int64_t(config_.lattice.lateral_offsets.size() * config_.lattice.target_speeds.size() *
                  config_.lattice.durations.size());
+}
+
+int64_t Planner::max_candidate_count() const {
+  if (config_.generator == CandidateGenerator::kPdmProposals) return candidate_count();
+  const LatticeSettings& l = config_.lattice;
+  return int64_t(l.lateral_offsets.size() *
+                 (l.target_speeds.size() + l.speed_limit_fractions.size()) *
+                 (l.durations.size() + 1));
+}
+
+double Planner::ego_speed_limit(const PlanScene& scene) const {
+  const float* ego = scene.ego_state.data;
+  const RoadMap::LaneLocation where = scene.road_map->locate_lane(ego[0], ego[1], ego[2]);
+  const double limit = where.lane >= 0 ? scene.road_map->speed_limit(where.lane)
+                                       : std::numeric_limits<double>::quiet_NaN();
+  return limit > 0 && std::isfinite(limit) ? limit : std::numeric_limits<double>::quiet_NaN();
+}
+
+void Planner::prepare_target_speeds(double limit) {
+  const std::vector<double>& base = config_.lattice.target_speeds;
+  target_speeds_.assign(base.begin(), base.end());
+  if (!std::isfinite(limit)) return;
+  for (const double fraction : config_.lattice.speed_limit_fractions) {
+    const double speed = fraction * limit;
+    const bool listed = std::any_of(target_speeds_.begin(), target_speeds_.end(),
+                                    [&](double v) { return std::fabs(v - speed) < 0.1; });
+    if (listed) continue;
+    const auto larger = std::find_if(target_speeds_.begin(), target_speeds_.end(),
+                                     [&](double v) { return v > speed; });
+    target_speeds_.insert(larger, speed);
+  }
 }
 
 namespace {
@@ -291,11 +333,8 @@ void Planner::generate_pdm(const PlanScene& scene, CandidateSet& out) {
     }
     lead_valid_[m] = valid ? 1 : 0;
   }
-  const float* ego = scene.ego_state.data;
-  const RoadMap::LaneLocation where = scene.road_map->locate_lane(ego[0], ego[1], ego[2]);
-  const double limit = where.lane >= 0 ? scene.road_map->speed_limit(where.lane)
-                                       : std::numeric_limits<double>::quiet_NaN();
-  pdm_.speed_limit = limit > 0 ? limit : config_.pdm.fallback_speed_limit;
+  const double limit = ego_speed_limit(scene);
+  pdm_.speed_limit = std::isfinite(limit) ? limit : config_.pdm.fallback_speed_limit;
   pdm_.ego_state = scene.ego_state;
   pdm_.centerline = scene.reference_line;
   pdm_.stop_line = stop_line_;
@@ -331,6 +370,10 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     lattice_.ego_state = scene.ego_state;
     lattice_.reference_line = scene.reference_line;
     lattice_.durations.assign(durations_.begin(), durations_.end());
+    if (!config_.lattice.speed_limit_fractions.empty()) {
+      prepare_target_speeds(ego_speed_limit(scene));
+      lattice_.target_speeds.assign(target_speeds_.begin(), target_speeds_.end());
+    }
     frenet_lattice(lattice_, r.candidates);
   }
   const Clock::time_point generated = Clock::now();

@@ -94,6 +94,7 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
     p.margin_bicycle = 0.4;
     p.margin_object = 0.2;
     p.clip_progress = true;
+    p.weight_speed_limit = 4.0;  // nuPlan's: the lane's limit is a rule, not a suggestion
     p.comfort.lateral = LateralAcceleration::kSpeedTimesYawRate;
     return p;
   }

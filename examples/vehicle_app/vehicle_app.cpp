@@ -117,16 +117,17 @@ int run(const Options& o) {
   config.lattice.target_speeds.clear();
   for (int i = 0; i <= 10; ++i) config.lattice.target_speeds.push_back(2.5 * i);
   config.lattice.durations = {2.0, 3.0, 4.0, 5.0, 6.0};
+  config.lattice.speed_limit_fractions = {1.0};
   config.dt = pc.dt;
   config.emergency.enabled = true;  // as Python's replay_planner
   trajcore::Planner planner(config);
 
   const int64_t cycles = static_cast<int64_t>(files.size()), t1 = o.steps + 1;
   const int64_t n = planner.candidate_count();
-  // A cycle that stops for a red light scores one more maneuver duration (offsets x speeds more
-  // candidates); the plan file's score rows hold that many, NaN past a cycle's own count.
-  const int64_t n_max = n + static_cast<int64_t>(config.lattice.lateral_offsets.size() *
-                                                 config.lattice.target_speeds.size());
+  // A cycle adds the lane's speed limit as a target speed and, stopping for a red light, one
+  // more maneuver duration; the plan file's score rows hold the most a cycle can have, NaN past
+  // a cycle's own count.
+  const int64_t n_max = planner.max_candidate_count();
   std::vector<int64_t> step_of(cycles);
   std::vector<int32_t> chosen(cycles);
   std::vector<float> trajectories(cycles * t1 * 6);

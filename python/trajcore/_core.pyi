@@ -281,6 +281,7 @@ class _Planner:
         lateral_offsets: list[float],
         target_speeds: list[float],
         durations: list[float],
+        speed_limit_fractions: list[float],
         steps: int,
         dt: float,
         chunk: int,
@@ -291,6 +292,8 @@ class _Planner:
     ) -> None: ...
     @property
     def candidate_count(self) -> int: ...
+    @property
+    def max_candidate_count(self) -> int: ...
     def plan(
         self,
         ego_state: Any,

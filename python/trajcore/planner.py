@@ -32,6 +32,10 @@ class LatticeSettings:
     lateral_offsets: Sequence[float] = (-3.5, -1.75, 0.0, 1.75, 3.5)
     target_speeds: Sequence[float] = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5)
     durations: Sequence[float] = (2.0, 3.0, 4.0, 5.0)
+    #: Each cycle also targets these fractions (> 0) of the speed limit of the lane the ego is
+    #: in, where the map gives one and no target speed lies within 0.1 m/s of it (each goes in
+    #: before the first larger target speed).
+    speed_limit_fractions: Sequence[float] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class Planner:
             [float(v) for v in self.lattice.lateral_offsets],
             [float(v) for v in self.lattice.target_speeds],
             [float(v) for v in self.lattice.durations],
+            [float(v) for v in self.lattice.speed_limit_fractions],
             self.steps,
             self.dt,
             int(chunk),
@@ -215,9 +220,15 @@ class Planner:
 
     @property
     def candidate_count(self) -> int:
-        """N of the configuration; a cycle that stops for a red light has offsets x speeds more
-        (the stop's duration)."""
+        """N of the configuration; a cycle adds offsets x speeds x durations for the target
+        speeds from the lane's speed limit (``lattice.speed_limit_fractions``) and offsets x
+        speeds for a red-light stop (its duration)."""
         return int(self._planner.candidate_count)
+
+    @property
+    def max_candidate_count(self) -> int:
+        """The most candidates a cycle can have (both additions)."""
+        return int(self._planner.max_candidate_count)
 
     def plan(self, scene: PlanScene, deadline_ms: float | None = None) -> PlanResult:
         """One planning cycle; ``deadline_ms`` bounds the time spent scoring (best so far)."""

@@ -162,6 +162,7 @@ class ScoringProfile:
                 margin_bicycle=0.4,
                 margin_object=0.2,
                 clip_progress=True,
+                weight_speed_limit=4.0,
                 comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),
             )
         raise ValueError(

@@ -79,9 +79,11 @@ def free_offroad_brake() -> dict:
     # C: 17 m/s braking at 4.2 m/s^2 (still 0.2 m/s at 4 s): 17 * 4 - 2.1 * 16 = 34.4 m. Constant
     #    -4.2 m/s^2 is below nuPlan's -4.05 bound from step 0: comfort 0 (Savitzky-Golay
     #    reproduces a constant). Gates 1, progress 34.4 / 40 = 0.86:
-    #    total (5 * 0.86 + 5 * 1 + 2 * 0) / 12 = 0.775.
+    #    total (5 * 0.86 + 5 * 1 + 2 * 0) / 12 = 0.775; trajcore_default also weighs the speed
+    #    limit (4; 17 m/s < 30 m/s): (5 * 0.86 + 5 + 2 * 0 + 4) / 16 = 0.83125.
     p_c = 34.4 / 40.0
-    total_c = (5 * p_c + 5) / 12
+    total_c = {name: (5 * p_c + 5) / 12 for name in PROFILES}
+    total_c["trajcore_default"] = (5 * p_c + 5 + 4) / 16
     common = dict(
         no_collision=ones(3),
         drivable_area=[1.0, 0.0, 1.0],
@@ -101,7 +103,7 @@ def free_offroad_brake() -> dict:
         "route_lanes": [],
         "expected": {
             name: expected(
-                [1.0, 0.0, total_c],
+                [1.0, 0.0, total_c[name]],
                 **{
                     **common,
                     "drivable_area_step": [-1, 30 if name == "trajcore_default" else 28, -1],

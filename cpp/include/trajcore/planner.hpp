@@ -52,6 +52,10 @@ struct LatticeSettings {
   std::vector<double> lateral_offsets{-3.5, -1.75, 0.0, 1.75, 3.5};  // m, left positive
   std::vector<double> target_speeds{0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5};  // m/s
   std::vector<double> durations{2.0, 3.0, 4.0, 5.0};                              // s
+  // Each cycle also targets these fractions (> 0) of the speed limit of the lane the ego is in,
+  // where the map gives one and no target speed lies within 0.1 m/s of it; each goes in before
+  // the first larger target speed (an ascending list stays ascending).
+  std::vector<double> speed_limit_fractions{};
 };
 
 // PDM-Closed's emergency brake (tuPlan Garage utils/pdm_emergency_brake.py), with the trigger this
@@ -160,9 +164,12 @@ class Planner {
  public:
   explicit Planner(PlannerConfig config);
   const PlannerConfig& config() const { return config_; }
-  // N of the configuration; a cycle that stops for a red light has offsets x speeds more (the
-  // stop's duration, PlanScene::red_lanes).
+  // N of the configuration; a cycle adds offsets x speeds x durations for the target speeds
+  // from the lane's speed limit (LatticeSettings::speed_limit_fractions) and offsets x speeds
+  // for a red-light stop (its duration, PlanScene::red_lanes).
   int64_t candidate_count() const;
+  // The most candidates a cycle can have (both additions).
+  int64_t max_candidate_count() const;
   // deadline_ms: wall-clock budget from the call (infinity: score everything).
   const PlanResult& plan(const PlanScene& scene,
                          double deadline_ms = std::numeric_limits<double>::infinity());
@@ -177,6 +184,7 @@ class Planner {
   ScoreResult chunk_;
   PlanResult result_;
   std::vector<double> durations_;    // the lattice's, and the red-light stop's when there is one
+  std::vector<double> target_speeds_;  // the lattice's, and those from the lane's speed limit
   std::vector<int32_t> red_lanes_;   // (R) the scene's red lanes the ego does not touch
   std::vector<int32_t> red_lights_;  // (T+1, R) red_lanes_ at every step, for scoring
   double stop_progress_ = 0;         // m to the red-light stop along the line; NaN: none
@@ -188,6 +196,10 @@ class Planner {
   // red_lanes_ from the scene, and the lattice's durations with the stop for the first red lane
   // ahead, if any.
   void prepare_red_lights(const PlanScene& scene);
+  // The speed limit of the lane the ego is in (NaN: no lane, or the map has no limit there).
+  double ego_speed_limit(const PlanScene& scene) const;
+  // target_speeds_: the lattice's, with speed_limit_fractions of `limit` put in.
+  void prepare_target_speeds(double limit);
   // The emergency stop from `ego_state` (6), into brake_result_.
   TensorView<const float> brake(const float* ego_state);
 };

@@ -4,6 +4,7 @@ are imported only when a function needs them: ``pip install 'trajcore[data]'``."
 
 from .argoverse2 import ARGOVERSE2_EXTENTS, ARGOVERSE2_TYPES, load_argoverse2
 from .commonroad import COMMONROAD_TYPES, load_commonroad
+from .map_edges import continue_cut_lanes, cut_lanes
 from .recordings import load_recording, recording_files
 from .scenario import STATE_FIELDS, LightState, Scenario
 from .smoothing import resample_scenario, smooth_scenario
@@ -18,6 +19,8 @@ __all__ = [
     "Scenario",
     "WindowConfig",
     "Windows",
+    "continue_cut_lanes",
+    "cut_lanes",
     "lane_segments",
     "load_argoverse2",
     "load_commonroad",

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from .._core import box_distance
 from ..agents import PhysicsModes, add_physics_modes
+from ..data.map_edges import continue_cut_lanes
 from ..data.scenario import LightState, Scenario
 from ..data.windows import WindowConfig, lane_segments
 from ..generators import IdmParams
@@ -105,6 +106,9 @@ class ReplayResult:
     agent_valid: NDArray[np.bool_]
     #: Indices of the recording's lanes left out of the map (see :func:`usable_lanes`).
     dropped_lanes: tuple[int, ...] = ()
+    #: Indices of the lanes that run off the recording's map, each continued straight
+    #: (:func:`trajcore.data.continue_cut_lanes`), in the map replay drove on.
+    continued_lanes: tuple[int, ...] = ()
     #: The ego's logged acceleration at the start (the drive starts with it limited to the
     #: vehicle's range).
     logged_acceleration: float = 0.0
@@ -120,6 +124,7 @@ class ReplayResult:
             "planner": _metrics_record(self.planner),
             "human": _metrics_record(self.human),
             "dropped_lanes": list(self.dropped_lanes),
+            "continued_lanes": list(self.continued_lanes),
             "logged_acceleration": self.logged_acceleration,
             "predict_ms_p50": float(np.median(self.predict_ms)),
             "plan_ms_p50": float(np.median(self.plan_ms)),
@@ -137,9 +142,11 @@ MIN_DRIVE_STEPS = 3
 DRIVE_PROFILE = dataclasses.replace(ScoringProfile.named("nuplan_cls"), gate_traffic_light=True)
 
 #: The replay planner's lattice (examples/vehicle_app uses the same): target speeds 0-25 m/s
-#: every 2.5 m/s, maneuvers of 2-6 s, the default lateral offsets.
+#: every 2.5 m/s and the lane's speed limit, maneuvers of 2-6 s, the default lateral offsets.
 REPLAY_LATTICE = LatticeSettings(
-    target_speeds=tuple(2.5 * i for i in range(11)), durations=(2.0, 3.0, 4.0, 5.0, 6.0)
+    target_speeds=tuple(2.5 * i for i in range(11)),
+    durations=(2.0, 3.0, 4.0, 5.0, 6.0),
+    speed_limit_fractions=(1.0,),
 )
 
 
@@ -237,10 +244,15 @@ def replay(
         )
     ego_id = default_ego(scenario) if ego_id is None else ego_id
     lanes, dropped = usable_lanes(scenario.lanes)
+    # The recording's map stops where its sensors did; the road goes on (no light on it).
+    lanes, areas, continued = continue_cut_lanes(lanes, scenario.drivable_areas)
     lights = scenario.lane_lights
     if lights is not None:
         lights = np.delete(lights, list(dropped), axis=1)
-    scenario = dataclasses.replace(scenario, lanes=lanes, lane_lights=lights)
+        lights = np.pad(lights, ((0, 0), (0, len(continued))), constant_values=LightState.NONE)
+    scenario = dataclasses.replace(
+        scenario, lanes=lanes, drivable_areas=areas, lane_lights=lights
+    )
     world = _World.build(
         scenario, ego_id, reactive, idm or IdmParams(), cfg.history if warmup is None else warmup
     )
@@ -252,7 +264,7 @@ def replay(
         planner.vehicle.max_acceleration,
     )
     road_map = scenario.road_map()
-    route, reference = _route(scenario, world, road_map)
+    route, reference = _route(scenario, world, road_map, continued)
     segments = lane_segments(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
     window_cfg = WindowConfig(
         dt=cfg.dt,
@@ -344,6 +356,7 @@ def replay(
         agent_states=world.states[:, window].copy(),
         agent_valid=world.valid[:, window].copy(),
         dropped_lanes=dropped,
+        continued_lanes=tuple(continued),
         logged_acceleration=logged_acceleration,
     )
 
@@ -652,11 +665,12 @@ def _log_states(log: NDArray[np.float64], dt: float) -> NDArray[np.float32]:
 
 
 def _route(
-    scenario: Scenario, world: _World, road_map: RoadMap
+    scenario: Scenario, world: _World, road_map: RoadMap, continued: dict[int, int]
 ) -> tuple[NDArray[np.int32], ReferenceLine]:
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
-    (in order) and, as the reference line, the logged path itself, extended 100 m straight
-    beyond its end (so progress past the log's last position still counts)."""
+    (in order), then the continuations of those that run off the map (``continued``), and, as
+    the reference line, the logged path itself, extended 100 m straight beyond its end (so
+    progress past the log's last position still counts)."""
     log = world.ego_log_states[world.first : world.end + 1]
     kept = [log[0, :2]]
     for xy in log[1:, :2]:
@@ -672,6 +686,7 @@ def _route(
     points = np.array(kept, np.float64)
     lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
     route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))
+    route += [continued[lane] for lane in route if lane in continued]
     return np.array(route, np.int32), ReferenceLine(points, smoothing=2.0)
 
 
