@@ -12,7 +12,7 @@ from real_lanes import shared_data
 from trajcore import Lane, PlanScene, ReferenceLine, RoadMap
 from trajcore.data import continue_cut_lanes, cut_lanes, load_commonroad
 from trajcore.sim import default_ego, replay_planner
-from trajcore.sim.replay import usable_lanes
+from trajcore.sim.replay import ROUTE_AHEAD, expert_route, usable_lanes
 
 
 def straight(x0: float, x1: float, y: float, successors: tuple[int, ...] = ()) -> Lane:
@@ -128,3 +128,22 @@ def test_ngsim_map_edges_are_continued_where_the_logged_cars_drive_on() -> None:
     assert (np.asarray(RoadMap(out).drivable_area_distance(ahead)) == 0).all()
     # US-101's five main lanes and its auxiliary lane reach the edge; none is a merge.
     assert len(continued) == sum(1 for lane in lanes if not lane.successors) == 6
+
+
+def test_the_route_goes_on_past_the_logs_end() -> None:
+    """The expert's route: the lanes its log passes through, then (the mission goes on) those
+    its last lane leads into within ROUTE_AHEAD (100 m) of the log's end; not a lane beside."""
+    # 0 -> 1 -> 2 -> 3, 60 m each, a fork 1 -> 4, and lane 5 beside lane 0 (not led into).
+    lanes = [straight(60.0 * i, 60.0 * (i + 1), 0.0, successors=(i + 1,)) for i in range(3)]
+    lanes[1] = straight(60, 120, 0.0, successors=(2, 4))
+    lanes += [straight(180, 240, 0.0), straight(120, 180, 3.5), straight(0, 60, 3.5)]
+    log = np.column_stack([np.linspace(5, 55, 11), np.zeros(11), np.zeros(11)])
+    route, line = expert_route(log, RoadMap(lanes))
+    # Lane 1 starts at the log's end (0 m), 2 and 4 at 60 m; 3 starts at 120 m: beyond reach.
+    assert route.tolist() == [0, 1, 2, 4]
+    assert line.length == pytest.approx(50.0 + ROUTE_AHEAD, abs=0.5)
+    # A lane cut by the map's edge: its continuation joins the route.
+    single = [straight(0, 100, 0.0)]
+    out, _, continued = continue_cut_lanes(single)
+    assert continued == {0: 1}
+    assert expert_route(log, RoadMap(out), continued)[0].tolist() == [0, 1]

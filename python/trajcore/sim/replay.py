@@ -134,6 +134,9 @@ class ReplayResult:
 #: The physics hypotheses replay puts beside the predictor's modes (trajcore.add_physics_modes).
 DEFAULT_PHYSICS_MODES = PhysicsModes()
 
+#: Metres the route and its reference line go on past the end of the ego's log.
+ROUTE_AHEAD = 100.0
+
 #: The fewest steps a replay drives (nuPlan's comfort estimates need at least 4 states).
 MIN_DRIVE_STEPS = 3
 
@@ -264,7 +267,9 @@ def replay(
         planner.vehicle.max_acceleration,
     )
     road_map = scenario.road_map()
-    route, reference = _route(scenario, world, road_map, continued)
+    route, reference = expert_route(
+        world.ego_log_states[world.first : world.end + 1], road_map, continued
+    )
     segments = lane_segments(scenario.lanes, cfg.lane_spacing, cfg.lane_points)
     window_cfg = WindowConfig(
         dt=cfg.dt,
@@ -664,14 +669,16 @@ def _log_states(log: NDArray[np.float64], dt: float) -> NDArray[np.float32]:
     return out
 
 
-def _route(
-    scenario: Scenario, world: _World, road_map: RoadMap, continued: dict[int, int]
+def expert_route(
+    log: NDArray[np.float64], road_map: RoadMap, continued: dict[int, int] | None = None
 ) -> tuple[NDArray[np.int32], ReferenceLine]:
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
-    (in order), then the continuations of those that run off the map (``continued``), and, as
-    the reference line, the logged path itself, extended 100 m straight beyond its end (so
-    progress past the log's last position still counts)."""
-    log = world.ego_log_states[world.first : world.end + 1]
+    (in order), the continuations of those that run off the map (``continued``) and, as the
+    mission goes on past the log's end, the lanes its last lane leads into within ROUTE_AHEAD
+    metres; as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
+    beyond its end (so progress past the log's last position still counts). ``log``: (S, >=3)
+    the ego's logged x, y, yaw over the drive."""
+    continued = continued or {}
     kept = [log[0, :2]]
     for xy in log[1:, :2]:
         if math.dist(xy, kept[-1]) >= 0.5:
@@ -682,11 +689,23 @@ def _route(
     else:
         step = kept[-1] - kept[-2]
         direction = step / np.hypot(*step)
-    kept.append(kept[-1] + 100.0 * direction)
+    kept.append(kept[-1] + ROUTE_AHEAD * direction)
     points = np.array(kept, np.float64)
     lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
     route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))
     route += [continued[lane] for lane in route if lane in continued]
+    if route:
+        # Breadth first from the last lane: (lane, metres from the log's end to its start).
+        frontier, seen = [(route[-1], 0.0)], set(route)
+        while frontier:
+            lane, start = frontier.pop(0)
+            for nxt in road_map.successors(lane):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    route.append(nxt)
+                    end = start + road_map.lane_length(nxt)
+                    if end < ROUTE_AHEAD:
+                        frontier.append((nxt, end))
     return np.array(route, np.int32), ReferenceLine(points, smoothing=2.0)
 
 
