@@ -134,8 +134,8 @@ class LaneKeepingPredictor(ConstantVelocityPredictor):
 def test_the_planner_yields_to_the_cut_in(safety: bool) -> None:
     """The car in the left lane cuts in ahead of the ego (2.5-4.5 s) while the forecast keeps it
     in its lane. With the physics modes and the safe-distance gate the ego eases off and keeps
-    12.8 m; without both (the planner before them) it closes to under 2 m and is still closing
-    when the log ends."""
+    12.8 m; without both (the planner before them) it closes to under 3 m (2.5 m; under 2 m
+    before speed-ups were bounded to 2 m/s^2) and is still closing when the log ends."""
     from trajcore.sim.replay import DEFAULT_PHYSICS_MODES
 
     scenario = highway_merge_scenario()
@@ -153,7 +153,7 @@ def test_the_planner_yields_to_the_cut_in(safety: bool) -> None:
         # It eases off while the car cuts in: slower at 5 s than at the start.
         assert result.planner.states[30, 3] < result.planner.states[0, 3]
     else:
-        assert gap.min() < 2.0 and gap[-1] < gap[-5]
+        assert gap.min() < 3.0 and gap[-1] < gap[-5]
 
 
 def test_the_demo_drives_as_well_as_the_human() -> None:

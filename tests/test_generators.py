@@ -94,6 +94,42 @@ def test_lattice_quintic_and_quartic_boundary_conditions() -> None:
     np.testing.assert_allclose(x, s, atol=5e-3)
 
 
+def quartic_peak(v0: float, a0: float, v1: float, D: float) -> float:
+    """numpy reference: the largest acceleration of the lattice's speed quartic on [0, D]."""
+    a3, a4 = np.linalg.solve(
+        np.array([[3 * D**2, 4 * D**3], [6 * D, 12 * D**2]]), [v1 - v0 - a0 * D, -a0]
+    )
+    t = np.linspace(0.0, D, 20001)
+    return float((a0 + 6 * a3 * t + 12 * a4 * t**2).max())
+
+
+def test_speed_ups_keep_to_a_comfortable_acceleration() -> None:
+    line = straight_line()
+    ego = ego_on(line, 5.0, 0.0, 2.0)
+    ego[4] = 0.5
+    speeds, durations = [0.0, 2.0, 5.0, 10.0, 20.0], [2.0, 4.0, 6.0]
+    free = trajcore.frenet_lattice(ego, line, [0.0], speeds, durations, 160, DT)
+    bound = trajcore.frenet_lattice(
+        ego, line, [0.0], speeds, durations, 160, DT, comfortable_acceleration=2.0
+    )
+    v_free, v_bound = (np.asarray(c.references[:, :, 3], np.float64) for c in (free, bound))
+    for n, (v1, D) in enumerate((v, d) for v in speeds for d in durations):
+        peak = quartic_peak(2.0, 0.5, v1, D)
+        if v1 > 2.0 and peak > 2.0:
+            # Stretched to the shortest duration within the bound: the reference's speed rises
+            # at 2 m/s^2 at most and just reaches it; the target is still reached (in 16 s).
+            rise = np.diff(v_bound[n]) / DT
+            assert rise.max() <= 2.0 + 1e-3 and rise.max() > 1.97, (v1, D)
+            assert v_bound[n, -1] == pytest.approx(v1, abs=1e-3)
+            assert np.diff(v_free[n]).max() / DT > 2.0
+        else:  # within the bound already, or slowing down: unchanged
+            np.testing.assert_array_equal(v_bound[n], v_free[n])
+    # The reported durations are the requested ones.
+    np.testing.assert_array_equal(bound.durations, free.durations)
+    with pytest.raises(ValueError, match="comfortable_acceleration is 0, expected > 0"):
+        trajcore.frenet_lattice(ego, line, [0.0], [5.0], [3.0], 40, DT, comfortable_acceleration=0)
+
+
 def test_lattice_on_a_real_route_is_deterministic_and_batched() -> None:
     line = ReferenceLine(argoverse_routes(60.0)[1])
     ego = ego_on(line, 3.0, 0.3, 5.0)

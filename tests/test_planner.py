@@ -206,11 +206,50 @@ def test_the_emergency_brake_stops_when_no_candidate_is_safe() -> None:
     assert not clear.emergency_brake and clear.emergency_reason == PlanReason.CHOSEN
 
 
+def test_the_time_to_infraction_trigger_needs_a_likely_collision() -> None:
+    """PDM-Closed's trigger over weighted modes: at 4 m/s, the one candidate runs into a car
+    that stands 8 m ahead in mode 0 and drives away in mode 1. It brakes when the standing mode
+    is at least min_probability (0.5) likely, not for a 30 % mode."""
+    road, centre = highway_map()
+    agents = np.zeros((1, 2, 41, 3), np.float32)
+    agents[0, :, :, 1] = 3.7
+    agents[0, 0, :, 0] = 10.0
+    agents[0, 1, :, 0] = 10.0 + 15.0 * 0.1 * np.arange(41)
+    one = LatticeSettings(lateral_offsets=(0.0,), target_speeds=(4.0,), durations=(3.0,))
+
+    def plan(p_standing: float, **brake: float) -> trajcore.PlanResult:
+        planner = Planner(
+            profile="trajcore_default",
+            lattice=one,
+            emergency=EmergencyBrake(enabled=True, on_fallback=False, **brake),
+        )
+        scene = PlanScene(
+            ego_state=np.array([0, 3.7, 0, 4, 0, 0], np.float32),
+            agents=agents,
+            agent_extent=np.array([[4.6, 1.9]], np.float32),
+            agent_type=np.array([0], np.int32),
+            agent_prob=np.array([[p_standing, 1 - p_standing]], np.float32),
+            road_map=road,
+            reference_line=centre,
+        )
+        return planner.plan(scene)
+
+    likely, unlikely = plan(0.7), plan(0.3)
+    for r, p in ((likely, 0.7), (unlikely, 0.3)):
+        assert r.scores.no_collision[0] == pytest.approx(1 - p, abs=1e-6)
+        assert 0 <= r.scores.collision_step[0] * 0.1 <= 2.0
+    assert likely.emergency_brake and likely.emergency_reason == PlanReason.COLLISION
+    assert not unlikely.emergency_brake
+    assert plan(0.3, min_probability=0.2).emergency_brake
+
+
 def test_emergency_settings_are_checked() -> None:
     with pytest.raises(ValueError, match=r"^emergency.deceleration is 0, expected > 0"):
         Planner(emergency=EmergencyBrake(enabled=True, deceleration=0.0))
     with pytest.raises(ValueError, match=r"^emergency.max_speed is -1"):
         Planner(emergency=EmergencyBrake(max_speed=-1.0))
+    with pytest.raises(ValueError, match=r"^emergency.min_probability is 1.5, expected a prob"):
+        Planner(emergency=EmergencyBrake(min_probability=1.5))
 
 
 def test_the_pdm_generator_is_pdm_closeds_proposals() -> None:
@@ -283,6 +322,8 @@ def test_the_lattice_targets_the_lanes_speed_limit() -> None:
     assert len(planner.plan(empty_scene(*limited_road(float("nan")), ego)).candidates.offsets) == 6
     with pytest.raises(ValueError, match=r"lattice\.speed_limit_fractions\[1\] is 0, expected"):
         Planner(lattice=LatticeSettings(speed_limit_fractions=(1.0, 0.0)))
+    with pytest.raises(ValueError, match=r"lattice\.comfortable_acceleration is nan, expected > 0"):
+        Planner(lattice=LatticeSettings(comfortable_acceleration=float("nan")))
 
 
 def test_the_replay_planner_keeps_to_the_speed_limit() -> None:

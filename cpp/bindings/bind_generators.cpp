@@ -62,7 +62,8 @@ void check_sizes(const Array& ego, int64_t steps) {
 py::dict frenet_lattice_py(py::handle ego_state, const ReferenceLine& line,
                            std::vector<double> offsets, std::vector<double> speeds,
                            std::vector<double> durations, int64_t steps, double dt,
-                           py::handle params, py::handle tracker) {
+                           py::handle params, py::handle tracker,
+                           double comfortable_acceleration) {
   Call call;
   Array ego = call.input_floats(ego_state, "ego_state");
   FrenetLatticeRequest rq;
@@ -71,6 +72,7 @@ py::dict frenet_lattice_py(py::handle ego_state, const ReferenceLine& line,
   rq.lateral_offsets = std::move(offsets);
   rq.target_speeds = std::move(speeds);
   rq.durations = std::move(durations);
+  rq.comfortable_acceleration = comfortable_acceleration;
   rq.steps = steps;
   rq.dt = dt;
   rq.params = vehicle_params_from_py(params);
@@ -132,7 +134,7 @@ void bind_generators(py::module_& m) {
   m.def("_frenet_lattice", &frenet_lattice_py, py::arg("ego_state"), py::arg("line"),
         py::arg("offsets"), py::arg("speeds"), py::arg("durations"), py::arg("steps"),
         py::arg("dt"), py::arg("params"), py::arg("tracker"),
-        "Frenet lattice: dict of arrays. Use trajcore.frenet_lattice.");
+        py::arg("comfortable_acceleration"), "Frenet lattice: dict of arrays. Use trajcore.frenet_lattice.");
   m.def("_pdm_proposals", &pdm_proposals_py, py::arg("ego_state"), py::arg("line"),
         py::arg("agent_poses"), py::arg("agent_extents"), py::arg("agent_valid"),
         py::arg("offsets"), py::arg("fractions"), py::arg("speed_limit"), py::arg("stop_line"),

@@ -24,7 +24,7 @@ namespace {
 Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> offsets, std::vector<double> speeds,
                      std::vector<double> durations, std::vector<double> speed_limit_fractions,
-                     int64_t steps, double dt, int64_t chunk,
+                     double comfortable_acceleration, int64_t steps, double dt, int64_t chunk,
                      const std::string& generator, py::handle pdm, py::handle emergency,
                      double stop_gap) {
   PlannerConfig c;
@@ -45,6 +45,7 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
   c.emergency.deceleration = emergency.attr("deceleration").cast<double>();
   c.emergency.time_to_infraction = emergency.attr("time_to_infraction").cast<double>();
   c.emergency.max_speed = emergency.attr("max_speed").cast<double>();
+  c.emergency.min_probability = emergency.attr("min_probability").cast<double>();
   c.vehicle = vehicle_params_from_py(vehicle);
   c.tracker = tracker_params_from_py(tracker);
   c.profile = scoring_profile_from_py(profile);
@@ -52,6 +53,7 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
   c.lattice.target_speeds = std::move(speeds);
   c.lattice.durations = std::move(durations);
   c.lattice.speed_limit_fractions = std::move(speed_limit_fractions);
+  c.lattice.comfortable_acceleration = comfortable_acceleration;
   c.steps = steps;
   c.dt = dt;
   c.chunk = chunk;
@@ -151,16 +153,18 @@ void bind_planner(py::module_& m) {
       .def(py::init([](py::handle vehicle, py::handle tracker, py::handle profile,
                        std::vector<double> offsets, std::vector<double> speeds,
                        std::vector<double> durations, std::vector<double> speed_limit_fractions,
-                       int64_t steps, double dt, int64_t chunk,
+                       double comfortable_acceleration, int64_t steps, double dt, int64_t chunk,
                        const std::string& generator, py::handle pdm, py::handle emergency,
                        double stop_gap) {
              return std::make_unique<PyPlanner>(make_planner(
                  vehicle, tracker, profile, std::move(offsets), std::move(speeds),
-                 std::move(durations), std::move(speed_limit_fractions), steps, dt, chunk,
+                 std::move(durations), std::move(speed_limit_fractions),
+                 comfortable_acceleration, steps, dt, chunk,
                  generator, pdm, emergency, stop_gap));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
            py::arg("target_speeds"), py::arg("durations"), py::arg("speed_limit_fractions"),
+           py::arg("comfortable_acceleration"),
            py::arg("steps"), py::arg("dt"),
            py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"),
            py::arg("stop_gap"))

@@ -14,6 +14,7 @@
 #include "parallel.hpp"
 #include "trajcore/detail/scalar_math.hpp"
 #include "trajcore/error.hpp"
+#include "validate.hpp"
 
 namespace trajcore {
 namespace {
@@ -82,6 +83,38 @@ void longitudinal_profile(const FrenetStart& f, double v1, double D, int64_t ste
   }
 }
 
+// The quartic's largest acceleration on [0, D] (a(D) = 0).
+double quartic_peak_acceleration(const FrenetStart& f, double v1, double D) {
+  const double A = v1 - f.ds - f.dds * D, B = -f.dds;
+  const double a4 = (0.5 * D * B - A) / (2 * D * D * D);
+  const double a3 = (B - 12 * D * D * a4) / (6 * D);
+  double peak = std::max(f.dds, 0.0);
+  if (a4 != 0) {
+    const double t = -a3 / (4 * a4);
+    if (t > 0 && t < D) peak = std::max(peak, f.dds + t * (6 * a3 + 12 * a4 * t));
+  }
+  return peak;
+}
+
+// A speed-up takes at least the shortest duration whose quartic stays within `comfortable`
+// (m/s^2): bisection on D (the peak falls as D grows). Slowing down keeps D: the firm stops are
+// the safety net, and the longer durations brake gently already.
+double comfortable_duration(const FrenetStart& f, double v1, double D, double comfortable) {
+  if (!std::isfinite(comfortable) || v1 <= f.ds || f.dds >= comfortable ||
+      quartic_peak_acceleration(f, v1, D) <= comfortable) {
+    return D;
+  }
+  double lo = D, hi = 2 * D;
+  for (int i = 0; i < 20 && quartic_peak_acceleration(f, v1, hi) > comfortable; ++i) {
+    lo = hi, hi *= 2;
+  }
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (quartic_peak_acceleration(f, v1, mid) > comfortable ? lo : hi) = mid;
+  }
+  return hi;
+}
+
 // Lateral quintic from (d0, dd0, ddd0) to (d1, 0, 0) at D; then d1.
 void lateral_profile(const FrenetStart& f, double d1, double D, int64_t steps, double dt,
                      float* d_out, float* dd_out) {
@@ -143,6 +176,10 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
                        detail::kMaxOffset);
   detail::check_values(rq.target_speeds, "target_speeds", 0.0, false, detail::kMaxSpeed);
   detail::check_values(rq.durations, "durations", 0.0, true, inf);
+  if (!(rq.comfortable_acceleration > 0)) {
+    throw Error("comfortable_acceleration is " + detail::value_str(rq.comfortable_acceleration) +
+                ", expected > 0 m/s^2 (infinity: no bound)");
+  }
   if (!std::isfinite(rq.dt) || rq.dt <= 0) {
     throw Error("dt is " + std::to_string(rq.dt) + ", expected a finite number > 0 (s)");
   }
@@ -181,8 +218,10 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
       thread_local std::vector<double> s, v;
       s.resize(size_t(P)), v.resize(size_t(P));
       for (int64_t m = begin; m < end; ++m) {
-        longitudinal_profile(f, rq.target_speeds[size_t(m / n_dur)],
-                             rq.durations[size_t(m % n_dur)], T, rq.dt, s.data(), v.data());
+        const double v1 = rq.target_speeds[size_t(m / n_dur)];
+        const double D =
+            comfortable_duration(f, v1, rq.durations[size_t(m % n_dur)], rq.comfortable_acceleration);
+        longitudinal_profile(f, v1, D, T, rq.dt, s.data(), v.data());
         for (int64_t k = 0; k < P; ++k) {
           const ReferenceLine::Pose pose = line.evaluate(s[size_t(k)]);
           const size_t at = size_t(m * P + k);

@@ -95,6 +95,10 @@ void validate(const PlannerConfig& c) {
   };
   positive(c.emergency.deceleration, "deceleration", "m/s^2");
   positive(c.emergency.time_to_infraction, "time_to_infraction", "s");
+  if (!(c.emergency.min_probability >= 0 && c.emergency.min_probability <= 1)) {
+    throw Error("emergency.min_probability is " + detail::value_str(c.emergency.min_probability) +
+                ", expected a probability in [0, 1]");
+  }
   if (!(c.emergency.max_speed >= 0) || !std::isfinite(c.emergency.max_speed)) {
     throw Error("emergency.max_speed is " + detail::value_str(c.emergency.max_speed) +
                 ", expected >= 0 m/s");
@@ -117,6 +121,11 @@ void validate(const PlannerConfig& c) {
                                                             : "lattice.durations";
       throw Error(std::string(name) + " is empty, expected at least one value");
     }
+  }
+  if (!(c.lattice.comfortable_acceleration > 0)) {
+    throw Error("lattice.comfortable_acceleration is " +
+                detail::value_str(c.lattice.comfortable_acceleration) +
+                ", expected > 0 m/s^2 (infinity: no bound)");
   }
   for (size_t i = 0; i < c.lattice.speed_limit_fractions.size(); ++i) {
     const double f = c.lattice.speed_limit_fractions[i];
@@ -144,6 +153,7 @@ Planner::Planner(PlannerConfig config) : config_(std::move(config)) {
                                  config_.lattice.speed_limit_fractions.size());
   target_speeds_.reserve(lattice_.target_speeds.capacity());
   lattice_.durations = config_.lattice.durations;
+  lattice_.comfortable_acceleration = config_.lattice.comfortable_acceleration;
   lattice_.steps = config_.steps;
   lattice_.dt = config_.dt;
   lattice_.params = config_.vehicle;
@@ -504,7 +514,9 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
     const bool unsafe = why == PlanReason::kCollision || why == PlanReason::kUnsafeDistance;
     const int32_t step = all.collision_step.data()[r.chosen];
     const bool soon = step >= 0 && double(step) * config_.dt <= config_.emergency.time_to_infraction &&
-                      double(scene.ego_state.data[3]) <= config_.emergency.max_speed;
+                      double(scene.ego_state.data[3]) <= config_.emergency.max_speed &&
+                      1.0 - double(all.no_collision.data()[r.chosen]) >=
+                          config_.emergency.min_probability;
     if ((config_.emergency.on_fallback && r.fallback && unsafe) || soon) {
       r.emergency_brake = true;
       r.emergency_reason = soon ? PlanReason::kCollision : why;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -183,12 +184,101 @@ TEST(Planner, DeadlineStopsAfterTheFirstChunk) {
   }
 }
 
+TEST(Planner, LatticeTargetsAFractionOfTheLanesSpeedLimit) {
+  // The highway's lanes are limited to 30 m/s: 0.45 of it (13.5 m/s) goes in between 12.5 and
+  // 15 m/s, with every offset and duration; 0.5 of it (15 m/s) is listed already.
+  trajcore::PlannerConfig config;
+  config.lattice.speed_limit_fractions = {0.45, 0.5};
+  trajcore::Planner planner(config);
+  EXPECT_EQ(planner.candidate_count(), 5 * 8 * 4);
+  EXPECT_EQ(planner.max_candidate_count(), 5 * 10 * 5);
+  const Highway h(41);
+  const trajcore::PlanResult& r = planner.plan(h.scene(41));
+  ASSERT_EQ(r.candidates.target_speeds.shape()[0], 5 * 9 * 4);
+  const std::vector<float> want{0.f, 2.5f, 5.f, 7.5f, 10.f, 12.5f, 13.5f, 15.f, 17.5f};
+  for (size_t j = 0; j < want.size(); ++j) {
+    EXPECT_FLOAT_EQ(r.candidates.target_speeds.data()[j * 4], want[j]) << j;
+  }
+}
+
+// An approach (-50 to 50 m), a junction lane beyond the stop line (50 to 70 m), an exit.
+struct Junction {
+  std::vector<std::vector<double>> lines;
+  std::vector<double> centre{-50.0, 0.0, 300.0, 0.0};
+  std::unique_ptr<trajcore::RoadMap> map;
+  std::unique_ptr<trajcore::ReferenceLine> line;
+
+  Junction() {
+    using trajcore::Shape;
+    const double x[4] = {-50.0, 50.0, 70.0, 300.0};
+    for (int lane = 0; lane < 3; ++lane) {
+      for (double y : {0.0, 1.75, -1.75}) lines.push_back({x[lane], y, x[lane + 1], y});
+    }
+    trajcore::RoadMapSpec spec;
+    for (int lane = 0; lane < 3; ++lane) {
+      trajcore::LaneSpec l;
+      l.centerline = {lines[3 * lane].data(), Shape{2, 2}, {}};
+      l.left = {lines[3 * lane + 1].data(), Shape{2, 2}, {}};
+      l.right = {lines[3 * lane + 2].data(), Shape{2, 2}, {}};
+      l.speed_limit = 15.0;
+      if (lane < 2) l.successors = {lane + 1};
+      l.in_intersection = lane == 1;
+      spec.lanes.push_back(l);
+    }
+    map = std::make_unique<trajcore::RoadMap>(spec);
+    line = std::make_unique<trajcore::ReferenceLine>(
+        trajcore::TensorView<const double>{centre.data(), Shape{2, 2}, {}},
+        trajcore::ReferenceLineOptions{0.5, 0.0});
+  }
+};
+
+TEST(Planner, PdmClosedPeerStopsAtTheRedLight) {
+  // PDM-Closed's proposals treat the red-light stop as a standing lead: closed loop from 12 m/s,
+  // the front stays short of the line and the ego comes to a stop.
+  trajcore::PlannerConfig config;
+  config.profile = trajcore::ScoringProfile::named("pdm_closed");
+  config.profile.gate_traffic_light = true;
+  config.generator = trajcore::CandidateGenerator::kPdmProposals;
+  trajcore::Planner planner(config);
+  const Junction j;
+  std::vector<float> ego{0.f, 0.f, 0.f, 12.f, 0.f, 0.f};
+  const std::vector<int32_t> red{1};
+  const std::vector<float> none(1);  // no agents: empty views over a valid pointer
+  const std::vector<int32_t> no_types(1);
+  double front = 0;
+  for (int cycle = 0; cycle < 150; ++cycle) {
+    trajcore::PlanScene s;
+    s.ego_state = {ego.data(), Shape{6}, {}};
+    s.agents = {none.data(), Shape{0, 1, 41, 3}, {}};
+    s.agent_extent = {none.data(), Shape{0, 2}, {}};
+    s.agent_type = {no_types.data(), Shape{0}, {}};
+    s.red_lanes = {red.data(), Shape{1}, {}};
+    s.road_map = j.map.get();
+    s.reference_line = j.line.get();
+    const trajcore::PlanResult& r = planner.plan(s);
+    std::copy(r.trajectory.data + 6, r.trajectory.data + 12, ego.begin());
+    front = std::max(front, double(ego[0]) + 0.5 * config.vehicle.length);
+  }
+  EXPECT_LT(front, 50.0);
+  EXPECT_GT(front, 45.0);
+  EXPECT_LT(ego[3], 0.1f);
+}
+
 TEST(Planner, RejectsBadConfigurationsAndScenes) {
   trajcore::PlannerConfig config;
   config.chunk = 0;
   EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
   config = {};
   config.lattice.durations.clear();
+  EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
+  config = {};
+  config.lattice.speed_limit_fractions = {1.0, 0.0};
+  EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
+  config = {};
+  config.lattice.comfortable_acceleration = 0.0;
+  EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
+  config = {};
+  config.emergency.min_probability = 2.0;
   EXPECT_THROW(trajcore::Planner{config}, trajcore::Error);
   trajcore::Planner planner(trajcore::PlannerConfig{});
   const Highway h(41);

@@ -118,8 +118,13 @@ int run(const Options& o) {
   for (int i = 0; i <= 10; ++i) config.lattice.target_speeds.push_back(2.5 * i);
   config.lattice.durations = {2.0, 3.0, 4.0, 5.0, 6.0};
   config.lattice.speed_limit_fractions = {1.0};
+  config.lattice.comfortable_acceleration = 2.0;
   config.dt = pc.dt;
   config.emergency.enabled = true;  // as Python's replay_planner
+  // Planned with the ego's own size, as Python's replay does (the box the metrics score).
+  const trajcore::SceneFrame first = trajcore::read_scene(files.front().string());
+  config.vehicle.length = static_cast<float>(first.ego_extent[0]);
+  config.vehicle.width = static_cast<float>(first.ego_extent[1]);
   trajcore::Planner planner(config);
 
   const int64_t cycles = static_cast<int64_t>(files.size()), t1 = o.steps + 1;

@@ -95,6 +95,7 @@ def _frenet_lattice(
     dt: float,
     params: Any,
     tracker: Any,
+    comfortable_acceleration: float,
 ) -> dict[str, Any]: ...
 def _pdm_proposals(
     ego_state: Any,
@@ -282,6 +283,7 @@ class _Planner:
         target_speeds: list[float],
         durations: list[float],
         speed_limit_fractions: list[float],
+        comfortable_acceleration: float,
         steps: int,
         dt: float,
         chunk: int,

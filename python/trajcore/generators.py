@@ -62,6 +62,7 @@ def frenet_lattice(
     *,
     params: VehicleParams | None = None,
     tracker: TrackerParams | None = None,
+    comfortable_acceleration: float = math.inf,
 ) -> Candidates:
     """Every (lateral offset, target speed, duration) maneuver along the line, tracked.
 
@@ -75,6 +76,10 @@ def frenet_lattice(
         T, dt: steps and step length (s) of the output.
         params: the vehicle (default: ``VehicleParams.passenger_car()``).
         tracker: the tracker (default: nuPlan's / PDM-Closed's LQR).
+        comfortable_acceleration: m/s^2 (> 0). A speed-up whose quartic would accelerate
+            harder takes longer: the shortest duration that keeps within it (its lateral
+            maneuver and reported duration stay). Slowing down keeps its duration. Infinity
+            (default): no bound.
     """
     d = _core._frenet_lattice(
         ego_state,
@@ -86,6 +91,7 @@ def frenet_lattice(
         float(dt),
         params or VehicleParams.passenger_car(),
         tracker or TrackerParams(),
+        float(comfortable_acceleration),
     )
     return Candidates(**d)
 

@@ -36,6 +36,9 @@ class LatticeSettings:
     #: in, where the map gives one and no target speed lies within 0.1 m/s of it (each goes in
     #: before the first larger target speed).
     speed_limit_fractions: Sequence[float] = ()
+    #: m/s^2 (> 0): a speed-up whose quartic would accelerate harder takes longer
+    #: (:func:`trajcore.frenet_lattice`); infinity: no bound.
+    comfortable_acceleration: float = math.inf
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ class EmergencyBrake:
     acceleration going, jerk-limited, to ``-deceleration`` and held to a standstill. It fires when
     no candidate passes the gates and the least bad one is held back by a collision or an unsafe
     distance, or, as PDM-Closed, when the chosen candidate's first at-fault collision is within
-    ``time_to_infraction`` seconds while the ego is no faster than ``max_speed``."""
+    ``time_to_infraction`` seconds while the ego is no faster than ``max_speed`` and its at-fault
+    probability (1 - no_collision) is at least ``min_probability``."""
 
     enabled: bool = False
     #: Also fire when no candidate passes the gates (this planner's trigger; PDM-Closed has only
@@ -137,6 +141,9 @@ class EmergencyBrake:
     time_to_infraction: float = 2.0
     #: m/s (PDM-Closed: 5).
     max_speed: float = 5.0
+    #: The time-to-infraction trigger's least at-fault probability, in [0, 1] (PDM-Closed's
+    #: scores are 0 or 1; over weighted modes a 6 % mode must not slam the brakes).
+    min_probability: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,7 @@ class Planner:
             [float(v) for v in self.lattice.target_speeds],
             [float(v) for v in self.lattice.durations],
             [float(v) for v in self.lattice.speed_limit_fractions],
+            float(self.lattice.comfortable_acceleration),
             self.steps,
             self.dt,
             int(chunk),
@@ -217,6 +225,23 @@ class Planner:
             float(stop_gap),
         )
         self.stop_gap = float(stop_gap)
+        self.chunk = int(chunk)
+
+    def with_vehicle(self, vehicle: VehicleParams) -> Planner:
+        """The same planner for another vehicle (replay plans with the ego's logged size)."""
+        return Planner(
+            vehicle,
+            self.profile,
+            self.lattice,
+            self.tracker,
+            steps=self.steps,
+            dt=self.dt,
+            chunk=self.chunk,
+            generator=self.generator,  # type: ignore[arg-type]
+            pdm=self.pdm,
+            emergency=self.emergency,
+            stop_gap=self.stop_gap,
+        )
 
     @property
     def candidate_count(self) -> int:

@@ -72,6 +72,10 @@ struct FrenetLatticeRequest {
   std::vector<double> lateral_offsets;  // m, left positive
   std::vector<double> target_speeds;    // m/s, >= 0
   std::vector<double> durations;        // s, > 0
+  // m/s^2 (> 0): a speed-up whose quartic would accelerate harder takes longer, the shortest
+  // duration that keeps within it (its lateral maneuver and reported duration stay); slowing
+  // down keeps its duration. Infinity: no bound.
+  double comfortable_acceleration = std::numeric_limits<double>::infinity();
   int64_t steps = 80;                   // T
   double dt = 0.1;
   VehicleParams params;

@@ -56,6 +56,8 @@ struct LatticeSettings {
   // where the map gives one and no target speed lies within 0.1 m/s of it; each goes in before
   // the first larger target speed (an ascending list stays ascending).
   std::vector<double> speed_limit_fractions{};
+  // m/s^2: speed-ups accelerate no harder (FrenetLatticeRequest::comfortable_acceleration).
+  double comfortable_acceleration = std::numeric_limits<double>::infinity();
 };
 
 // PDM-Closed's emergency brake (tuPlan Garage utils/pdm_emergency_brake.py), with the trigger this
@@ -66,13 +68,16 @@ struct LatticeSettings {
 //     a collision or an unsafe distance (not by the map: stopping on a highway for a map gap
 //     would be a hazard of its own); or
 //   - as PDM-Closed: the chosen candidate's first at-fault collision is within
-//     time_to_infraction seconds while the ego is no faster than max_speed.
+//     time_to_infraction seconds while the ego is no faster than max_speed, and its at-fault
+//     probability (1 - no_collision) is at least min_probability (PDM-Closed's scores are 0 or
+//     1; over weighted modes, a 6 % mode must not slam the brakes: the selection weighs it).
 struct EmergencyBrake {
   bool enabled = false;  // replay, the demo and the vehicle program switch it on
   bool on_fallback = true;  // the trigger this planner adds (PDM-Closed has only the other)
   double deceleration = 4.05;      // m/s^2 (PDM-Closed: 4.05)
   double time_to_infraction = 2.0;  // s (PDM-Closed: 2)
   double max_speed = 5.0;           // m/s (PDM-Closed: 5)
+  double min_probability = 0.5;     // in [0, 1]
 };
 
 struct PlannerConfig {
