@@ -142,6 +142,9 @@ def test_the_route_goes_on_past_the_logs_end() -> None:
     # Lane 1 starts at the log's end (0 m), 2 and 4 at 60 m; 3 starts at 120 m: beyond reach.
     assert route.tolist() == [0, 1, 2, 4]
     assert line.length == pytest.approx(50.0 + ROUTE_AHEAD, abs=0.5)
+    # A parked expert's route stays in its lanes: where it would have gone is not known.
+    parked = np.tile([30.0, 0.0, 0.0], (11, 1))
+    assert expert_route(parked, RoadMap(lanes))[0].tolist() == [0]
     # A lane cut by the map's edge: its continuation joins the route.
     single = [straight(0, 100, 0.0)]
     out, _, continued = continue_cut_lanes(single)

@@ -684,7 +684,8 @@ def expert_route(
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
     (in order), the continuations of those that run off the map (``continued``) and, as the
     mission goes on past the log's end, the lanes its last lane leads into within ROUTE_AHEAD
-    metres; as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
+    metres (not for a parked ego, whose log moves less than 0.5 m: where it would go is not
+    known, and it waited for a reason the recording may not hold); as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
     beyond its end (so progress past the log's last position still counts). ``log``: (S, >=3)
     the ego's logged x, y, yaw over the drive."""
     continued = continued or {}
@@ -692,7 +693,8 @@ def expert_route(
     for xy in log[1:, :2]:
         if math.dist(xy, kept[-1]) >= 0.5:
             kept.append(xy)
-    if len(kept) < 2:  # a parked ego: along its heading
+    parked = len(kept) < 2
+    if parked:  # along its heading
         yaw = float(log[-1, 2])
         direction = np.array([math.cos(yaw), math.sin(yaw)])
     else:
@@ -703,7 +705,7 @@ def expert_route(
     lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
     route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))
     route += [continued[lane] for lane in route if lane in continued]
-    if route:
+    if route and not parked:
         # Breadth first from the last lane: (lane, metres from the log's end to its start).
         frontier, seen = [(route[-1], 0.0)], set(route)
         while frontier:
