@@ -150,3 +150,4 @@ def test_the_route_goes_on_past_the_logs_end() -> None:
     out, _, continued = continue_cut_lanes(single)
     assert continued == {0: 1}
     assert expert_route(log, RoadMap(out), continued)[0].tolist() == [0, 1]
+    assert expert_route(parked, RoadMap(out), continued)[0].tolist() == [0]
