@@ -38,7 +38,7 @@ def test_lanes_cut_by_the_map_edge_are_continued() -> None:
         assert ext.speed_limit == 20.0 and ext.successors == ()
         end = np.asarray(lanes[lane].centerline)[-1]
         np.testing.assert_allclose(np.asarray(ext.centerline)[0], end)
-        np.testing.assert_allclose(np.asarray(ext.centerline)[-1], end + [80.0, 0.0])
+        np.testing.assert_allclose(np.asarray(ext.centerline)[-1], end + np.array([80.0, 0.0]))
         width = np.asarray(ext.left) - np.asarray(ext.right)
         np.testing.assert_allclose(width, np.tile([0.0, 3.5], (len(width), 1)), atol=1e-9)
     before, after = RoadMap(lanes), RoadMap(out)
@@ -77,7 +77,7 @@ def test_lanes_that_end_inside_the_map_keep_their_end() -> None:
 
 
 def test_continuation_errors() -> None:
-    with pytest.raises(ValueError, match="length is -1.*expected a finite number"):
+    with pytest.raises(ValueError, match=r"length is -1.*expected a finite number"):
         continue_cut_lanes([straight(0, 100, 0.0)], length=-1.0)
     with pytest.raises(ValueError, match="length is inf"):
         continue_cut_lanes([straight(0, 100, 0.0)], length=math.inf)

@@ -237,7 +237,7 @@ class Planner:
             steps=self.steps,
             dt=self.dt,
             chunk=self.chunk,
-            generator=self.generator,  # type: ignore[arg-type]
+            generator=self.generator,
             pdm=self.pdm,
             emergency=self.emergency,
             stop_gap=self.stop_gap,

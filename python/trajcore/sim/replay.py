@@ -684,9 +684,10 @@ def expert_route(
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
     (in order), the continuations of those that run off the map (``continued``) and, as the
     mission goes on past the log's end, the lanes its last lane leads into within ROUTE_AHEAD
-    metres (not for a parked ego, whose log moves less than 0.5 m: where it would go is not
-    known, and it waited for a reason the recording may not hold); as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
-    beyond its end (so progress past the log's last position still counts). ``log``: (S, >=3)
+    metres; as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
+    beyond its end (so progress past the log's last position still counts). A parked ego (its
+    log moves less than 0.5 m) gets neither the continuations nor the lanes ahead: where it
+    would go is not known, and it waited for a reason the recording may not hold. ``log``: (S, >=3)
     the ego's logged x, y, yaw over the drive."""
     continued = continued or {}
     kept = [log[0, :2]]
@@ -704,8 +705,10 @@ def expert_route(
     points = np.array(kept, np.float64)
     lanes = road_map.locate_lanes(np.asarray(log[:, :3], np.float32)).lane
     route = list(dict.fromkeys(int(v) for v in np.asarray(lanes) if v >= 0))
+    if parked:
+        return np.array(route, np.int32), ReferenceLine(points, smoothing=2.0)
     route += [continued[lane] for lane in route if lane in continued]
-    if route and not parked:
+    if route:
         # Breadth first from the last lane: (lane, metres from the log's end to its start).
         frontier, seen = [(route[-1], 0.0)], set(route)
         while frontier:
