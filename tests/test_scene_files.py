@@ -17,7 +17,7 @@ from trajcore.data.windows import WindowConfig, lane_segments
 from trajcore.road_map import Lane
 from trajcore.sim import read_arrays, read_scene, write_arrays, write_scene
 from trajcore.sim.array_file import DTYPES
-from trajcore.sim.replay import _log_states, _route, _World, ego_history_row
+from trajcore.sim.replay import _log_states, _World, ego_history_row, expert_route
 from trajcore.sim.scene import SceneFrame, predictor_window
 
 
@@ -124,7 +124,9 @@ def recorded_frames() -> list[SceneFrame]:
 
     for scenario in (ngsim, sind, av2):
         world = _World.build(scenario, default_ego(scenario), False, IdmParams())
-        route, reference = _route(scenario, world, scenario.road_map())
+        route, reference = expert_route(
+            world.ego_log_states[world.first : world.end + 1], scenario.road_map()
+        )
         segments = lane_segments(scenario.lanes, 2.0, 10)
         wanted = {world.start, world.start + 5, (world.start + world.end) // 2}
         for t in range(world.start, max(wanted) + 1):

@@ -12,7 +12,7 @@ from pathlib import Path
 from trajcore.data.windows import lane_segments
 from trajcore.generators import IdmParams
 from trajcore.sim.highway import highway_merge_scenario
-from trajcore.sim.replay import _route, _World, default_ego, usable_lanes
+from trajcore.sim.replay import _World, default_ego, expert_route, usable_lanes
 from trajcore.sim.scene import write_scene
 
 
@@ -22,7 +22,9 @@ def scene_seeds(folder: Path, scenarios: list) -> None:  # type: ignore[type-arg
         lanes, _ = usable_lanes(scenario.lanes)
         scenario = dataclasses.replace(scenario, lanes=lanes)
         world = _World.build(scenario, default_ego(scenario), False, IdmParams(), 5)
-        route, reference = _route(scenario, world, scenario.road_map())
+        route, reference = expert_route(
+            world.ego_log_states[world.first : world.end + 1], scenario.road_map()
+        )
         frame = world.frame(world.start, 20, lane_segments(lanes, 2.0, 10), route, reference)
         write_scene(folder / f"seed_{n}.trj", frame)
 
