@@ -25,11 +25,14 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Rows [row0, row0 + rows of `part`) of `whole`, both with the same trailing dimensions.
+// Rows [row0, row0 + rows of `part`) of `whole`, both with the same trailing dimensions. An
+// empty row (a scene without agents: collision_type is (N, 0, K)) copies nothing: memcpy from
+// the null data of an empty tensor is undefined even for 0 bytes (UBSan stopped CI on it).
 template <class T>
 void copy_rows(const Tensor<T>& part, Tensor<T>& whole, int64_t row0, int64_t rows) {
   if (rows == 0) return;
   const int64_t inner = part.numel() / rows;
+  if (inner == 0) return;
   std::memcpy(whole.data() + row0 * inner, part.data(), sizeof(T) * size_t(rows * inner));
 }
 
