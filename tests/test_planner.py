@@ -209,7 +209,7 @@ def test_the_emergency_brake_stops_when_no_candidate_is_safe() -> None:
 def test_the_time_to_infraction_trigger_needs_a_likely_collision() -> None:
     """PDM-Closed's trigger over weighted modes: at 4 m/s, the one candidate runs into a car
     that stands 8 m ahead in mode 0 and drives away in mode 1. It brakes when the standing mode
-    is at least min_probability (0.5) likely, not for a 30 % mode."""
+    is at least min_probability (0.05) likely, not for a 3 % mode."""
     road, centre = highway_map()
     agents = np.zeros((1, 2, 41, 3), np.float32)
     agents[0, :, :, 1] = 3.7
@@ -234,13 +234,14 @@ def test_the_time_to_infraction_trigger_needs_a_likely_collision() -> None:
         )
         return planner.plan(scene)
 
-    likely, unlikely = plan(0.7), plan(0.3)
-    for r, p in ((likely, 0.7), (unlikely, 0.3)):
+    likely, unlikely = plan(0.3), plan(0.03)
+    for r, p in ((likely, 0.3), (unlikely, 0.03)):
         assert r.scores.no_collision[0] == pytest.approx(1 - p, abs=1e-6)
         assert 0 <= r.scores.collision_step[0] * 0.1 <= 2.0
     assert likely.emergency_brake and likely.emergency_reason == PlanReason.COLLISION
     assert not unlikely.emergency_brake
-    assert plan(0.3, min_probability=0.2).emergency_brake
+    assert not plan(0.3, min_probability=0.5).emergency_brake
+    assert plan(0.03, min_probability=0.0).emergency_brake
 
 
 def test_emergency_settings_are_checked() -> None:

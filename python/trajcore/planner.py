@@ -142,8 +142,9 @@ class EmergencyBrake:
     #: m/s (PDM-Closed: 5).
     max_speed: float = 5.0
     #: The time-to-infraction trigger's least at-fault probability, in [0, 1] (PDM-Closed's
-    #: scores are 0 or 1; over weighted modes a 6 % mode must not slam the brakes).
-    min_probability: float = 0.5
+    #: scores are 0 or 1; over weighted modes, one the predictor all but rules out does not
+    #: brake; docs/planner.md gives the measured choice).
+    min_probability: float = 0.05
 
 
 @dataclass(frozen=True)

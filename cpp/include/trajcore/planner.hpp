@@ -70,14 +70,14 @@ struct LatticeSettings {
 //   - as PDM-Closed: the chosen candidate's first at-fault collision is within
 //     time_to_infraction seconds while the ego is no faster than max_speed, and its at-fault
 //     probability (1 - no_collision) is at least min_probability (PDM-Closed's scores are 0 or
-//     1; over weighted modes, a 6 % mode must not slam the brakes: the selection weighs it).
+//     1; over weighted modes, a mode the predictor all but rules out does not brake).
 struct EmergencyBrake {
   bool enabled = false;  // replay, the demo and the vehicle program switch it on
   bool on_fallback = true;  // the trigger this planner adds (PDM-Closed has only the other)
   double deceleration = 4.05;      // m/s^2 (PDM-Closed: 4.05)
   double time_to_infraction = 2.0;  // s (PDM-Closed: 2)
   double max_speed = 5.0;           // m/s (PDM-Closed: 5)
-  double min_probability = 0.5;     // in [0, 1]
+  double min_probability = 0.05;    // in [0, 1]
 };
 
 struct PlannerConfig {
