@@ -84,7 +84,9 @@ def continue_cut_lanes(
     continued: dict[int, int] = {}
     for i in cut:
         lane = lanes[i]
-        end, direction, _ = _end_frame(lane)  # type: ignore[misc]  # cut lanes have an end
+        frame = _end_frame(lane)
+        assert frame is not None  # cut_lanes keeps only lanes with a usable end
+        end, direction, _ = frame
         along = np.linspace(0.0, length, 16)[:, None] * direction
         left = np.asarray(lane.left, np.float64)[-1] + along
         right = np.asarray(lane.right, np.float64)[-1] + along
