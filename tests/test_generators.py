@@ -94,6 +94,43 @@ def test_lattice_quintic_and_quartic_boundary_conditions() -> None:
     np.testing.assert_allclose(x, s, atol=5e-3)
 
 
+def test_a_lateral_move_needs_travel() -> None:
+    # A standing ego cannot move across without moving along: a lateral maneuver's clock runs no
+    # faster than the travel a steering-limited quintic shift needs, L = sqrt(10 / sqrt(3) *
+    # |shift| / kappa_max) (the quintic bends the path by 10 / sqrt(3) * shift / L^2 at most).
+    line = straight_line()
+    ego = ego_on(line, 5.0, 0.0, 0.0)
+    offsets, speeds, durations = [-1.75, 0.0, 1.75], [0.0, 1.0, 10.0], [2.0, 4.0]
+    r = trajcore.frenet_lattice(ego, line, offsets, speeds, durations, 80, DT)
+    ref = np.asarray(r.references, np.float64)
+    c = CAR.rear_axle_to_center
+    x = ref[..., 0] - c * np.cos(ref[..., 2])
+    y = ref[..., 1] - c * np.sin(ref[..., 2])
+    kappa = np.tan(CAR.max_steering_angle) / CAR.wheelbase
+    t = np.arange(81) * DT
+    for n, (d1, v1, D) in enumerate((o, v, d) for o in offsets for v in speeds for d in durations):
+        travel = x[n] - x[n, 0]
+        if v1 == 0.0:  # standing: nothing moves, whatever the offset
+            np.testing.assert_allclose(ref[n, :, :2], ref[n, :1, :2].repeat(81, 0), atol=1e-5)
+            tracked = np.asarray(r.states)[n, :, :2]
+            np.testing.assert_allclose(tracked, ego[None, :2].repeat(81, 0), atol=1e-5)
+            continue
+        # numpy reference: the minimum-jerk quintic (the ego starts at rest on the line) on the
+        # clock min(t, D * travel / L).
+        need = np.sqrt(10 / np.sqrt(3) * abs(d1) / kappa)
+        tau = np.minimum(t, D * travel / need) if d1 else t
+        u = np.minimum(tau, D) / D
+        np.testing.assert_allclose(y[n], d1 * (10 * u**3 - 15 * u**4 + 6 * u**5), atol=2e-3)
+        if d1 and v1 == 1.0:
+            # Slower than the shift's travel over D allows: the travel clock holds it back, and
+            # the path bends no more than the steering limit.
+            assert np.any(D * travel / need < t - 0.05)
+            moving = np.flatnonzero(np.diff(travel) > 1e-3)
+            dy = np.gradient(y[n, moving], travel[moving])
+            curvature = np.gradient(dy, travel[moving])
+            assert np.abs(curvature).max() <= kappa * 1.05
+
+
 def quartic_peak(v0: float, a0: float, v1: float, D: float) -> float:
     """numpy reference: the largest acceleration of the lattice's speed quartic on [0, D]."""
     a3, a4 = np.linalg.solve(

@@ -3,6 +3,8 @@ the best, explains the rest, honours a deadline, is deterministic; errors."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -339,3 +341,56 @@ def test_the_replay_planner_keeps_to_the_speed_limit() -> None:
         states.append(np.array(planner.plan(empty_scene(road, line, states[-1])).trajectory[1]))
     speed = np.array(states)[:, 3]
     assert speed[60:].max() < 13.4 + 0.3 and speed[60:].min() > 13.4 - 0.3
+
+
+def curve_road(radius: float) -> tuple[trajcore.RoadMap, trajcore.ReferenceLine]:
+    """80 m straight, a left quarter circle of ``radius``, 80 m straight; 3.7 m wide, 15 m/s."""
+    a = np.linspace(0.0, np.pi / 2, 40)[1:]
+    centre = np.concatenate(
+        [
+            np.stack([np.linspace(-80.0, 0.0, 41), np.zeros(41)], 1),
+            np.stack([radius * np.sin(a), radius * (1 - np.cos(a))], 1),
+            np.stack([np.full(40, radius), radius + np.linspace(0.0, 80.0, 41)[1:]], 1),
+        ]
+    )
+    d = np.gradient(centre, axis=0)
+    normal = np.stack([-d[:, 1], d[:, 0]], 1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    lane = trajcore.Lane(centre, centre + 1.85 * normal, centre - 1.85 * normal, 15.0)
+    return trajcore.RoadMap([lane]), trajcore.ReferenceLine(centre, smoothing=0.0)
+
+
+def test_comfortable_first_slows_for_the_turn() -> None:
+    """10 m from a 25 m turn at 10 m/s, with a 1.5 m/s^2 lateral bound: the best total goes on
+    faster and fails comfort; comfortable_first takes the best candidate that keeps the bounds,
+    a slower one, and the best overall where none does."""
+    base = trajcore.ScoringProfile.named("trajcore_default")
+
+    def plan(lateral_bound: float, first: bool, braking_bound: float = -4.05) -> tuple:
+        comfort = dataclasses.replace(
+            base.comfort, max_abs_lat_accel=lateral_bound, min_lon_accel=braking_bound
+        )
+        profile = dataclasses.replace(base, comfort=comfort)
+        planner = Planner(
+            profile=profile,
+            lattice=LatticeSettings(
+                target_speeds=tuple(2.5 * i for i in range(7)),
+                durations=(2.0, 3.0, 4.0, 5.0, 6.0),
+                comfortable_acceleration=2.0,
+            ),
+            comfortable_first=first,
+        )
+        assert planner.comfortable_first is first
+        ego = np.array([-10.0, 0, 0, 10.0, 0, 0])
+        r = planner.plan(empty_scene(*curve_road(25.0), ego))
+        c = r.chosen
+        assert r.reasons[c] == PlanReason.CHOSEN and not r.fallback
+        total, comfort = float(np.ravel(r.scores.total)[c]), float(np.ravel(r.scores.comfort)[c])
+        return float(r.candidates.target_speeds[c]), total, comfort
+
+    fast, fast_total, fast_comfort = plan(1.5, False)
+    slow, slow_total, slow_comfort = plan(1.5, True)
+    assert fast_comfort == 0.0 and slow_comfort == 1.0
+    assert slow < fast and 0 < slow_total < fast_total
+    # No candidate keeps 0.01 m/s^2 across and -0.01 m/s^2 along (it turns or it brakes): the
+    # rule changes nothing.
+    assert plan(0.01, True, -0.01) == plan(0.01, False, -0.01)

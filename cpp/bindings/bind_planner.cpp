@@ -26,9 +26,10 @@ Planner make_planner(py::handle vehicle, py::handle tracker, py::handle profile,
                      std::vector<double> durations, std::vector<double> speed_limit_fractions,
                      double comfortable_acceleration, int64_t steps, double dt, int64_t chunk,
                      const std::string& generator, py::handle pdm, py::handle emergency,
-                     double stop_gap) {
+                     double stop_gap, bool comfortable_first) {
   PlannerConfig c;
   c.stop_gap = stop_gap;
+  c.comfortable_first = comfortable_first;
   if (generator == "frenet_lattice") {
     c.generator = CandidateGenerator::kFrenetLattice;
   } else if (generator == "pdm_proposals") {
@@ -155,19 +156,19 @@ void bind_planner(py::module_& m) {
                        std::vector<double> durations, std::vector<double> speed_limit_fractions,
                        double comfortable_acceleration, int64_t steps, double dt, int64_t chunk,
                        const std::string& generator, py::handle pdm, py::handle emergency,
-                       double stop_gap) {
+                       double stop_gap, bool comfortable_first) {
              return std::make_unique<PyPlanner>(make_planner(
                  vehicle, tracker, profile, std::move(offsets), std::move(speeds),
                  std::move(durations), std::move(speed_limit_fractions),
                  comfortable_acceleration, steps, dt, chunk,
-                 generator, pdm, emergency, stop_gap));
+                 generator, pdm, emergency, stop_gap, comfortable_first));
            }),
            py::arg("vehicle"), py::arg("tracker"), py::arg("profile"), py::arg("lateral_offsets"),
            py::arg("target_speeds"), py::arg("durations"), py::arg("speed_limit_fractions"),
            py::arg("comfortable_acceleration"),
            py::arg("steps"), py::arg("dt"),
            py::arg("chunk"), py::arg("generator"), py::arg("pdm"), py::arg("emergency"),
-           py::arg("stop_gap"))
+           py::arg("stop_gap"), py::arg("comfortable_first"))
       .def_property_readonly("candidate_count",
                              [](const PyPlanner& p) { return p.planner.candidate_count(); })
       .def_property_readonly("max_candidate_count",

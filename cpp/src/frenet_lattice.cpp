@@ -116,25 +116,50 @@ double comfortable_duration(const FrenetStart& f, double v1, double D, double co
 }
 
 // Lateral quintic from (d0, dd0, ddd0) to (d1, 0, 0) at D; then d1.
-void lateral_profile(const FrenetStart& f, double d1, double D, int64_t steps, double dt,
-                     float* d_out, float* dd_out) {
-  const double h = d1 - (f.d + f.dd * D + 0.5 * f.ddd * D * D);
-  const double hv = -(f.dd + f.ddd * D), ha = -f.ddd;
-  const double c3 = (10 * h - 4 * hv * D + 0.5 * ha * D * D) / (D * D * D);
-  const double c4 = (-15 * h + 7 * hv * D - ha * D * D) / (D * D * D * D);
-  const double c5 = (6 * h - 3 * hv * D + 0.5 * ha * D * D) / (D * D * D * D * D);
-  for (int64_t k = 0; k <= steps; ++k) {
-    const double t = std::min(k * dt, D);
-    d_out[k] = float(f.d + t * (f.dd + t * (0.5 * f.ddd + t * (c3 + t * (c4 + t * c5)))));
-    dd_out[k] = float(f.dd + t * (f.ddd + t * (3 * c3 + t * (4 * c4 + t * 5 * c5))));
+struct LateralQuintic {
+  double d0, dd0, ddd0, c3, c4, c5, D;
+  LateralQuintic(const FrenetStart& f, double d1, double duration)
+      : d0(f.d), dd0(f.dd), ddd0(f.ddd), D(duration) {
+    const double h = d1 - (d0 + dd0 * D + 0.5 * ddd0 * D * D);
+    const double hv = -(dd0 + ddd0 * D), ha = -ddd0;
+    c3 = (10 * h - 4 * hv * D + 0.5 * ha * D * D) / (D * D * D);
+    c4 = (-15 * h + 7 * hv * D - ha * D * D) / (D * D * D * D);
+    c5 = (6 * h - 3 * hv * D + 0.5 * ha * D * D) / (D * D * D * D * D);
   }
+  // d and its rate at maneuver time tau (held at d1 from D on).
+  double d(double tau) const {
+    const double t = std::min(tau, D);
+    return d0 + t * (dd0 + t * (0.5 * ddd0 + t * (c3 + t * (c4 + t * c5))));
+  }
+  double rate(double tau) const {
+    const double t = std::min(tau, D);
+    return dd0 + t * (ddd0 + t * (3 * c3 + t * (4 * c4 + t * 5 * c5)));
+  }
+};
+
+void lateral_profile(const LateralQuintic& q, int64_t steps, double dt, float* d_out,
+                     float* dd_out) {
+  for (int64_t k = 0; k <= steps; ++k) {
+    d_out[k] = float(q.d(k * dt));
+    dd_out[k] = float(q.rate(k * dt));
+  }
+}
+
+// The travel (m) a lateral shift of `shift` metres needs: a minimum-jerk quintic over L metres
+// bends the path by 10 / sqrt(3) * shift / L^2 at most, which the steering limit's curvature
+// bounds. A vehicle that does not move along cannot move across: the maneuver's clock runs no
+// faster than the travel allows (Werling et al.'s distance-based lateral profiles at low speed).
+double lateral_travel(double shift, const VehicleParams& p) {
+  const double max_curvature = std::tan(double(p.max_steering_angle)) / double(p.wheelbase);
+  if (!(max_curvature > 0) || shift == 0) return 0.0;
+  return std::sqrt(10.0 / std::sqrt(3.0) * std::fabs(shift) / max_curvature);
 }
 
 // Per longitudinal profile and step: the line's pose at s(t) and the profile's speed.
 struct LineSamples {
-  std::vector<float> x, y, cos_h, sin_h, heading, curvature, speed;
+  std::vector<float> x, y, cos_h, sin_h, heading, curvature, speed, travel;
   void resize(size_t n) {
-    for (auto* a : {&x, &y, &cos_h, &sin_h, &heading, &curvature, &speed}) a->resize(n);
+    for (auto* a : {&x, &y, &cos_h, &sin_h, &heading, &curvature, &speed, &travel}) a->resize(n);
   }
 };
 
@@ -208,6 +233,10 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
   LineSamples& lon = lon_storage;
   std::vector<float>& lat_d = lat_d_storage;
   std::vector<float>& lat_dd = lat_dd_storage;
+  thread_local std::vector<LateralQuintic> quintics_storage;
+  thread_local std::vector<double> travel_needed_storage;
+  std::vector<LateralQuintic>& quintics = quintics_storage;
+  std::vector<double>& travel_needed = travel_needed_storage;
   lon.resize(size_t(n_speed * n_dur * P));
   lat_d.resize(size_t(n_off * n_dur * P));
   lat_dd.resize(size_t(n_off * n_dur * P));
@@ -230,12 +259,17 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
           lon.sin_h[at] = float(std::sin(pose.heading));
           lon.heading[at] = float(std::remainder(pose.heading, 2 * M_PI));
           lon.curvature[at] = float(pose.curvature), lon.speed[at] = float(v[size_t(k)]);
+          lon.travel[at] = float(s[size_t(k)] - f.s);
         }
       }
     });
+    quintics.clear();
+    travel_needed.clear();
     for (int64_t m = 0; m < n_off * n_dur; ++m) {
-      lateral_profile(f, rq.lateral_offsets[size_t(m / n_dur)], rq.durations[size_t(m % n_dur)], T,
-                      rq.dt, lat_d.data() + m * P, lat_dd.data() + m * P);
+      const double d1 = rq.lateral_offsets[size_t(m / n_dur)];
+      quintics.emplace_back(f, d1, rq.durations[size_t(m % n_dur)]);
+      travel_needed.push_back(lateral_travel(d1 - f.d, rq.params));
+      lateral_profile(quintics.back(), T, rq.dt, lat_d.data() + m * P, lat_dd.data() + m * P);
     }
     float* out = result.references.data + b * N * P * 4;
     detail::parallel_for(N, 8, [&](int64_t begin, int64_t end) {
@@ -248,21 +282,32 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
         const float* lh = lon.heading.data() + (j * n_dur + k) * P;
         const float* lk = lon.curvature.data() + (j * n_dur + k) * P;
         const float* lv = lon.speed.data() + (j * n_dur + k) * P;
-        const float* d = lat_d.data() + (i * n_dur + k) * P;
-        const float* dd = lat_dd.data() + (i * n_dur + k) * P;
+        const float* lt = lon.travel.data() + (j * n_dur + k) * P;
+        const float* d_time = lat_d.data() + (i * n_dur + k) * P;
+        const float* dd_time = lat_dd.data() + (i * n_dur + k) * P;
+        const LateralQuintic& q = quintics[size_t(i * n_dur + k)];
+        const double needed = travel_needed[size_t(i * n_dur + k)];
         float* o = out + n * P * 4;
         for (int64_t t = 0; t < P; ++t) {
+          // The maneuver's clock: time, or where it is behind (slow or standing), the travel's
+          // share of the travel the shift needs.
+          float d_t = d_time[t], dd_t = dd_time[t];
+          if (double(lt[t]) * q.D < needed * (t * rq.dt)) {
+            const double tau = double(lt[t]) * q.D / needed;
+            d_t = float(q.d(tau));
+            dd_t = float(q.rate(tau) * q.D * double(lv[t]) / needed);
+          }
           // Velocity in the line's frame: along ds (1 - kappa d), across dd. Moving backwards
           // (a stopped profile has ds = 0) keeps the heading of forward travel.
-          const float along = lv[t] * (1.0f - lk[t] * d[t]);
+          const float along = lv[t] * (1.0f - lk[t] * d_t);
           const float sign = along < 0.0f ? -1.0f : 1.0f;
-          const float ax = along * sign, ay = dd[t] * sign;
+          const float ax = along * sign, ay = dd_t * sign;
           const float speed = detail::sqrt_r(ax * ax + ay * ay);
           const bool moving = speed > 1e-6f;
           const float cos_d = moving ? ax / speed : 1.0f, sin_d = moving ? ay / speed : 0.0f;
           const float turn = detail::atan_ratio(ay < 0.0f ? -ay : ay, moving ? ax : 1.0f);
           const float cos_t = lc[t] * cos_d - ls[t] * sin_d, sin_t = ls[t] * cos_d + lc[t] * sin_d;
-          const float rx = lx[t] - d[t] * ls[t], ry = ly[t] + d[t] * lc[t];
+          const float rx = lx[t] - d_t * ls[t], ry = ly[t] + d_t * lc[t];
           o[t * 4 + 0] = rx + float(c) * cos_t;
           o[t * 4 + 1] = ry + float(c) * sin_t;
           o[t * 4 + 2] = lh[t] + (ay < 0.0f ? -turn : turn);

@@ -492,8 +492,16 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   // Select and explain.
   if (!r.reasons.defined() || r.reasons.shape() != Shape{N}) r.reasons.resize(Shape{N});
   float best = -std::numeric_limits<float>::infinity();
+  // nuPlan's comfort bounds first: where a candidate that passes the gates keeps them, the best
+  // of those; otherwise the best of all.
+  const bool comfortable_first =
+      config_.comfortable_first &&
+      std::any_of(all.total.data(), all.total.data() + r.scored, [&](const float& t) {
+        return t > 0.0f && all.comfort.data()[&t - all.total.data()] >= 1.0f;
+      });
   // Among equal totals, the smallest lateral offset (stay in the lane), then the lowest index.
   for (int64_t i = 0; i < r.scored; ++i) {
+    if (comfortable_first && all.comfort.data()[i] < 1.0f) continue;
     const float total = all.total.data()[i];
     if (total > best || (total == best && std::fabs(r.candidates.offsets.data()[i]) <
                                               std::fabs(r.candidates.offsets.data()[r.chosen]))) {

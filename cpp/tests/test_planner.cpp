@@ -201,6 +201,30 @@ TEST(Planner, LatticeTargetsAFractionOfTheLanesSpeedLimit) {
   }
 }
 
+TEST(Planner, AStandingEgoMovesAcrossOnlyAsItMovesAlong) {
+  // From a standstill, the lattice's offsets reach no further than the travel allows: the
+  // candidates that keep standing (target speed 0) stay where the ego is, every offset of them.
+  trajcore::Planner planner(trajcore::PlannerConfig{});
+  Highway h(41);
+  h.ego[3] = 0.f;
+  const trajcore::PlanResult& r = planner.plan(h.scene(41));
+  const auto& c = r.candidates;
+  const int64_t N = c.states.shape()[0], T1 = c.states.shape()[1];
+  int standing = 0, across = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    if (c.target_speeds.data()[n] != 0.f) continue;
+    ++standing;
+    across += c.offsets.data()[n] != 0.f;
+    for (int64_t t = 0; t < T1; ++t) {
+      const float* st = c.states.data() + (n * T1 + t) * 6;
+      EXPECT_NEAR(st[0], h.ego[0], 1e-4) << n << " " << t;
+      EXPECT_NEAR(st[1], h.ego[1], 1e-4) << n << " " << t;
+    }
+  }
+  EXPECT_GT(across, 0);
+  EXPECT_EQ(standing, N / 8);  // one of the eight default speeds
+}
+
 // An approach (-50 to 50 m), a junction lane beyond the stop line (50 to 70 m), an exit.
 struct Junction {
   std::vector<std::vector<double>> lines;

@@ -121,6 +121,7 @@ int run(const Options& o) {
   config.lattice.comfortable_acceleration = 2.0;
   config.dt = pc.dt;
   config.emergency.enabled = true;  // as Python's replay_planner
+  config.comfortable_first = true;
   // Planned with the ego's own size, as Python's replay does (the box the metrics score).
   const trajcore::SceneFrame first = trajcore::read_scene(files.front().string());
   config.vehicle.length = static_cast<float>(first.ego_extent[0]);

@@ -291,6 +291,7 @@ class _Planner:
         pdm: Any,
         emergency: Any,
         stop_gap: float,
+        comfortable_first: bool,
     ) -> None: ...
     @property
     def candidate_count(self) -> int: ...

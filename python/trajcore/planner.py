@@ -179,6 +179,9 @@ class Planner:
             IDM proposals, ``pdm``).
         emergency: the emergency brake (default: off; ``replay_planner`` switches it on).
         stop_gap: metres between the ego's front and a red lane where it stops for it.
+        comfortable_first: select among the candidates that keep the profile's comfort bounds
+            and pass the gates where there is one, the best overall otherwise (off: the best
+            overall, as PDM-Closed; ``replay_planner`` switches it on).
     """
 
     def __init__(
@@ -195,6 +198,7 @@ class Planner:
         pdm: PdmSettings | None = None,
         emergency: EmergencyBrake | None = None,
         stop_gap: float = 2.0,
+        comfortable_first: bool = False,
         **profile_overrides: Any,
     ) -> None:
         chosen = ScoringProfile.named(profile) if isinstance(profile, str) else profile
@@ -224,8 +228,10 @@ class Planner:
             self.pdm,
             self.emergency,
             float(stop_gap),
+            bool(comfortable_first),
         )
         self.stop_gap = float(stop_gap)
+        self.comfortable_first = bool(comfortable_first)
         self.chunk = int(chunk)
 
     def with_vehicle(self, vehicle: VehicleParams) -> Planner:
@@ -242,6 +248,7 @@ class Planner:
             pdm=self.pdm,
             emergency=self.emergency,
             stop_gap=self.stop_gap,
+            comfortable_first=self.comfortable_first,
         )
 
     @property

@@ -92,6 +92,10 @@ struct PlannerConfig {
   double dt = 0.1;
   int64_t chunk = 256;  // candidates scored between deadline checks (> 0)
   double stop_gap = 2.0;  // m between the ego's front and a red lane where its stop aims (>= 0)
+  // Select among the candidates that keep the profile's comfort bounds (comfort 1) and pass the
+  // gates (total > 0) where there is one, the best overall otherwise. Off: the best overall
+  // (PDM-Closed); replay, the demo and the vehicle program switch it on.
+  bool comfortable_first = false;
 };
 
 // Throws trajcore::Error naming the first field out of range.

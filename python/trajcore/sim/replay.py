@@ -157,12 +157,14 @@ REPLAY_LATTICE = LatticeSettings(
 
 def replay_planner(**overrides: Any) -> Planner:
     """The planner replay, the demo and fleet evaluation drive with: the multimodal
-    ``trajcore_default`` profile over the predictor's whole 5 s horizon (50 steps of 0.1 s) and
-    :data:`REPLAY_LATTICE`. Keyword arguments override Planner's."""
+    ``trajcore_default`` profile over the predictor's whole 5 s horizon (50 steps of 0.1 s),
+    :data:`REPLAY_LATTICE`, the emergency brake and comfortable candidates first. Keyword
+    arguments override Planner's."""
     settings: dict[str, Any] = {
         "profile": "trajcore_default",
         "lattice": REPLAY_LATTICE,
         "emergency": EmergencyBrake(enabled=True),
+        "comfortable_first": True,
         "steps": 50,
         "dt": 0.1,
     }
