@@ -151,3 +151,21 @@ def test_the_route_goes_on_past_the_logs_end() -> None:
     assert continued == {0: 1}
     assert expert_route(log, RoadMap(out), continued)[0].tolist() == [0, 1]
     assert expert_route(parked, RoadMap(out), continued)[0].tolist() == [0]
+
+
+def test_the_route_goes_on_from_the_lane_the_log_ends_in() -> None:
+    """The lanes ahead are those of the lane the log's last pose is in, not of the last lane to
+    join the route: in SinD CHN_SIND-831_827_T-902 the log's first metres are in both the
+    straight on and a left turn, the turn joined the route last, and the route went on down the
+    turn while the expert drove straight on (every faster candidate then left the route)."""
+    # 0: the log's lane (-> 2); 1: beside it (-> 3), visited on the way; 2, 3 their successors.
+    lanes = [
+        straight(0, 100, 0.0, successors=(2,)),
+        straight(0, 100, 3.5, successors=(3,)),
+        straight(100, 160, 0.0),
+        straight(100, 160, 3.5),
+    ]
+    x = np.linspace(5, 90, 18)
+    y = np.where((x > 30) & (x < 50), 3.5, 0.0)  # over to lane 1 and back
+    log = np.column_stack([x, y, np.zeros_like(x)])
+    assert expert_route(log, RoadMap(lanes))[0].tolist() == [0, 1, 2]

@@ -685,12 +685,12 @@ def expert_route(
 ) -> tuple[NDArray[np.int32], ReferenceLine]:
     """The route as nuPlan takes it from the expert: the lanes the logged drive passes through
     (in order), the continuations of those that run off the map (``continued``) and, as the
-    mission goes on past the log's end, the lanes its last lane leads into within ROUTE_AHEAD
-    metres; as the reference line, the logged path itself, extended ROUTE_AHEAD metres straight
-    beyond its end (so progress past the log's last position still counts). A parked ego (its
-    log moves less than 0.5 m) gets neither the continuations nor the lanes ahead: where it
-    would go is not known, and it waited for a reason the recording may not hold. ``log``: (S, >=3)
-    the ego's logged x, y, yaw over the drive."""
+    mission goes on past the log's end, the lanes the lane of its last pose leads into within
+    ROUTE_AHEAD metres; as the reference line, the logged path itself, extended ROUTE_AHEAD
+    metres straight beyond its end (so progress past the log's last position still counts). A
+    parked ego (its log moves less than 0.5 m) gets neither the continuations nor the lanes
+    ahead: where it would go is not known, and it waited for a reason the recording may not
+    hold. ``log``: (S, >=3) the ego's logged x, y, yaw over the drive."""
     continued = continued or {}
     kept = [log[0, :2]]
     for xy in log[1:, :2]:
@@ -710,9 +710,12 @@ def expert_route(
     if parked:
         return np.array(route, np.int32), ReferenceLine(points, smoothing=2.0)
     route += [continued[lane] for lane in route if lane in continued]
-    if route:
-        # Breadth first from the last lane: (lane, metres from the log's end to its start).
-        frontier, seen = [(route[-1], 0.0)], set(route)
+    located = [int(v) for v in np.asarray(lanes) if v >= 0]
+    if located:
+        # Breadth first from the lane of the log's last located pose (not the last lane to join
+        # the list: where a turn and the straight on share their first metres, the log visits
+        # both): (lane, metres from the log's end to its start).
+        frontier, seen = [(located[-1], 0.0)], set(route)
         while frontier:
             lane, start = frontier.pop(0)
             for nxt in road_map.successors(lane):
