@@ -131,6 +131,31 @@ def test_a_lateral_move_needs_travel() -> None:
             assert np.abs(curvature).max() <= kappa * 1.05
 
 
+def test_a_hard_braking_start_stops_then_sets_off_again() -> None:
+    # From 2.37 m/s braking at 8 m/s^2 (a noisy NGSIM start), the quartic's speed turns negative
+    # at once: the vehicle stands, and the maneuver starts again from rest, the quartic from
+    # (s, 0, 0) to the target over the duration (stretched to the comfortable acceleration).
+    # Before, every candidate stood for the whole horizon, whatever its target speed.
+    line = straight_line()
+    ego = ego_on(line, 5.0, 0.0, 2.37)
+    ego[4] = -8.0
+    speeds, D = [0.0, 10.0], 4.0
+    r = trajcore.frenet_lattice(ego, line, [0.0], speeds, [D], 80, DT, comfortable_acceleration=2.0)
+    v = np.asarray(r.references, np.float64)[:, :, 3]
+    stands = int(np.flatnonzero(v[0] == 0)[0])
+    assert stands <= 5 and v[0, stands:].max() == 0.0  # the stop candidate stands from there on
+    stop = int(np.argmin(v[1]))  # the first step past the stop, where the new quartic starts
+    assert stop <= 5 and v[1, stop] < 0.05
+    # numpy reference from rest: the quartic to 10 m/s over the shortest duration whose peak
+    # acceleration (1.5 v1 / D from rest) is at most 2 m/s^2.
+    Dr = 1.5 * 10.0 / 2.0
+    t = (np.arange(81) - (stop - 1)) * DT
+    tt = np.clip(t, 0, Dr)
+    want = np.where(t < Dr, 10.0 * (3 * (tt / Dr) ** 2 - 2 * (tt / Dr) ** 3), 10.0)
+    np.testing.assert_allclose(v[1, stop:], want[stop:], atol=2e-3)
+    assert v[1, -1] == pytest.approx(10.0)
+
+
 def quartic_peak(v0: float, a0: float, v1: float, D: float) -> float:
     """numpy reference: the largest acceleration of the lattice's speed quartic on [0, D]."""
     a3, a4 = np.linalg.solve(

@@ -169,3 +169,16 @@ def test_the_route_goes_on_from_the_lane_the_log_ends_in() -> None:
     y = np.where((x > 30) & (x < 50), 3.5, 0.0)  # over to lane 1 and back
     log = np.column_stack([x, y, np.zeros_like(x)])
     assert expert_route(log, RoadMap(lanes))[0].tolist() == [0, 1, 2]
+
+
+def test_the_reference_line_does_not_fold_back_on_log_noise() -> None:
+    """NGSIM's positions of a car creeping in a queue jitter by half a metre, backwards too: a
+    step against the way the path goes is dropped, so the line does not fold back on itself."""
+    lanes = [straight(-50, 200, 0.0)]
+    y = np.zeros(8)
+    x = np.array([0.0, 0.1, -0.6, 0.3, 1.0, 5.0, 10.0, 20.0])  # back 0.6 m, then on
+    log = np.column_stack([x, y, np.zeros_like(x)])
+    _, line = expert_route(log, RoadMap(lanes))
+    assert line.length == pytest.approx(20.0 + ROUTE_AHEAD, abs=0.5)
+    heading = np.asarray(line.evaluate(np.linspace(0.0, line.length, 50)))[:, 2]
+    assert np.abs(heading).max() < 1e-3

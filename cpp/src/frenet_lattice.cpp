@@ -47,39 +47,53 @@ FrenetStart frenet_start(const ReferenceLine& line, const detail::RearAxle& ego,
   return f;
 }
 
-// Longitudinal quartic from (s0, v0, a0) to speed v1 and acceleration 0 at D; then v1. Where the
-// quartic's speed would be negative (it starts braking, or overshoots a stop) the vehicle stands
-// instead, and where the speed turns positive again it drives on from where it stood: a vehicle
-// at a standstill that is still braking (a0 < 0) sets off once the profile accelerates.
-void longitudinal_profile(const FrenetStart& f, double v1, double D, int64_t steps, double dt,
-                          double* s_out, double* v_out) {
-  const double A = v1 - f.ds - f.dds * D, B = -f.dds;
-  const double a4 = (0.5 * D * B - A) / (2 * D * D * D);
-  const double a3 = (B - 12 * D * D * a4) / (6 * D);
-  const double s_end = f.s + f.ds * D + 0.5 * f.dds * D * D + a3 * D * D * D + a4 * D * D * D * D;
-  bool standing = false;
-  double s_stand = f.s, shift = 0;  // shift: how far the quartic went back while standing
+// The quartic s(t) from (s0, v0, a0) to speed v1 and acceleration 0 at D, then v1.
+struct SpeedQuartic {
+  double s0, v0, a0, a3, a4, D, v1;
+  SpeedQuartic(double s_start, double v_start, double a_start, double target, double duration)
+      : s0(s_start), v0(v_start), a0(a_start), D(duration), v1(target) {
+    const double A = v1 - v0 - a0 * D, B = -a0;
+    a4 = (0.5 * D * B - A) / (2 * D * D * D);
+    a3 = (B - 12 * D * D * a4) / (6 * D);
+  }
+  double s(double t) const {
+    if (t > D) return s(D) + v1 * (t - D);
+    return s0 + t * (v0 + t * (0.5 * a0 + t * (a3 + t * a4)));
+  }
+  double v(double t) const {
+    if (t > D) return v1;
+    return v0 + t * (a0 + t * (3 * a3 + t * 4 * a4));
+  }
+};
+
+double comfortable_duration(const FrenetStart& f, double v1, double D, double comfortable);
+
+// The speed profile of target speed v1 over duration D: the quartic from the ego's (s, v, a).
+// Where its speed would turn negative (it starts braking hard, or a stop overshoots) the vehicle
+// stands, and from there the maneuver starts again from rest: the quartic from (s, 0, 0) to v1
+// over D, stretched to the comfortable acceleration as any speed-up. (Before, it drove on once
+// the first quartic's speed turned positive again: from NGSIM's logged -8 m/s^2 at 2.4 m/s that
+// was never within the horizon, and every candidate, whatever its target, stood.)
+void longitudinal_profile(const FrenetStart& f, double v1, double D, double comfortable,
+                          int64_t steps, double dt, double* s_out, double* v_out) {
+  const SpeedQuartic first(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable));
+  const SpeedQuartic* q = &first;
+  SpeedQuartic again = first;
+  double t0 = 0;  // when the profile in use starts
   for (int64_t k = 0; k <= steps; ++k) {
     const double t = k * dt;
-    double s, v;
-    if (t <= D) {
-      s = f.s + t * (f.ds + t * (0.5 * f.dds + t * (a3 + t * a4)));
-      v = f.ds + t * (f.dds + t * (3 * a3 + t * 4 * a4));
-    } else {
-      s = s_end + v1 * (t - D);
-      v = v1;
+    double v = q->v(t - t0);
+    if (q == &first && v < 0) {
+      const double stand = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
+      FrenetStart rest = f;
+      rest.s = stand, rest.ds = 0, rest.dds = 0;
+      again = SpeedQuartic(stand, 0, 0, v1, comfortable_duration(rest, v1, D, comfortable));
+      q = &again;
+      t0 = k == 0 ? 0.0 : t - dt;  // it stood from the last step on
+      v = q->v(t - t0);
     }
-    if (v < 0) {
-      if (!standing) s_stand = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
-      standing = true;
-      s_out[k] = s_stand;
-      v_out[k] = 0;
-      continue;
-    }
-    if (standing) shift = s - s_stand;
-    standing = false;
-    s_out[k] = s - shift;
-    v_out[k] = v;
+    s_out[k] = q->s(t - t0);
+    v_out[k] = std::max(v, 0.0);
   }
 }
 
@@ -248,9 +262,8 @@ void frenet_lattice(const FrenetLatticeRequest& rq, const CandidateOutputs& resu
       s.resize(size_t(P)), v.resize(size_t(P));
       for (int64_t m = begin; m < end; ++m) {
         const double v1 = rq.target_speeds[size_t(m / n_dur)];
-        const double D =
-            comfortable_duration(f, v1, rq.durations[size_t(m % n_dur)], rq.comfortable_acceleration);
-        longitudinal_profile(f, v1, D, T, rq.dt, s.data(), v.data());
+        longitudinal_profile(f, v1, rq.durations[size_t(m % n_dur)], rq.comfortable_acceleration,
+                             T, rq.dt, s.data(), v.data());
         for (int64_t k = 0; k < P; ++k) {
           const ReferenceLine::Pose pose = line.evaluate(s[size_t(k)]);
           const size_t at = size_t(m * P + k);

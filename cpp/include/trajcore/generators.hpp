@@ -7,7 +7,9 @@
 // Frenet state (s, d and their first two time derivatives, from its pose, speed, acceleration and
 // steering) starts a quintic d(t) that reaches (offset, 0, 0) at D and a quartic s(t) that reaches
 // (target speed, 0 acceleration) at D; after D the offset and speed are held. A profile whose
-// speed would turn negative stops instead. Candidate n is offset i, speed j, duration k with
+// speed would turn negative stands there and starts again from rest (the quartic from (s, 0, 0)
+// to the target speed over D). A lateral maneuver's clock runs no faster than the travel it
+// needs allows (docs/rollout.md). Candidate n is offset i, speed j, duration k with
 // n = (i * speeds + j) * durations + k.
 //
 // pdm_proposals (PDM-Closed, tuPlan Garage pdm_generator.py / batch_idm_policy.py): paths at

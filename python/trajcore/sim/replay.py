@@ -693,9 +693,18 @@ def expert_route(
     hold. ``log``: (S, >=3) the ego's logged x, y, yaw over the drive."""
     continued = continued or {}
     kept = [log[0, :2]]
+    heading = np.array([math.cos(float(log[0, 2])), math.sin(float(log[0, 2]))])
     for xy in log[1:, :2]:
-        if math.dist(xy, kept[-1]) >= 0.5:
-            kept.append(xy)
+        step = xy - kept[-1]
+        if math.hypot(*step) < 0.5:
+            continue
+        # A step back against the way the path goes is the log's noise (NGSIM's positions of a
+        # car creeping in a queue jitter by half a metre), not a reversal: the line would fold
+        # back on itself and progress along it stall at the fold.
+        ahead = kept[-1] - kept[-2] if len(kept) > 1 else heading
+        if float(np.dot(step, ahead)) < 0:
+            continue
+        kept.append(xy)
     parked = len(kept) < 2
     if parked:  # along its heading
         yaw = float(log[-1, 2])
