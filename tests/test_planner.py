@@ -394,3 +394,24 @@ def test_comfortable_first_slows_for_the_turn() -> None:
     # No candidate keeps 0.01 m/s^2 across and -0.01 m/s^2 along (it turns or it brakes): the
     # rule changes nothing.
     assert plan(0.01, True, -0.01) == plan(0.01, False, -0.01)
+
+
+def test_a_start_off_the_drivable_area_is_not_held_against_the_candidates() -> None:
+    """The ego's box starts 0.4 m over the lane's edge (NGSIM US-101-2_1's log starts 0.34 m
+    off the map's drivable area; nuPlan's tolerance is 0.3 m): every candidate used to fail the
+    drivable-area gate at step 0 and the planner fell back to braking on the highway. This
+    cycle's tolerance is the ego's own distance off, so it drives on; farther off still fails."""
+    planner = Planner(profile="trajcore_default")
+    road, line = limited_road(20.0)
+    half = planner.vehicle.width / 2
+    ego = np.array([0.0, -1.85 - 0.4 + half, 0.0, 12.0, 0.0, 0.0])
+    r = planner.plan(empty_scene(road, line, ego))
+    assert not r.fallback and r.chosen >= 0
+    assert r.candidates.target_speeds[r.chosen] >= 10.0
+    further = np.asarray(r.candidates.offsets) < -1.0
+    assert np.all(np.asarray(r.reasons)[further] == PlanReason.OFF_ROAD)
+    # Within the tolerance nothing changes: 0.2 m over, the candidates that keep the lane pass
+    # and those to the right fail as before.
+    inside = planner.plan(empty_scene(road, line, ego + np.array([0, 0.2, 0, 0, 0, 0])))
+    assert not inside.fallback
+    assert np.all(np.asarray(inside.reasons)[further] == PlanReason.OFF_ROAD)

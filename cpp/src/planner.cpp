@@ -376,6 +376,21 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   r.scored = 0;
 
   prepare_red_lights(scene);
+  // A candidate is not blamed for where the ego is: where its box already reaches farther off
+  // the drivable area than the profile's tolerance (a log that starts on a shoulder the map
+  // leaves out), this cycle's tolerance is that distance (plus 1 cm); farther off still fails.
+  {
+    const float* ego = scene.ego_state.data;
+    const auto corners = box_corners(ego[0], ego[1], ego[2], config_.vehicle.length,
+                                     config_.vehicle.width);
+    double off = 0;
+    for (int k = 0; k < 4; ++k) {
+      off = std::max(off, scene.road_map->drivable_area_distance(corners[2 * k],
+                                                                 corners[2 * k + 1]));
+    }
+    score_.profile.drivable_tolerance =
+        off > config_.profile.drivable_tolerance ? off + 0.01 : config_.profile.drivable_tolerance;
+  }
   // Generate and track.
   if (config_.generator == CandidateGenerator::kPdmProposals) {
     generate_pdm(scene, r.candidates);
