@@ -131,11 +131,46 @@ def test_a_lateral_move_needs_travel() -> None:
             assert np.abs(curvature).max() <= kappa * 1.05
 
 
+def setoff_reference(v1: float, D: float, a_max: float, t: np.ndarray) -> np.ndarray:
+    """numpy reference of the set-off from rest: the acceleration rises at a_max / 0.8 s to the
+    lowest plateau that reaches v1 at max(D, v1 / a_max + 0.8 s), holds, and falls at the same
+    jerk; speed by numerical integration of that acceleration."""
+    j = a_max / 0.8
+    T = max(D, v1 / a_max + 0.8)
+    plateau = 0.5 * j * (T - np.sqrt(max(T * T - 4 * v1 / j, 0.0)))
+    fine = np.linspace(0.0, max(t.max(), T) + 1.0, 200001)
+    accel = np.minimum.reduce([j * fine, np.full_like(fine, plateau), j * (T - fine)])
+    accel = np.maximum(accel, 0.0)
+    speed = np.concatenate([[0.0], np.cumsum(0.5 * (accel[1:] + accel[:-1]) * np.diff(fine))])
+    return np.interp(np.maximum(t, 0.0), fine, speed)
+
+
+def test_setting_off_from_rest_ramps_up_at_a_comfortable_jerk() -> None:
+    # From rest with a comfortable acceleration the lattice's speed-ups are jerk-limited
+    # trapezoids (a plateau reached within 0.8 s), not quartics, whose acceleration rises slowly
+    # (to 7.5 m/s over 6 s: 0.6 m/s^2 after 0.5 s, against 1.25 here). Without the bound, or
+    # from a moving start, the quartic stays.
+    line = straight_line()
+    ego = ego_on(line, 5.0, 0.0, 0.0)
+    speeds, durations = [2.5, 7.5, 15.0], [2.0, 6.0]
+    r = trajcore.frenet_lattice(
+        ego, line, [0.0], speeds, durations, 80, DT, comfortable_acceleration=2.0
+    )
+    v = np.asarray(r.references, np.float64)[:, :, 3]
+    t = np.arange(81) * DT
+    for n, (v1, D) in enumerate((a, b) for a in speeds for b in durations):
+        np.testing.assert_allclose(v[n], setoff_reference(v1, D, 2.0, t), atol=2e-3)
+        assert np.diff(v[n]).max() / DT <= 2.0 + 1e-4
+    quartic = trajcore.frenet_lattice(ego, line, [0.0], [7.5], [6.0], 80, DT)
+    vq = np.asarray(quartic.references, np.float64)[0, :, 3]
+    assert vq[5] < 0.5 * v[3, 5]  # the quartic to 7.5 m/s over 6 s is far slower off the mark
+
+
 def test_a_hard_braking_start_stops_then_sets_off_again() -> None:
     # From 2.37 m/s braking at 8 m/s^2 (a noisy NGSIM start), the quartic's speed turns negative
-    # at once: the vehicle stands, and the maneuver starts again from rest, the quartic from
-    # (s, 0, 0) to the target over the duration (stretched to the comfortable acceleration).
-    # Before, every candidate stood for the whole horizon, whatever its target speed.
+    # at once: the vehicle stands, and the maneuver starts again from rest (the set-off ramp
+    # with a comfortable acceleration). Before, every candidate stood for the whole horizon,
+    # whatever its target speed.
     line = straight_line()
     ego = ego_on(line, 5.0, 0.0, 2.37)
     ego[4] = -8.0
@@ -144,15 +179,10 @@ def test_a_hard_braking_start_stops_then_sets_off_again() -> None:
     v = np.asarray(r.references, np.float64)[:, :, 3]
     stands = int(np.flatnonzero(v[0] == 0)[0])
     assert stands <= 5 and v[0, stands:].max() == 0.0  # the stop candidate stands from there on
-    stop = int(np.argmin(v[1]))  # the first step past the stop, where the new quartic starts
+    stop = int(np.argmin(v[1]))  # the first step past the stop, where the set-off starts
     assert stop <= 5 and v[1, stop] < 0.05
-    # numpy reference from rest: the quartic to 10 m/s over the shortest duration whose peak
-    # acceleration (1.5 v1 / D from rest) is at most 2 m/s^2.
-    Dr = 1.5 * 10.0 / 2.0
     t = (np.arange(81) - (stop - 1)) * DT
-    tt = np.clip(t, 0, Dr)
-    want = np.where(t < Dr, 10.0 * (3 * (tt / Dr) ** 2 - 2 * (tt / Dr) ** 3), 10.0)
-    np.testing.assert_allclose(v[1, stop:], want[stop:], atol=2e-3)
+    np.testing.assert_allclose(v[1, stop:], setoff_reference(10.0, D, 2.0, t)[stop:], atol=2e-3)
     assert v[1, -1] == pytest.approx(10.0)
 
 

@@ -68,31 +68,92 @@ struct SpeedQuartic {
 
 double comfortable_duration(const FrenetStart& f, double v1, double D, double comfortable);
 
-// The speed profile of target speed v1 over duration D: the quartic from the ego's (s, v, a).
-// Where its speed would turn negative (it starts braking hard, or a stop overshoots) the vehicle
-// stands, and from there the maneuver starts again from rest: the quartic from (s, 0, 0) to v1
-// over D, stretched to the comfortable acceleration as any speed-up. (Before, it drove on once
-// the first quartic's speed turned positive again: from NGSIM's logged -8 m/s^2 at 2.4 m/s that
-// was never within the horizon, and every candidate, whatever its target, stood.)
+// Setting off from rest within the comfortable acceleration: the acceleration rises at a constant
+// jerk to a plateau in kRampTime at the most, holds it, and falls at the same jerk to 0 as the
+// speed reaches v1 (a trapezoid); the plateau is the lowest that reaches v1 at D, and D grows
+// where even `comfortable` does not reach it. A quartic from rest ramps up its acceleration
+// slowly (a(t) = 6 v1 t (D - t) / D^3: 0.6 m/s^2 after 0.5 s to 7.5 m/s), and from a red light
+// in SinD the ego fell 2 m behind the human within 3 s.
+constexpr double kRampTime = 0.8;  // s
+
+struct SpeedRamp {
+  double s0, v1, j, plateau, t1, t2, T, v_b, s_a, s_b, s_T;
+  SpeedRamp(double s_start, double target, double D, double comfortable)
+      : s0(s_start), v1(target), j(comfortable / kRampTime) {
+    T = std::max(D, target / comfortable + kRampTime);
+    plateau = 0.5 * j * (T - std::sqrt(std::max(T * T - 4 * target / j, 0.0)));
+    t1 = plateau / j;
+    t2 = std::max(T - 2 * t1, 0.0);
+    const double v_a = 0.5 * plateau * t1;
+    s_a = j * t1 * t1 * t1 / 6;
+    v_b = v_a + plateau * t2;
+    s_b = s_a + v_a * t2 + 0.5 * plateau * t2 * t2;
+    s_T = s_b + v_b * t1 + 0.5 * plateau * t1 * t1 - j * t1 * t1 * t1 / 6;
+  }
+  double v(double t) const {
+    if (t <= 0) return 0;
+    if (t < t1) return 0.5 * j * t * t;
+    if (t < t1 + t2) return 0.5 * plateau * t1 + plateau * (t - t1);
+    if (t < T) {
+      const double u = t - t1 - t2;
+      return v_b + plateau * u - 0.5 * j * u * u;
+    }
+    return v1;
+  }
+  double s(double t) const {
+    if (t <= 0) return s0;
+    if (t < t1) return s0 + j * t * t * t / 6;
+    if (t < t1 + t2) {
+      const double u = t - t1;
+      return s0 + s_a + 0.5 * plateau * t1 * u + 0.5 * plateau * u * u;
+    }
+    if (t < T) {
+      const double u = t - t1 - t2;
+      return s0 + s_b + v_b * u + 0.5 * plateau * u * u - j * u * u * u / 6;
+    }
+    return s0 + s_T + v1 * (t - T);
+  }
+};
+
+// One speed profile: the quartic, or from rest (with a comfortable acceleration) the ramp.
+struct SpeedProfile {
+  bool ramp;
+  SpeedQuartic quartic;
+  SpeedRamp setoff;
+  double s(double t) const { return ramp ? setoff.s(t) : quartic.s(t); }
+  double v(double t) const { return ramp ? setoff.v(t) : quartic.v(t); }
+};
+
+SpeedProfile speed_profile(const FrenetStart& f, double v1, double D, double comfortable) {
+  const bool from_rest = std::isfinite(comfortable) && v1 > 0 && f.ds <= 0.05 &&
+                         std::fabs(f.dds) <= 0.1;
+  return {from_rest, SpeedQuartic(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable)),
+          SpeedRamp(f.s, v1, D, std::isfinite(comfortable) ? comfortable : 1.0)};
+}
+
+// The speed profile of target speed v1 over duration D from the ego's (s, v, a). Where its speed
+// would turn negative (it starts braking hard, or a stop overshoots) the vehicle stands, and from
+// there the maneuver starts again from rest over D. (Before, it drove on once the first
+// quartic's speed turned positive again: from NGSIM's logged -8 m/s^2 at 2.4 m/s that was never
+// within the horizon, and every candidate, whatever its target, stood.)
 void longitudinal_profile(const FrenetStart& f, double v1, double D, double comfortable,
                           int64_t steps, double dt, double* s_out, double* v_out) {
-  const SpeedQuartic first(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable));
-  const SpeedQuartic* q = &first;
-  SpeedQuartic again = first;
+  SpeedProfile profile = speed_profile(f, v1, D, comfortable);
+  bool restarted = false;
   double t0 = 0;  // when the profile in use starts
   for (int64_t k = 0; k <= steps; ++k) {
     const double t = k * dt;
-    double v = q->v(t - t0);
-    if (q == &first && v < 0) {
-      const double stand = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
+    double v = profile.v(t - t0);
+    if (!restarted && v < 0) {
       FrenetStart rest = f;
-      rest.s = stand, rest.ds = 0, rest.dds = 0;
-      again = SpeedQuartic(stand, 0, 0, v1, comfortable_duration(rest, v1, D, comfortable));
-      q = &again;
+      rest.s = k == 0 ? f.s : std::max(s_out[k - 1], f.s);
+      rest.ds = 0, rest.dds = 0;
+      profile = speed_profile(rest, v1, D, comfortable);
+      restarted = true;
       t0 = k == 0 ? 0.0 : t - dt;  // it stood from the last step on
-      v = q->v(t - t0);
+      v = profile.v(t - t0);
     }
-    s_out[k] = q->s(t - t0);
+    s_out[k] = profile.s(t - t0);
     v_out[k] = std::max(v, 0.0);
   }
 }

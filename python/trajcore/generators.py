@@ -78,8 +78,9 @@ def frenet_lattice(
         tracker: the tracker (default: nuPlan's / PDM-Closed's LQR).
         comfortable_acceleration: m/s^2 (> 0). A speed-up whose quartic would accelerate
             harder takes longer: the shortest duration that keeps within it (its lateral
-            maneuver and reported duration stay). Slowing down keeps its duration. Infinity
-            (default): no bound.
+            maneuver and reported duration stay). Slowing down keeps its duration. From rest
+            the speed-up is a jerk-limited trapezoid of acceleration reaching at most the bound
+            within 0.8 s (docs/rollout.md). Infinity (default): no bound.
     """
     d = _core._frenet_lattice(
         ego_state,

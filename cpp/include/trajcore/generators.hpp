@@ -7,10 +7,10 @@
 // Frenet state (s, d and their first two time derivatives, from its pose, speed, acceleration and
 // steering) starts a quintic d(t) that reaches (offset, 0, 0) at D and a quartic s(t) that reaches
 // (target speed, 0 acceleration) at D; after D the offset and speed are held. A profile whose
-// speed would turn negative stands there and starts again from rest (the quartic from (s, 0, 0)
-// to the target speed over D). A lateral maneuver's clock runs no faster than the travel it
-// needs allows (docs/rollout.md). Candidate n is offset i, speed j, duration k with
-// n = (i * speeds + j) * durations + k.
+// speed would turn negative stands there and starts again from rest; with a finite
+// comfortable_acceleration, a speed-up from rest is a jerk-limited trapezoid. A lateral
+// maneuver's clock runs no faster than the travel it needs allows (docs/rollout.md). Candidate
+// n is offset i, speed j, duration k with n = (i * speeds + j) * durations + k.
 //
 // pdm_proposals (PDM-Closed, tuPlan Garage pdm_generator.py / batch_idm_policy.py): paths at
 // lateral offsets of the centreline, each with an IDM speed profile per target speed (a fraction of
@@ -76,7 +76,8 @@ struct FrenetLatticeRequest {
   std::vector<double> durations;        // s, > 0
   // m/s^2 (> 0): a speed-up whose quartic would accelerate harder takes longer, the shortest
   // duration that keeps within it (its lateral maneuver and reported duration stay); slowing
-  // down keeps its duration. Infinity: no bound.
+  // down keeps its duration; from rest the speed-up is a trapezoid of acceleration reaching it
+  // within 0.8 s (docs/rollout.md). Infinity: no bound.
   double comfortable_acceleration = std::numeric_limits<double>::infinity();
   int64_t steps = 80;                   // T
   double dt = 0.1;
