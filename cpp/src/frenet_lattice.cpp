@@ -127,8 +127,10 @@ struct SpeedProfile {
 SpeedProfile speed_profile(const FrenetStart& f, double v1, double D, double comfortable) {
   const bool from_rest = std::isfinite(comfortable) && v1 > 0 && f.ds <= 0.05 &&
                          std::fabs(f.dds) <= 0.1;
-  return {from_rest, SpeedQuartic(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable)),
-          SpeedRamp(f.s, v1, D, std::isfinite(comfortable) ? comfortable : 1.0)};
+  if (from_rest) return {true, SpeedQuartic(f.s, 0, 0, v1, D), SpeedRamp(f.s, v1, D, comfortable)};
+  // The ramp is unused here; built at the bound 1 only to fill the member.
+  return {false, SpeedQuartic(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable)),
+          SpeedRamp(f.s, v1, D, 1.0)};
 }
 
 // The speed profile of target speed v1 over duration D from the ego's (s, v, a). Where its speed

@@ -509,11 +509,10 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   float best = -std::numeric_limits<float>::infinity();
   // nuPlan's comfort bounds first: where a candidate that passes the gates keeps them, the best
   // of those; otherwise the best of all.
-  const bool comfortable_first =
-      config_.comfortable_first &&
-      std::any_of(all.total.data(), all.total.data() + r.scored, [&](const float& t) {
-        return t > 0.0f && all.comfort.data()[&t - all.total.data()] >= 1.0f;
-      });
+  bool comfortable_first = false;
+  for (int64_t i = 0; config_.comfortable_first && i < r.scored && !comfortable_first; ++i) {
+    comfortable_first = all.total.data()[i] > 0.0f && all.comfort.data()[i] >= 1.0f;
+  }
   // Among equal totals, the smallest lateral offset (stay in the lane), then the lowest index.
   for (int64_t i = 0; i < r.scored; ++i) {
     if (comfortable_first && all.comfort.data()[i] < 1.0f) continue;
