@@ -98,6 +98,26 @@ def test_idm_agent_stops_behind_a_stopped_object() -> None:
     )
 
 
+def test_idm_agent_drives_on_past_the_end_of_its_log() -> None:
+    # Logged 20 steps at 10 m/s but only 19 m long: the model's agent runs out of log, and
+    # keeps its speed straight on (it used to stop dead at the last pose, speed still 10 m/s).
+    path = np.zeros((1, 20, 5))
+    path[0, :, 0] = np.arange(20) * 1.0
+    path[0, :, 1] = 2.0
+    path[0, :, 2] = 0.0
+    path[0, :, 3] = 10.0
+    agents = IdmAgents.from_log(path, np.ones((1, 20), np.bool_), IdmParams())
+    extent = np.array([[4.5, 1.8]])
+    poses = []
+    for _ in range(30):
+        agents.advance(0.1, np.array([True]), extent, np.zeros((0, 4)), np.zeros((0, 2)))
+        poses.append(agents.pose(0))
+    x, y, yaw = poses[-1]
+    assert agents.v[0] == pytest.approx(10.0, abs=0.1)
+    assert x == pytest.approx(30.0, abs=0.5) and y == pytest.approx(2.0) and yaw == 0.0
+    assert np.all(np.diff([p[0] for p in poses]) > 0.9)  # never stalls
+
+
 def test_reactive_agents_keep_to_their_logged_paths(predictor: trajcore.Predictor) -> None:
     s = ngsim()
     result = replay(s, None, planner(), predictor, max_steps=40, reactive=True)
@@ -108,12 +128,17 @@ def test_reactive_agents_keep_to_their_logged_paths(predictor: trajcore.Predicto
     assert np.array_equal(valid, s.agent_valid[result.agent_index][:, window])
     moved = np.hypot(*(result.agent_states - log)[..., :2].transpose(2, 0, 1))[valid]
     assert moved.max() > 0.0  # IDM speeds differ from the log somewhere
-    # Every simulated position lies on its agent's logged path (within interpolation error).
+    # Every simulated position lies on its agent's logged path (within interpolation error) or
+    # on its straight continuation past the log's last pose.
     for i in range(len(result.agent_index)):
-        path = s.agent_states[result.agent_index[i]][s.agent_valid[result.agent_index[i]], :2]
+        track = s.agent_states[result.agent_index[i]][s.agent_valid[result.agent_index[i]]]
+        path, (x, y, yaw) = track[:, :2], track[-1, :3]
         for xy in result.agent_states[i][valid[i], :2]:
             gap = np.hypot(*(path - xy).T).min()
-            assert gap < 1.0, (i, gap)
+            dx, dy = xy[0] - x, xy[1] - y
+            along = dx * np.cos(yaw) + dy * np.sin(yaw)
+            across = -dx * np.sin(yaw) + dy * np.cos(yaw)
+            assert gap < 1.0 or (along > 0 and abs(across) < 1e-3 * along + 1e-4), (i, gap)
 
 
 def test_replay_errors_name_the_problem(predictor: trajcore.Predictor) -> None:

@@ -13,6 +13,10 @@ from numpy.typing import NDArray
 
 from ..generators import IdmParams
 
+#: Metres each path goes on straight past its log's last pose: an agent the model lets drive
+#: faster than its log would otherwise stop dead at the log's end, its speed still set.
+PATH_AHEAD = 100.0
+
 #: Objects count as ahead when within this many metres of the agent's path laterally, beyond
 #: half their widths.
 LATERAL_MARGIN = 0.3
@@ -22,7 +26,8 @@ LATERAL_MARGIN = 0.3
 class IdmAgents:
     """Path and speed of each agent: ``advance`` moves them one step."""
 
-    paths: list[NDArray[np.float64]]  # per agent: (P, 4) s, x, y, yaw (unwrapped) of its log
+    paths: list[NDArray[np.float64]]  # per agent: (P, 4) s, x, y, yaw (unwrapped) of its log,
+    # then PATH_AHEAD straight on
     s: NDArray[np.float64]  # (M,) position along the path
     v: NDArray[np.float64]  # (M,) speed
     v_desired: NDArray[np.float64]  # (M,) the fastest the log ever went
@@ -36,6 +41,9 @@ class IdmAgents:
         for track, ok in zip(states, valid):
             xy = track[ok, :2] if ok.any() else np.zeros((1, 2))
             yaw = np.unwrap(track[ok, 2]) if ok.any() else np.zeros(1)
+            heading = np.array([math.cos(yaw[-1]), math.sin(yaw[-1])])
+            xy = np.vstack([xy, xy[-1] + PATH_AHEAD * heading])
+            yaw = np.append(yaw, yaw[-1])
             s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
             paths.append(np.column_stack([s, xy, yaw]))
             speed = np.hypot(track[ok, 3], track[ok, 4]) if ok.any() else np.zeros(1)
