@@ -6,6 +6,8 @@ engine-demo`, `trajcore info`, `trajcore evaluate` (fleet replay, cli_evaluate.p
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 
@@ -81,16 +83,31 @@ def cmd_info(args: argparse.Namespace, console: Console) -> int:
     from . import __version__, cmake_prefix_path
 
     console.print(f"trajcore {__version__}")
-    console.print(f"built with CUDA: {_core.built_with_cuda()}")
-    status = _core.cuda_status()
-    console.print(f"CUDA devices: {_core.cuda_device_count()}" + (f" ({status})" if status else ""))
-    console.print(f"CPU threads: {_core.get_num_threads()}")
+    console.print(f"CPU: every function runs here, on {_core.get_num_threads()} threads")
+    console.print(f"GPU: {gpu_summary()}")
     console.print(f"CMake prefix for find_package(trajcore): {cmake_prefix_path}")
     return 0
 
 
+def gpu_summary() -> str:
+    """What this build can do on a GPU of this machine, in words."""
+    if not _core.built_with_cuda():
+        return "this build has no CUDA backend (rebuild with TRAJCORE_CUDA=ON for one)"
+    devices, status = _core.cuda_device_count(), _core.cuda_status()
+    kernels = "box_corners, box_overlap and box_distance"
+    if devices == 0:
+        why = f" ({status})" if status else ""
+        return f"none usable here{why}; this build has CUDA kernels for {kernels}"
+    return f"{devices} CUDA device(s); {kernels} take CUDA arrays, everything else runs on CPU"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="trajcore", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="trajcore",
+        description="trajcore: motion planning with learned prediction. `trajcore demo` drives "
+        "a highway cut-in (or a recording) in closed loop; `trajcore evaluate` scores the "
+        "planner against the logged human on a folder of recordings.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser(
         "engine-demo", help="the engine's building blocks on synthetic scenes, timed"
@@ -112,10 +129,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli_evaluate.add_commands(sub)
     cli_prediction.add_commands(sub)
     args = parser.parse_args(argv)
-    for option in ("pairs", "candidates", "agents"):
-        if getattr(args, option, 1) < 1:
-            parser.error(f"--{option} must be at least 1")
-    return int(args.func(args, Console()))
+    for option in ("pairs", "candidates", "agents", "max_steps", "epochs", "batch"):
+        value = getattr(args, option, None)
+        if value is not None and value < 1:
+            parser.error(f"--{option.replace('_', '-')} is {value}, expected at least 1")
+    for option in ("dt", "lr"):
+        value = getattr(args, option, None)
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            parser.error(f"--{option} is {value}, expected a positive number")
+    return run_command(args, Console())
+
+
+def run_command(args: argparse.Namespace, console: Console) -> int:
+    """Runs the command; what goes wrong is one line on stderr, never a traceback: the user's
+    mistakes (a missing file, a recording or model that cannot be read, a value out of range)
+    exit 2, anything else exits 1 and asks for a report (TRAJCORE_TRACEBACK=1 shows where)."""
+    where = f"trajcore {args.command}"
+    try:
+        return int(args.func(args, console))
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, LookupError, MemoryError) as error:
+        if os.environ.get("TRAJCORE_TRACEBACK"):
+            raise
+        print(f"{where}: error: {one_line(error)}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a defect: still one line, and how to see more
+        if os.environ.get("TRAJCORE_TRACEBACK"):
+            raise
+        print(
+            f"{where}: internal error ({type(error).__name__}: {one_line(error)}); please "
+            "report it, with TRAJCORE_TRACEBACK=1 set to show where",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line (a missing file: its name and the reason)."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return " ".join(text.split()) or type(error).__name__
 
 
 if __name__ == "__main__":

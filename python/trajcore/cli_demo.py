@@ -105,6 +105,13 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
         from .data import load_recording
 
         scenario = load_recording(args.scenario, dt=args.dt, resample_to=0.1)
+    if args.ego is not None and args.ego != "ego" and args.ego not in scenario.agent_id:
+        shown = ", ".join(repr(a) for a in scenario.agent_id[:8])
+        more = f" and {len(scenario.agent_id) - 8} more" if len(scenario.agent_id) > 8 else ""
+        raise ValueError(
+            f"--ego is {args.ego!r}, expected 'ego' or an agent id of {scenario.name} "
+            f"({shown}{more})"
+        )
     predictor = load_predictor(console)
     planner = replay_planner()
     steps: list[StepRecord] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -39,7 +40,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="folders of CommonRoad or Argoverse 2 scenarios; scenarios with the same traffic as "
         "another are counted once",
     )
-    e.add_argument("--model", help="model.pt from `trajcore train` (default: baselines only)")
+    e.add_argument(
+        "--model",
+        help="model.pt from `trajcore train`, or a .ts file (default: the shipped predictor)",
+    )
+    e.add_argument(
+        "--baselines-only",
+        action="store_true",
+        help="only constant velocity and constant turn rate, no model (torch not needed)",
+    )
     e.add_argument(
         "--all", action="store_true", help="every scenario, not only the model's test split"
     )
@@ -60,8 +69,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 def cmd_train(args: argparse.Namespace, console: Console) -> int:
     from .models.training import TrainConfig, train
 
-    if args.epochs < 1 or args.batch < 1:
-        raise SystemExit("--epochs and --batch must be at least 1")
     config = TrainConfig(
         epochs=args.epochs, batch=args.batch, learning_rate=args.lr, seed=args.seed
     )
@@ -101,15 +108,23 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     from .models.evaluation import prediction_report
     from .models.training import distinct_traffic, load_model, load_recordings
 
-    net = load_model(args.model) if args.model else None
+    if args.baselines_only and args.model:
+        raise ValueError("--model and --baselines-only exclude each other")
+    model = None if args.baselines_only else args.model or str(shipped_model())
+    if model is not None and importlib.util.find_spec("torch") is None:
+        raise ValueError(
+            "evaluating a model needs torch (pip install torch==2.13.0); --baselines-only "
+            "evaluates constant velocity and constant turn rate without it"
+        )
+    net = load_model(model) if model else None
     step = net.config.dt if net is not None else 0.1
     scenarios, _ = distinct_traffic(load_recordings(args.data, dt=args.dt, resample_to=step))
-    if net is not None:
-        split = _split(args.model)
+    if model is not None:
+        split = _split(model)
         if split and not args.all:
             scenarios = [s for s in scenarios if s.name in set(split["test"])]
             if not scenarios:
-                raise SystemExit(
+                raise ValueError(
                     f"none of the model's test scenarios ({', '.join(split['test'])}) "
                     f"is under {' '.join(args.data)}"
                 )
@@ -135,6 +150,13 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def shipped_model() -> Path:
+    """The predictor the wheel ships (trajcore.Predictor.load's default)."""
+    from .predictor import DEFAULT_MODEL
+
+    return Path(__file__).parent / "models" / "default" / DEFAULT_MODEL
+
+
 def _table(title: str, results: dict[str, dict[str, float]]) -> Table:
     table = Table(title=title)
     for column in ("predictor", "minADE (m)", "minFDE (m)", "miss rate @2 m", "brier-minFDE"):
@@ -152,14 +174,13 @@ def _table(title: str, results: dict[str, dict[str, float]]) -> Table:
 
 def _split(model: str) -> dict[str, Any] | None:
     """The train / test scenario names a model file records (model.pt, .ts or .pt2)."""
-    import torch
-
     from .models.export import read_metadata
+    from .models.training import load_weights
 
     if Path(model).suffix in (".ts", ".pt2"):
         split: dict[str, Any] | None = read_metadata(model)["split"]
         return split
-    return torch.load(model, map_location="cpu", weights_only=False).get("split")  # type: ignore[no-any-return]
+    return load_weights(model).get("split")  # type: ignore[no-any-return]
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
@@ -169,7 +190,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     net = load_model(args.model)
     out = Path(args.out)
     if out.suffix not in (".ts", ".pt2"):
-        raise SystemExit(f"--out is {out}, expected a .ts (TorchScript) or .pt2 (AOTInductor) file")
+        raise ValueError(f"--out is {out}, expected a .ts (TorchScript) or .pt2 (AOTInductor) file")
     split = _split(args.model)
     written = (
         export_pt2(net, out, split=split)

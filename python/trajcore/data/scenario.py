@@ -204,5 +204,6 @@ def check_time_step(tracks: list[Track], dt: float, source: str) -> None:
     if not 0.8 <= median <= 1.25:
         raise ValueError(
             f"{source}: positions move {median:.2f} times the recorded speeds at a {dt:g} s step, "
-            f"expected about 1; pass dt= with the real step (about {dt * median:.2g} s)"
+            f"expected about 1: give the real step (about {dt * median:.2g} s) as dt= in "
+            "Python, --dt on the command line"
         )

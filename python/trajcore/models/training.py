@@ -244,7 +244,7 @@ def train(
     start, history = 0, []
     checkpoint = out / "checkpoint.pt"
     if resume and checkpoint.is_file():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        state = load_weights(checkpoint, map_location=device)
         net.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])
@@ -355,6 +355,37 @@ def save_atomically(value: Any, path: str | Path) -> None:
         aside.unlink(missing_ok=True)
 
 
+def load_weights(path: str | Path, *, map_location: Any = "cpu") -> Any:
+    """A model or checkpoint file's contents: tensors and plain data only. torch.load with
+    weights_only=True never runs code a file carries; a file that needs it (a pickled Python
+    object: anyone's ``model.pt`` could otherwise run what it likes when opened) is refused."""
+    import pickle
+    import re
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"model file {path} is not a torch file trajcore can read (not a zip "
+            "archive as torch.save writes)"
+        )
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(error))
+        what = f"it would call {found.group(1)}" if found else "it holds pickled Python objects"
+        raise ValueError(
+            f"model file {path} is refused: {what} on loading (pickled Python objects, not only "
+            "tensors and plain data), and trajcore never runs code from a file"
+        ) from None
+    except (RuntimeError, EOFError) as error:
+        raise ValueError(
+            f"model file {path} is not a torch file trajcore can read ({error})"
+        ) from None
+
+
 def load_model(path: str | Path) -> MultimodalPredictor:
     """The network of a ``model.pt`` written by training, or of an exported TorchScript file
     (a trace keeps the parameters' names)."""
@@ -367,7 +398,7 @@ def load_model(path: str | Path) -> MultimodalPredictor:
             state = dict(torch.jit.load(str(path), map_location="cpu").state_dict())  # type: ignore[no-untyped-call]
         net = MultimodalPredictor(read_config(path))
     else:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
+        saved = load_weights(path)
         net = MultimodalPredictor(PredictorConfig(**saved["config"]))
         state = saved["model"]
     net.load_state_dict(state)
