@@ -61,3 +61,21 @@ def shapely_polygons(boxes: NDArray[np.floating]) -> NDArray[np.object_]:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261121)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The doc-block coverage (tests/test_doc_blocks.py) when that file ran."""
+    if not any("test_doc_blocks" in str(p) for p in terminalreporter.config.args) and not any(
+        "test_doc_blocks" in r.nodeid
+        for reports in terminalreporter.stats.values()
+        for r in reports
+        if hasattr(r, "nodeid")
+    ):
+        return
+    from test_doc_blocks import BLOCKS, DOCS, block_counts
+
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(block_counts().items()))
+    terminalreporter.write_line(
+        f"doc blocks: {len(BLOCKS)} code blocks in {len(DOCS)} files (README.md, docs/*.md): "
+        f"{counts}"
+    )

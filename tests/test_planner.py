@@ -162,6 +162,34 @@ def test_errors() -> None:
         Planner().plan(PlanScene(**{**scene.__dict__, "ego_state": np.zeros(5, np.float32)}))
     with pytest.raises(ValueError, match="deadline_ms is -1"):
         Planner().plan(scene, deadline_ms=-1.0)
+    # Agents predicted for another horizon: the error names the planner's steps setting.
+    longer = np.concatenate([scene.agents, np.repeat(scene.agents[:, :, -1:], 40, axis=2)], 2)
+    with pytest.raises(
+        ValueError,
+        match=r"scene\.agents has shape \(\d+, \d+, 81, 3\): 80 predicted steps, but this planner "
+        r"plans 40 \(its steps setting\); predict 40 steps, or make the planner with steps=80",
+    ):
+        Planner().plan(PlanScene(**{**scene.__dict__, "agents": longer}))
+
+
+def test_results_print_readably() -> None:
+    r = Planner().plan(stopped_car_scene())
+    text = repr(r)
+    counts = r.reason_counts()
+    assert sum(counts.values()) == len(r.reasons) and counts[PlanReason.CHOSEN] == 1
+    assert text.startswith(f"PlanResult(chosen={r.chosen} of {len(r.reasons)} candidates, ")
+    assert "trajectory=float32(41, 6)" in text and "CHOSEN: 1" in text
+    for reason, n in counts.items():
+        assert f"{reason.name}: {n}" in text
+    assert (
+        str(PlanReason(1)) == "COLLISION" and f"{PlanReason.UNSAFE_DISTANCE}" == "UNSAFE_DISTANCE"
+    )
+    # Arrays print as dtype and shape, whatever their size.
+    scores = repr(r.scores)
+    n = len(r.reasons)
+    assert scores.startswith(f"ScoreResult(total=float32({n},), ") and len(scores) < 1200
+    assert f"areas=int32({n}, 41)" in scores
+    assert repr(r.candidates).startswith(f"Candidates(states=float32({n}, 41, 6), ")
 
 
 def wall_scene(speed: float) -> PlanScene:
@@ -309,7 +337,9 @@ def empty_scene(road: trajcore.RoadMap, line: trajcore.ReferenceLine, ego: np.nd
 
 def test_the_lattice_targets_the_lanes_speed_limit() -> None:
     lattice = LatticeSettings(
-        lateral_offsets=(0.0,), target_speeds=(0.0, 10.0, 20.0), durations=(3.0, 5.0),
+        lateral_offsets=(0.0,),
+        target_speeds=(0.0, 10.0, 20.0),
+        durations=(3.0, 5.0),
         speed_limit_fractions=(0.5, 1.0),
     )
     planner = Planner(lattice=lattice)

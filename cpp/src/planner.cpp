@@ -370,6 +370,16 @@ const PlanResult& Planner::plan(const PlanScene& scene, double deadline_ms) {
   if (std::isnan(deadline_ms) || deadline_ms < 0) {
     throw Error("deadline_ms is " + detail::value_str(deadline_ms) + ", expected >= 0");
   }
+  // The agents' horizon is the planner's: name both (a mismatch is a scene predicted for another
+  // planner, not a malformed array).
+  const Shape& predicted = scene.agents.shape;
+  if (predicted.rank() == 4 && predicted[3] == 3 && predicted[2] != config_.steps + 1) {
+    throw Error("scene.agents has shape " + predicted.str() + ": " +
+                std::to_string(predicted[2] - 1) + " predicted steps, but this planner plans " +
+                std::to_string(config_.steps) + " (its steps setting); predict " +
+                std::to_string(config_.steps) + " steps, or make the planner with steps=" +
+                std::to_string(predicted[2] - 1));
+  }
   PlanResult& r = result_;
   r.deadline_reached = false;
   r.chosen = -1;

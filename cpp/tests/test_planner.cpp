@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "expect_throws.hpp"
 #include "highway_map.hpp"
 #include "trajcore/error.hpp"
 #include "trajcore/planner.hpp"
@@ -310,6 +311,12 @@ TEST(Planner, RejectsBadConfigurationsAndScenes) {
   scene.road_map = nullptr;
   EXPECT_THROW(planner.plan(scene), trajcore::Error);
   EXPECT_THROW(planner.plan(h.scene(41), -1.0), trajcore::Error);
+  // Agents predicted over another horizon: the message names the planner's steps setting.
+  const Highway longer(81);
+  EXPECT_THROWS_MESSAGE(planner.plan(longer.scene(81)), trajcore::Error,
+                        "scene.agents has shape (1, 1, 81, 3): 80 predicted steps, but this "
+                        "planner plans 40 (its steps setting); predict 40 steps, or make the "
+                        "planner with steps=80");
 }
 
 }  // namespace

@@ -101,7 +101,9 @@ def gpu_summary() -> str:
     return f"{devices} CUDA device(s); {kernels} take CUDA arrays, everything else runs on CPU"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (main parses with it; the doc-block test checks the
+    commands the docs show against it)."""
     parser = argparse.ArgumentParser(
         prog="trajcore",
         description="trajcore: motion planning with learned prediction. `trajcore demo` drives "
@@ -128,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli_demo.add_commands(sub)
     cli_evaluate.add_commands(sub)
     cli_prediction.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     for option in ("pairs", "candidates", "agents", "max_steps", "epochs", "batch"):
         value = getattr(args, option, None)

@@ -11,8 +11,10 @@ from typing import Any
 
 from . import _core
 from ._core import CollisionWorkspace
+from ._repr import readable_repr
 
 
+@readable_repr
 @dataclass(frozen=True)
 class CollisionResult:
     """Results of :func:`check_collisions`, in the inputs' array library and device.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _core
+from ._repr import readable_repr
 from .vehicle import VehicleParams
 
 
@@ -38,6 +39,7 @@ class CollisionType(enum.IntEnum):
     ACTIVE_LATERAL = 4
 
 
+@readable_repr
 @dataclass(frozen=True)
 class AtFaultResult:
     #: (B, N) float32: 1, 0.5 (at fault with an object) or 0 (with a vehicle or VRU).
@@ -108,6 +110,7 @@ def at_fault_collisions(
     return AtFaultResult(score=score, at_fault_prob=prob, first_step=first, collision_type=kind)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class TtcResult:
     #: (B, N) float32: 1, or 0 with a time-to-collision violation (worst mode).
@@ -169,6 +172,7 @@ def time_to_collision(
     return TtcResult(score=score, violation_prob=prob, first_step=first)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class NuplanTtcResult:
     #: (B, N) float32: 1 when every step's TTC exceeds ``least_min_ttc``, else 0 (worst mode).
@@ -269,6 +273,7 @@ class SafeDistanceParams:
         _core._validate_safe_distance_params(self)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class SafeDistanceResult:
     #: (B, N) float32: 1, or 0 with a violation (worst mode).

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _core
+from ._repr import readable_repr
 
 
 class ComfortBound(enum.IntFlag):
@@ -49,6 +50,7 @@ class ComfortParams:
     lateral_acceleration: Literal["zero", "speed_times_yaw_rate"] = "zero"
 
 
+@readable_repr
 @dataclass(frozen=True)
 class ComfortResult:
     #: (...) float32: 1 comfortable, 0 not.

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _core
+from ._repr import readable_repr
 from .reference_line import ReferenceLine
 from .track import TrackerParams
 from .vehicle import VehicleParams
 
 
+@readable_repr
 @dataclass(frozen=True)
 class Candidates:
     """Tracked candidates and what produced them, in the library of ``ego_state``."""

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
+from ._repr import readable_repr
 from .reference_line import ReferenceLine
 from .road_map import RoadMap
 
@@ -56,6 +57,7 @@ def ego_areas(
     )
 
 
+@readable_repr
 @dataclass(frozen=True)
 class ComplianceResult:
     #: (...) float32 score.
@@ -64,6 +66,7 @@ class ComplianceResult:
     first_step: Any
 
 
+@readable_repr
 @dataclass(frozen=True)
 class DirectionResult:
     #: (...) float32: 1, 0.5 or 0.
@@ -122,6 +125,7 @@ def driving_direction_compliance(
     return DirectionResult(score=score, wrong_way=wrong, first_step=first)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class SpeedLimitResult:
     #: (...) float32 nuPlan speed-limit compliance score in [0, 1].
@@ -145,6 +149,7 @@ def speed_limit_compliance(
     return SpeedLimitResult(score=score, max_overspeed=worst, first_step=first)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class StepComplianceResult:
     #: (...) float32: 1 compliant, 0 not.

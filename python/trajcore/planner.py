@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
+from ._repr import value_summary
 from .generators import Candidates, IdmParams
 from .reference_line import ReferenceLine
 from .road_map import RoadMap
@@ -88,6 +89,9 @@ class PlanReason(enum.IntEnum):
     #: Closes to a gap it could not stop in (:func:`trajcore.safe_distance`).
     UNSAFE_DISTANCE = 13
 
+    def __str__(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True)
 class PlanTimings:
@@ -119,6 +123,22 @@ class PlanResult:
     #: chosen candidate, and ``emergency_reason`` says why that candidate could not be driven.
     emergency_brake: bool = False
     emergency_reason: PlanReason = PlanReason.CHOSEN
+
+    def reason_counts(self) -> dict[PlanReason, int]:
+        """How many candidates each :class:`PlanReason` held back (CHOSEN: the one chosen)."""
+        codes, counts = np.unique(np.asarray(self.reasons), return_counts=True)
+        return {PlanReason(int(c)): int(n) for c, n in zip(codes, counts)}
+
+    def __repr__(self) -> str:
+        reasons = ", ".join(f"{r.name}: {n}" for r, n in self.reason_counts().items())
+        brake = f", emergency_brake ({self.emergency_reason.name})" if self.emergency_brake else ""
+        return (
+            f"PlanResult(chosen={self.chosen} of {len(np.asarray(self.reasons))} candidates, "
+            f"score {float(np.asarray(self.scores.total).reshape(-1)[self.chosen]):.3f}, "
+            f"trajectory={value_summary(self.trajectory)}, fallback={self.fallback}{brake}, "
+            f"deadline_reached={self.deadline_reached}, reasons {{{reasons}}}, "
+            f"{self.timings.total_ms:.2f} ms)"
+        )
 
 
 @dataclass(frozen=True)

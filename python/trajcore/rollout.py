@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _core
+from ._repr import readable_repr
 from .vehicle import VehicleParams
 
 
@@ -35,6 +36,7 @@ class Saturation(enum.IntFlag):
     ARTICULATION = 64
 
 
+@readable_repr
 @dataclass(frozen=True)
 class RolloutResult:
     """Results of :func:`rollout`, in the inputs' array library."""

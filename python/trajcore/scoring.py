@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
+from ._repr import readable_repr
 from .collision_metrics import SafeDistanceParams
 from .comfort import ComfortParams, ExtendedComfortParams
 from .reference_line import ReferenceLine
@@ -171,6 +172,7 @@ class ScoringProfile:
         )
 
 
+@readable_repr
 @dataclass(frozen=True)
 class ScoreResult:
     """Results of :func:`score`; (B, N) per candidate unless noted."""

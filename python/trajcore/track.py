@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _core
+from ._repr import readable_repr
 from .rollout import _needs_autograd
 from .vehicle import VehicleParams
 
@@ -51,6 +52,7 @@ class TrackerParams:
         _core._validate_tracker_params(self)
 
 
+@readable_repr
 @dataclass(frozen=True)
 class TrackResult:
     """Results of :func:`track`, in the inputs' array library."""

@@ -257,9 +257,7 @@ def replay(
     if lights is not None:
         lights = np.delete(lights, list(dropped), axis=1)
         lights = np.pad(lights, ((0, 0), (0, len(continued))), constant_values=LightState.NONE)
-    scenario = dataclasses.replace(
-        scenario, lanes=lanes, drivable_areas=areas, lane_lights=lights
-    )
+    scenario = dataclasses.replace(scenario, lanes=lanes, drivable_areas=areas, lane_lights=lights)
     world = _World.build(
         scenario, ego_id, reactive, idm or IdmParams(), cfg.history if warmup is None else warmup
     )
