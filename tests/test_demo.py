@@ -78,7 +78,7 @@ def test_demo_command_writes_its_table_and_files(tmp_path: Path) -> None:
 
     for name, frames in (("demo.png", 1), ("replay.png", 1), ("demo.gif", 15)):
         with Image.open(tmp_path / name) as image:
-            assert image.size[0] > 500 and getattr(image, "n_frames", 1) == frames, name
+            assert image.size[0] >= 1280 and getattr(image, "n_frames", 1) == frames, name
 
 
 def test_constant_velocity_fallback_predicts_constant_velocity() -> None:

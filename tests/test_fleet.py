@@ -87,6 +87,8 @@ def test_evaluate_command_prints_and_writes_the_summary(folder: Path, tmp_path: 
             "pdm_closed",
             "--json",
             str(out),
+            "--figure",
+            str(tmp_path / "summary.png"),
         ],
         capture_output=True,
         text=True,
@@ -109,6 +111,12 @@ def test_evaluate_command_prints_and_writes_the_summary(folder: Path, tmp_path: 
     header = next(line for line in done.stdout.splitlines() if "logged human" in line)
     assert header.index("trajcore") < header.index("pdm_closed") < header.index("logged human")
     assert f"{peer['summary']['planner']['total']:.3f}" in text
+    # The summary picture: a row per replayed scenario and the mean, wide enough to read.
+    from PIL import Image
+
+    with Image.open(tmp_path / "summary.png") as picture:
+        assert picture.width >= 1280 and picture.height > 300
+    assert f"wrote {tmp_path / 'summary.png'}" in text
     # The per-scenario table: each driver's total and smallest gap.
     assert "smallest gap to any agent" in text
     for record in peer["scenarios"]:

@@ -43,6 +43,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="spread the recordings over a Ray cluster ('local' starts one here)",
     )
     p.add_argument("--json", help="write every scenario's metrics and the summary here")
+    p.add_argument(
+        "--figure",
+        default="trajcore_evaluate.png",
+        help="the summary picture: a row per scenario, planners and human per metric "
+        "(default trajcore_evaluate.png; '' for none)",
+    )
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -80,6 +86,16 @@ def cmd_evaluate(args: argparse.Namespace, console: Console) -> int:
     for name, summary in summaries.items():
         for failure in summary["failed"]:
             console.print(f"[red]{name}: not replayed[/] {failure['file']}: {failure['error']}")
+    if args.figure:
+        from . import viz
+
+        mode = "reactive" if args.reactive else "logged"
+        figure = viz.evaluation_figure(
+            results, f"{args.data}: closed loop, {mode} agents, nuPlan metrics"
+        )
+        figure.savefig(args.figure)
+        viz._pyplot().close(figure)
+        console.print(f"wrote {args.figure}")
     if args.json:
         record = {
             "summary": summaries[planners[0]],
