@@ -105,6 +105,37 @@ def test_a_model_file_carrying_code_is_refused(tmp_path: Path) -> None:
     )
 
 
+def test_help_describes_commands_not_files() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0 and ".py" not in done.stdout
+    assert "closed loop" in done.stdout and "evaluate-prediction" in done.stdout
+
+
+def test_a_missing_optional_dependency_is_a_user_error(tmp_path: Path) -> None:
+    # pyarrow hidden from the child: reading an Argoverse 2 file names the extra to install.
+    (tmp_path / "pyarrow").mkdir()
+    (tmp_path / "pyarrow" / "__init__.py").write_text("raise ImportError('hidden for the test')\n")
+    recording = tmp_path / "scenario_x.parquet"
+    recording.write_bytes(b"PAR1")
+    (tmp_path / "log_map_archive_x.json").write_text("{}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+            "from trajcore.cli import main; sys.exit(main())",
+            "demo",
+            "--scenario",
+            str(recording),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert_user_error(done, "pip install 'trajcore[data]'")
+
+
 def test_an_unexpected_failure_is_one_line_too(tmp_path: Path) -> None:
     # A scenario file that is a folder: not a user error the loaders name, still no traceback.
     folder = tmp_path / "scenario.xml"

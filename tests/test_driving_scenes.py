@@ -82,8 +82,13 @@ def drive(
 
     def gap_at(t: int, s: NDArray[np.float32]) -> NDArray[np.float64]:
         c = vehicle.rear_axle_to_center
-        box = [s[0] + c * np.cos(s[2]), s[1] + c * np.sin(s[2]), s[2], vehicle.length,
-               vehicle.width]
+        box = [
+            s[0] + c * np.cos(s[2]),
+            s[1] + c * np.sin(s[2]),
+            s[2],
+            vehicle.length,
+            vehicle.width,
+        ]
         now = [[*a.poses(t, 0)[0], *a.extent] for a in agents]
         return np.asarray(trajcore.box_distance(np.array(box), np.array(now)), np.float64)
 

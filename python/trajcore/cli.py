@@ -149,15 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace, console: Console) -> int:
     """Runs the command; what goes wrong is one line on stderr, never a traceback: the user's
-    mistakes (a missing file, a recording or model that cannot be read, a value out of range)
-    exit 2, anything else exits 1 and asks for a report (TRAJCORE_TRACEBACK=1 shows where)."""
+    mistakes (a missing file, a recording or model that cannot be read, a value out of range,
+    an optional dependency not installed) exit 2, anything else exits 1 and asks for a report
+    (TRAJCORE_TRACEBACK=1 shows where)."""
     where = f"trajcore {args.command}"
     try:
         return int(args.func(args, console))
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
-    except (OSError, ValueError, LookupError, MemoryError) as error:
+    except (OSError, ValueError, LookupError, MemoryError, ImportError) as error:
         if os.environ.get("TRAJCORE_TRACEBACK"):
             raise
         print(f"{where}: error: {one_line(error)}", file=sys.stderr)

@@ -221,7 +221,8 @@ def replay_figure(scenario: Any, result: Any) -> Any:
     heading = math.atan2(chord[1], chord[0]) if np.hypot(*chord) > 1.0 else float(planner[0, 2])
     c, s = math.cos(heading), math.sin(heading)
     local = (both - [x0, y0]) @ np.array([[c, -s], [s, c]])
-    low, high = local.min(axis=0) - [15.0, 0.0], local.max(axis=0) + [15.0, 0.0]
+    margin = np.array([15.0, 0.0])  # metres before the start and past the end
+    low, high = local.min(axis=0) - margin, local.max(axis=0) + margin
     middle, half = (low[1] + high[1]) / 2, max((high[1] - low[1]) / 2 + 8.0, 12.0)
     span = high[0] - low[0]
     map_height = float(np.clip(12.2 * 2 * half / span, 2.2, 6.0))
@@ -385,7 +386,7 @@ def evaluation_figure(results: dict[str, Sequence[dict[str, Any]]], title: str =
     for r in range(len(labels)):
         for c in range(cols):
             v = values[r, c]
-            text = "–" if not np.isfinite(v) else f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
+            text = "-" if not np.isfinite(v) else f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
             ax.text(
                 c,
                 r,
