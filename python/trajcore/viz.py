@@ -6,7 +6,7 @@ of a replay. Every function draws on a given Axes (or makes a Figure) and return
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -350,7 +350,7 @@ SUMMARY_METRICS = (
 SUMMARY_GAP_SCALE = 2.0
 
 
-def evaluation_figure(results: dict[str, Sequence[dict[str, Any]]], title: str = "") -> Any:
+def evaluation_figure(results: Mapping[str, Sequence[dict[str, Any]]], title: str = "") -> Any:
     """The closed-loop summary of a ``trajcore evaluate`` run: one row per scenario (the mean
     first), per metric one column for each planner and one for the logged human, every cell
     coloured by its value (red 0, green 1; gaps by ``SUMMARY_GAP_SCALE`` metres) with the number
