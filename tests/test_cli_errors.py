@@ -105,6 +105,26 @@ def test_a_model_file_carrying_code_is_refused(tmp_path: Path) -> None:
     )
 
 
+def test_evaluate_prediction_evaluates_the_shipped_model_by_default(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the evaluation reads an NGSIM recording")
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "x.xml").symlink_to(next((root / "commonroad_ngsim").rglob("USA_US101-23_1_T-1.xml")))
+    report = tmp_path / "report.json"
+    args = ("evaluate-prediction", "--data", str(folder), "--all", "--json", str(report))
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    assert {"model", "cv", "ctrv"} <= set(json.loads(report.read_text())["results"])
+    done = run_cli(*args, "--baselines-only")
+    assert done.returncode == 0, done.stderr
+    assert "model" not in json.loads(report.read_text())["results"]
+
+
 def test_help_describes_commands_not_files() -> None:
     done = run_cli("--help")
     assert done.returncode == 0 and ".py" not in done.stdout
