@@ -80,6 +80,7 @@ def test_plan_steps_and_replays_are_drawn() -> None:
 
 def fake_records(planner: str, totals: list[float], gaps: list[float]) -> list[dict]:
     metrics = ("no_collision", "drivable_area", "driving_direction", "progress", "ttc")
+    metrics += ("traffic_light", "making_progress")
     records = []
     for i, (total, gap) in enumerate(zip(totals, gaps)):
         drive = {m: 1.0 for m in metrics} | {"total": total, "comfort": 0.5, "speed_limit": 0.9}

@@ -6,6 +6,7 @@ of a replay. Every function draws on a given Axes (or makes a Figure) and return
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .road_map import Lane
+from .sim.replay import METRICS
 
 EGO_COLOUR = "#d62728"
 AGENT_COLOUR = "#1f77b4"
@@ -334,18 +336,8 @@ def animate_replay(
     return path
 
 
-#: The closed-loop summary's columns: nuPlan's metrics, then the smallest gap kept (m).
-SUMMARY_METRICS = (
-    "total",
-    "no_collision",
-    "drivable_area",
-    "driving_direction",
-    "progress",
-    "ttc",
-    "comfort",
-    "speed_limit",
-    "min_gap_m",
-)
+#: The closed-loop summary's columns: the replay's nuPlan metrics, then the smallest gap kept (m).
+SUMMARY_METRICS = (*METRICS, "min_gap_m")
 #: Gaps at or above this many metres are coloured as fully safe.
 SUMMARY_GAP_SCALE = 2.0
 
@@ -370,8 +362,10 @@ def evaluation_figure(results: Mapping[str, Sequence[dict[str, Any]]], title: st
             for d, driver in enumerate(drivers):
                 record = first[i]["human"] if driver == "human" else results[driver][i]["planner"]
                 values[r, m * len(drivers) + d] = float(record[metric])
-    finite = np.where(np.isfinite(values[1:]), values[1:], np.nan)
-    values[0] = np.nanmean(finite, axis=0) if len(rows) else np.nan
+    finite = np.where(np.isfinite(values[1:]), values[1:], np.nan)  # no agents: an infinite gap
+    with warnings.catch_warnings():  # a column without a finite value has no mean: left blank
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values[0] = np.nanmean(finite, axis=0) if len(rows) else np.nan
     gap_columns = slice((len(SUMMARY_METRICS) - 1) * len(drivers), None)
     colours = values.copy()
     colours[:, gap_columns] = np.clip(values[:, gap_columns] / SUMMARY_GAP_SCALE, 0.0, 1.0)
