@@ -68,69 +68,101 @@ struct SpeedQuartic {
 
 double comfortable_duration(const FrenetStart& f, double v1, double D, double comfortable);
 
-// Setting off from rest within the comfortable acceleration: the acceleration rises at a constant
-// jerk to a plateau in kRampTime at the most, holds it, and falls at the same jerk to 0 as the
-// speed reaches v1 (a trapezoid); the plateau is the lowest that reaches v1 at D, and D grows
-// where even `comfortable` does not reach it. A quartic from rest ramps up its acceleration
-// slowly (a(t) = 6 v1 t (D - t) / D^3: 0.6 m/s^2 after 0.5 s to 7.5 m/s), and from a red light
-// in SinD the ego fell 2 m behind the human within 3 s.
+// A speed-up within the comfortable acceleration: from the ego's (v0, a0) the acceleration
+// moves at a constant jerk to a plateau (from rest in kRampTime), holds it, and falls at the same
+// jerk to 0 as the speed reaches v1 (a trapezoid); the plateau is the lowest that reaches v1 at D,
+// and D grows where even `comfortable` does not reach it. A quartic ramps its acceleration up
+// slowly (from rest, a(t) = 6 v1 t (D - t) / D^3: 0.6 m/s^2 after 0.5 s to 7.5 m/s), and a
+// quartic stretched to stay within the bound more so: from a red light in SinD the ego fell 2 m
+// behind the human within 3 s, and in NGSIM's USA_Peach-4_7 it crept from 0.1 to 1.9 m/s in 3 s.
 constexpr double kRampTime = 0.8;  // s
+// Below this speed a speed-up is a set-off: it ramps from the ego's speed and acceleration.
+constexpr double kCreepSpeed = 1.0;  // m/s
 
 struct SpeedRamp {
-  double s0, v1, j, plateau, t1, t2, T, v_b, s_a, s_b, s_T;
-  SpeedRamp(double s_start, double target, double D, double comfortable)
-      : s0(s_start), v1(target), j(comfortable / kRampTime) {
-    T = std::max(D, target / comfortable + kRampTime);
-    plateau = 0.5 * j * (T - std::sqrt(std::max(T * T - 4 * target / j, 0.0)));
-    t1 = plateau / j;
-    t2 = std::max(T - 2 * t1, 0.0);
-    const double v_a = 0.5 * plateau * t1;
-    s_a = j * t1 * t1 * t1 / 6;
-    v_b = v_a + plateau * t2;
-    s_b = s_a + v_a * t2 + 0.5 * plateau * t2 * t2;
-    s_T = s_b + v_b * t1 + 0.5 * plateau * t1 * t1 - j * t1 * t1 * t1 / 6;
+  double s0, v0, a0, v1, j, plateau, t_up, t_hold, t_down, T, v_a, v_b, s_a, s_b, s_T;
+  // v1 > v0 and a0 < comfortable; `valid` is false where the lowest plateau would lie below a0
+  // (the speed-up is gentler than the acceleration the ego already has: no trapezoid fits).
+  bool valid = true;
+  SpeedRamp(double s_start, double v_start, double a_start, double target, double D,
+            double comfortable)
+      : s0(s_start), v0(v_start), a0(a_start), v1(target), j(comfortable / kRampTime) {
+    const double dv = target - v_start;
+    // Reaching v1 at the plateau `comfortable` takes this long; a longer T lowers the plateau P:
+    // dv = P T - P^2 / j + P a0 / j - a0^2 / (2 j).
+    const double shortest =
+        (dv + (comfortable * comfortable - comfortable * a0 + 0.5 * a0 * a0) / j) / comfortable;
+    T = std::max(D, shortest);
+    const double b = T + a0 / j, c = (dv + 0.5 * a0 * a0 / j) / j;
+    plateau = std::min(0.5 * j * (b - std::sqrt(std::max(b * b - 4 * c, 0.0))), comfortable);
+    if (plateau < a0) valid = false, plateau = a0;
+    t_up = (plateau - a0) / j;
+    t_down = plateau / j;
+    t_hold = std::max(T - t_up - t_down, 0.0);
+    v_a = v0 + a0 * t_up + 0.5 * j * t_up * t_up;
+    s_a = t_up * (v0 + t_up * (0.5 * a0 + j * t_up / 6));
+    v_b = v_a + plateau * t_hold;
+    s_b = s_a + t_hold * (v_a + 0.5 * plateau * t_hold);
+    s_T = s_b + t_down * (v_b + t_down * (0.5 * plateau - j * t_down / 6));
   }
   double v(double t) const {
-    if (t <= 0) return 0;
-    if (t < t1) return 0.5 * j * t * t;
-    if (t < t1 + t2) return 0.5 * plateau * t1 + plateau * (t - t1);
+    if (t <= 0) return v0;
+    if (t < t_up) return v0 + t * (a0 + 0.5 * j * t);
+    if (t < t_up + t_hold) return v_a + plateau * (t - t_up);
     if (t < T) {
-      const double u = t - t1 - t2;
-      return v_b + plateau * u - 0.5 * j * u * u;
+      const double u = t - t_up - t_hold;
+      return v_b + u * (plateau - 0.5 * j * u);
     }
     return v1;
   }
   double s(double t) const {
     if (t <= 0) return s0;
-    if (t < t1) return s0 + j * t * t * t / 6;
-    if (t < t1 + t2) {
-      const double u = t - t1;
-      return s0 + s_a + 0.5 * plateau * t1 * u + 0.5 * plateau * u * u;
+    if (t < t_up) return s0 + t * (v0 + t * (0.5 * a0 + j * t / 6));
+    if (t < t_up + t_hold) {
+      const double u = t - t_up;
+      return s0 + s_a + u * (v_a + 0.5 * plateau * u);
     }
     if (t < T) {
-      const double u = t - t1 - t2;
-      return s0 + s_b + v_b * u + 0.5 * plateau * u * u - j * u * u * u / 6;
+      const double u = t - t_up - t_hold;
+      return s0 + s_b + u * (v_b + u * (0.5 * plateau - j * u / 6));
     }
     return s0 + s_T + v1 * (t - T);
   }
 };
 
-// One speed profile: the quartic, or from rest (with a comfortable acceleration) the ramp.
+// One speed profile: the quartic, or for a speed-up the comfortable acceleration bounds, the ramp.
 struct SpeedProfile {
   bool ramp;
   SpeedQuartic quartic;
-  SpeedRamp setoff;
-  double s(double t) const { return ramp ? setoff.s(t) : quartic.s(t); }
-  double v(double t) const { return ramp ? setoff.v(t) : quartic.v(t); }
+  SpeedRamp speed_up;
+  double s(double t) const { return ramp ? speed_up.s(t) : quartic.s(t); }
+  double v(double t) const { return ramp ? speed_up.v(t) : quartic.v(t); }
 };
 
+double quartic_peak_acceleration(const FrenetStart& f, double v1, double D);
+
+// From rest (speed <= 0.05 m/s, |acceleration| <= 0.1 m/s^2) every speed-up ramps from (0, 0).
+// Moving, a speed-up whose quartic over D would pass the bound ramps from the ego's speed and
+// acceleration below kCreepSpeed, and above it is the quartic stretched to the shortest duration
+// within the bound. Otherwise (no bound, slowing down, already accelerating harder than the
+// bound, or a quartic within it) the quartic over D.
 SpeedProfile speed_profile(const FrenetStart& f, double v1, double D, double comfortable) {
-  const bool from_rest = std::isfinite(comfortable) && v1 > 0 && f.ds <= 0.05 &&
-                         std::fabs(f.dds) <= 0.1;
-  if (from_rest) return {true, SpeedQuartic(f.s, 0, 0, v1, D), SpeedRamp(f.s, v1, D, comfortable)};
-  // The ramp is unused here; built at the bound 1 only to fill the member.
+  const SpeedQuartic quartic(f.s, f.ds, f.dds, v1, D);
+  // Unused where the quartic is; built at the bound 1 only to fill the member.
+  const SpeedRamp unused(f.s, 0, 0, 1.0, D, 1.0);
+  if (!std::isfinite(comfortable) || v1 <= 0) return {false, quartic, unused};
+  if (f.ds <= 0.05 && std::fabs(f.dds) <= 0.1) {
+    return {true, quartic, SpeedRamp(f.s, 0, 0, v1, D, comfortable)};
+  }
+  if (v1 <= f.ds || f.dds >= comfortable || quartic_peak_acceleration(f, v1, D) <= comfortable) {
+    return {false, quartic, unused};
+  }
+  if (f.ds < kCreepSpeed) {
+    const SpeedRamp ramp(f.s, f.ds, f.dds, v1, D, comfortable);
+    if (ramp.valid) return {true, quartic, ramp};
+  }
   return {false, SpeedQuartic(f.s, f.ds, f.dds, v1, comfortable_duration(f, v1, D, comfortable)),
-          SpeedRamp(f.s, v1, D, 1.0)};
+          unused};
 }
 
 // The speed profile of target speed v1 over duration D from the ego's (s, v, a). Where its speed
