@@ -12,6 +12,7 @@ pytest.importorskip("torch")
 import trajcore
 from real_lanes import shared_data
 from trajcore.data import load_commonroad, resample_scenario
+from trajcore.collision_metrics import AgentType
 from trajcore.generators import IdmParams
 from trajcore.sim import default_ego, replay, replay_planner
 from trajcore.sim.idm import IdmAgents
@@ -153,3 +154,28 @@ def test_replay_errors_name_the_problem(predictor: trajcore.Predictor) -> None:
         replay(resample_scenario(s, 0.2), None, planner(), predictor)
     with pytest.raises(ValueError, match="has no recorded ego"):
         replay(s, "ego", planner(), predictor)
+
+
+def test_reactive_replay_drives_vehicles_and_replays_pedestrians_and_cyclists(
+    predictor: trajcore.Predictor,
+) -> None:
+    # SinD at a junction: pedestrians and cyclists cross. With reactive agents the vehicles follow
+    # IDM; everyone else replays the log (a cyclist that slowed to let the ego pass, driven by IDM,
+    # sped up across its path instead).
+    root = shared_data()
+    if root is None:
+        pytest.skip("../shared/data is absent: the replay tests drive real recordings")
+    path = root / "commonroad_sind" / "CHN_SIND-831_601_T-676.cr.xml"
+    solution = path.with_name(path.name.replace(".cr.xml", ".solution.xml"))
+    s = resample_scenario(load_commonroad(path, solution=solution, dt=0.5), 0.1)
+    result = replay(s, None, planner(), predictor, max_steps=30, reactive=True)
+    window = slice(result.start, result.start + 31)
+    log = s.agent_states[result.agent_index][:, window]
+    valid = result.agent_valid
+    vehicle = s.agent_type[result.agent_index] == AgentType.VEHICLE
+    assert (~vehicle & valid.any(1)).sum() >= 5 and (vehicle & valid.any(1)).sum() >= 5
+    assert np.array_equal(
+        result.agent_states[~vehicle][valid[~vehicle]], log[~vehicle][valid[~vehicle]]
+    )
+    moved = np.hypot(*(result.agent_states - log)[..., :2].transpose(2, 0, 1))
+    assert moved[vehicle][valid[vehicle]].max() > 0.1

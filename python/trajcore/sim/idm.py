@@ -1,7 +1,8 @@
-"""Reactive agents for closed-loop replay: each agent keeps to its logged path and appears and
+"""Reactive agents for closed-loop replay: each vehicle keeps to its logged path and appears and
 disappears when its log does, but its speed along the path follows the Intelligent Driver Model
 behind whatever is ahead of it (the ego included), so it brakes for a planner that cuts in or
-slows down in front of it."""
+slows down in front of it. Replay advances vehicles only; pedestrians, bicycles and objects
+replay their logs (nuPlan's reactive agents likewise drive vehicles by IDM and replay the rest)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Closed-loop replay of a recording: the ego (a logged vehicle, or the recording's own ego) is
 driven by the planner, re-planning every step (0.1 s) on the predictor's forecasts; its next state
 is its plan's next state, which the planner has tracked through the vehicle model. The other
-agents replay their logs, or, with ``reactive=True``, keep to their logged paths at IDM speeds
-behind whatever is ahead of them (trajcore.sim.idm). The driven ego and the logged human driving
+agents replay their logs, or, with ``reactive=True``, the other vehicles keep to their logged
+paths at IDM speeds behind whatever is ahead of them (trajcore.sim.idm) while pedestrians,
+bicycles and objects replay their logs, as nuPlan's reactive agents do. The driven ego and the logged human driving
 the same scenario are then scored with nuPlan's closed-loop score (trajcore.score, "nuplan_cls"),
 with NAVSIM's traffic-light compliance as one more gate where the recording has lights.
 
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 
 from .._core import box_distance
 from ..agents import PhysicsModes, add_physics_modes
+from ..collision_metrics import AgentType
 from ..data.map_edges import continue_cut_lanes
 from ..data.scenario import LightState, Scenario
 from ..data.windows import WindowConfig, lane_segments
@@ -560,7 +562,11 @@ class _World:
         self.ego_history_valid[t + 1] = True
         if self.idm is None:
             return
-        present = self.valid[:, t] & self.valid[:, t + 1]
+        # Vehicles only: a pedestrian or cyclist does not follow the car ahead on its path, and
+        # IDM sped SinD's cyclists up to their fastest logged speed through the ego's path where
+        # the log had them slow down and let the ego pass.
+        vehicle = self.scenario.agent_type[self.others] == AgentType.VEHICLE
+        present = self.valid[:, t] & self.valid[:, t + 1] & vehicle
         speed = np.hypot(self.states[:, t, 3], self.states[:, t, 4])
         others = np.column_stack([self.states[:, t, :3], speed])[self.valid[:, t]]
         others = np.vstack([others, [*self.ego_driven[t, :3], self.ego_driven[t, 3]]])
