@@ -83,6 +83,16 @@ def test_each_collision_type_scores_as_in_nuplan() -> None:
     swiper = straight(-1.0, 1.75, 10.0, dy=-0.08)
     r = score_scene(ego, [swiper], [AgentType.VEHICLE])
     assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.score[0] == 1.0
+    # (the planner's rule, vru_lateral_at_fault, changes nothing for a car; a sideways contact
+    # with a cyclist or pedestrian becomes the moving ego's) ...
+    r = score_scene(ego, [swiper], [AgentType.VEHICLE], vru_lateral_at_fault=True)
+    assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.score[0] == 1.0
+    for vru in (AgentType.BICYCLE, AgentType.PEDESTRIAN):
+        r = score_scene(ego, [swiper], [vru])
+        assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.score[0] == 1.0
+        r = score_scene(ego, [swiper], [vru], vru_lateral_at_fault=True)
+        assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.score[0] == 0.0
+        assert r.first_step[0] > 0
     # ... but at fault when the ego straddles both lanes (multiple lanes).
     r = score_scene(straight(0, -0.3, 10.0), [straight(-1.0, 2.4, 10.0, dy=-0.08)], [0])
     assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.score[0] == 0.0
@@ -113,9 +123,16 @@ def test_modes_take_the_worst_case_and_probabilities_combine() -> None:
 
 
 def reference_types(
-    states: NDArray, areas: NDArray, agents: NDArray, extent: NDArray, types: NDArray
+    states: NDArray,
+    areas: NDArray,
+    agents: NDArray,
+    extent: NDArray,
+    types: NDArray,
+    vru_lateral_at_fault: bool = False,
 ) -> tuple[NDArray, NDArray, NDArray]:
-    """PDM-Closed's loop (pdm_scorer.py, pdm_scorer_utils.py), written with shapely polygons."""
+    """PDM-Closed's loop (pdm_scorer.py, pdm_scorer_utils.py), written with shapely polygons;
+    ``vru_lateral_at_fault``: every lateral contact with a pedestrian or bicycle at fault (the
+    planner's rule)."""
     N, T1 = states.shape[:2]
     M = agents.shape[0]
     kinds = np.full((N, M), -1)
@@ -157,7 +174,10 @@ def reference_types(
                     kind = CollisionType.ACTIVE_LATERAL
                 if kinds[n, m] < 0:
                     kinds[n, m] = kind
-                lateral_fault = kind == CollisionType.ACTIVE_LATERAL and areas[n, t] & 3
+                lateral_fault = kind == CollisionType.ACTIVE_LATERAL and (
+                    (vru_lateral_at_fault and types[m] in (AgentType.PEDESTRIAN, AgentType.BICYCLE))
+                    or areas[n, t] & 3
+                )
                 if (
                     kind in (CollisionType.STOPPED_TRACK, CollisionType.ACTIVE_FRONT)
                     or lateral_fault
@@ -194,15 +214,25 @@ def test_matches_pdm_closeds_loop_on_random_scenes(rng: np.random.Generator) -> 
     types = rng.choice([0, 0, 0, 1, 2, 3], M).astype(np.int32)
     hits = trajcore.check_collisions(states, EXTENT, agents[:, None], extent)
     areas = trajcore.ego_areas(states, EXTENT, road)
-    r = trajcore.at_fault_collisions(
-        states, areas, agents[:, None], extent, types, hits.agent_first_step, params=CAR, dt=DT
-    )
-    kinds, score, first = reference_types(states, areas, agents, extent, types)
-    np.testing.assert_array_equal(r.collision_type[:, :, 0], kinds)
-    np.testing.assert_array_equal(r.score, score)
-    np.testing.assert_array_equal(r.first_step, first)
-    seen = set(kinds[kinds >= 0].tolist())
-    assert len(seen) >= 4, seen
+    for lateral in (False, True):
+        r = trajcore.at_fault_collisions(
+            states,
+            areas,
+            agents[:, None],
+            extent,
+            types,
+            hits.agent_first_step,
+            params=CAR,
+            dt=DT,
+            vru_lateral_at_fault=lateral,
+        )
+        kinds, score, first = reference_types(states, areas, agents, extent, types, lateral)
+        np.testing.assert_array_equal(r.collision_type[:, :, 0], kinds)
+        np.testing.assert_array_equal(r.score, score)
+        np.testing.assert_array_equal(r.first_step, first)
+        seen = set(kinds[kinds >= 0].tolist())
+        assert len(seen) >= 4, seen
+    assert CollisionType.ACTIVE_LATERAL in seen
 
 
 def test_errors() -> None:

@@ -11,8 +11,8 @@ pytest.importorskip("torch")
 
 import trajcore
 from real_lanes import shared_data
-from trajcore.data import load_commonroad, resample_scenario
 from trajcore.collision_metrics import AgentType
+from trajcore.data import load_commonroad, resample_scenario
 from trajcore.generators import IdmParams
 from trajcore.sim import default_ego, replay, replay_planner
 from trajcore.sim.idm import IdmAgents

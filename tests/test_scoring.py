@@ -11,7 +11,15 @@ import pytest
 from numpy.typing import NDArray
 
 import trajcore
-from trajcore import Lane, ReferenceLine, RoadMap, ScoringProfile, VehicleParams
+from trajcore import (
+    AgentType,
+    CollisionType,
+    Lane,
+    ReferenceLine,
+    RoadMap,
+    ScoringProfile,
+    VehicleParams,
+)
 from trajcore.synthetic import highway_scene
 
 CAR = VehicleParams.passenger_car()
@@ -260,3 +268,38 @@ def test_margins_by_class_keep_a_buffer() -> None:
             assert collides == (hit and name == "trajcore_default"), (kind, name)
     with pytest.raises(ValueError, match=r"^profile.margin_pedestrian is -1"):
         ScoringProfile(margin_pedestrian=-1.0)
+
+
+def test_the_planner_profile_blames_the_ego_for_a_sideways_contact() -> None:
+    """A cyclist rides alongside, 0.5 m off the ego's side; the ego drifts towards it inside its
+    own lane. nuPlan's and PDM-Closed's rule: a lateral contact in one lane is not at fault, so
+    pdm_closed lets that candidate through; trajcore_default counts every lateral contact of the
+    moving ego with a pedestrian or cyclist (collision_vru_lateral_at_fault) and rejects it, at
+    the step the boxes (with its 0.4 m bicycle margin) meet; a car there it leaves to nuPlan's
+    rule."""
+    road, centre = highway_map()
+    ego = np.zeros((1, 41, 6), np.float32)
+    ego[0, :, 0] = 10.0 * np.arange(41) * DT
+    ego[0, :, 1] = 3.7 + 0.03 * np.arange(41)  # 1.2 m sideways over 4 s, its box in its lane
+    ego[0, :, 3] = 10.0
+    cyclist = np.zeros((1, 1, 41, 3), np.float32)
+    cyclist[..., 0] = ego[0, :, 0] + 0.5
+    cyclist[..., 1] = 3.7 + CAR.width / 2 + 0.5 + 0.35  # its 0.7 m box 0.5 m off the ego's side
+    kwargs = dict(params=CAR, dt=DT, road_map=road, centerline=centre)
+    extent, kind = np.float32([[1.8, 0.7]]), np.int32([AgentType.BICYCLE])
+    pdm = trajcore.score(ego, cyclist, extent, kind, profile="pdm_closed", **kwargs)
+    assert pdm.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL
+    assert pdm.no_collision[0] == 1.0 and pdm.collision_step[0] == -1
+    ours = trajcore.score(ego, cyclist, extent, kind, profile="trajcore_default", **kwargs)
+    assert ours.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL
+    assert ours.no_collision[0] == 0.0 and ours.total[0] == 0.0
+    assert ours.collision_step[0] == 4  # 0.1 m of drift closes the gap less the margin
+    profile = dataclasses.replace(
+        ScoringProfile.named("trajcore_default"), collision_vru_lateral_at_fault=False
+    )
+    assert (
+        trajcore.score(ego, cyclist, extent, kind, profile=profile, **kwargs).no_collision[0] == 1
+    )
+    car = np.int32([AgentType.VEHICLE])
+    r = trajcore.score(ego, cyclist, extent, car, profile="trajcore_default", **kwargs)
+    assert r.collision_type[0, 0, 0] == CollisionType.ACTIVE_LATERAL and r.no_collision[0] == 1

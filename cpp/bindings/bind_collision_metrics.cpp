@@ -16,7 +16,8 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
                       py::handle agent_extent, py::handle agent_type, py::handle agent_first_step,
                       py::handle agent_prob, py::handle agent_speed, py::handle ignored,
                       float length, float width, float rear_axle_to_center, double dt,
-                      double stopped_speed, double behind_angle, int32_t scoring) {
+                      double stopped_speed, double behind_angle, int32_t scoring,
+                      bool vru_lateral_at_fault) {
   Call call;
   Array st = call.input_floats(states, "states");
   Array ar = call.input_ints(areas, "areas", "the flags from ego_areas");
@@ -44,6 +45,7 @@ py::tuple at_fault_py(py::handle states, py::handle areas, py::handle agents,
   rq.stopped_speed = stopped_speed;
   rq.behind_angle = behind_angle;
   rq.scoring = static_cast<AtFaultScoring>(scoring);
+  rq.vru_lateral_at_fault = vru_lateral_at_fault;
   const Shape per_candidate = st.shape.without_last().without_last();
   Shape types = per_candidate;
   const Shape& a = ag.shape;
@@ -247,7 +249,8 @@ void bind_collision_metrics(py::module_& m) {
         py::arg("agents"), py::arg("agent_extent"), py::arg("agent_type"),
         py::arg("agent_first_step"), py::arg("agent_prob"), py::arg("agent_speed"),
         py::arg("ignored"), py::arg("length"), py::arg("width"), py::arg("rear_axle_to_center"),
-        py::arg("dt"), py::arg("stopped_speed"), py::arg("behind_angle"), py::arg("scoring"));
+        py::arg("dt"), py::arg("stopped_speed"), py::arg("behind_angle"), py::arg("scoring"),
+        py::arg("vru_lateral_at_fault"));
 }
 
 }  // namespace trajcore::bindings

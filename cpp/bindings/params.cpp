@@ -215,6 +215,7 @@ ScoringProfile scoring_profile_from_py(py::handle obj) {
     throw Error("profile.collision_scoring is '" + scoring +
                 "', expected 'worst_collision' or 'nuplan_counts'");
   }
+  p.collision_vru_lateral_at_fault = get("collision_vru_lateral_at_fault").cast<bool>();
   const std::string ttc = get("ttc_rule").cast<std::string>();
   if (ttc == "shifted_box") {
     p.ttc_rule = TtcRule::kShiftedBox;

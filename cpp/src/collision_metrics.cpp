@@ -208,7 +208,9 @@ void at_fault_collisions(const AtFaultRequest& rq, const AtFaultOutputs& out) {
           const bool at_fault = kind == CollisionType::kStoppedTrack ||
                                 kind == CollisionType::kActiveFront ||
                                 (kind == CollisionType::kActiveLateral &&
-                                 (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0);
+                                 ((rq.vru_lateral_at_fault && (type == AgentType::kPedestrian ||
+                                                               type == AgentType::kBicycle)) ||
+                                  (area & (kEgoMultipleLanes | kEgoOffRoad)) != 0));
           if (!at_fault) continue;
           agent_at_fault = true;
           score = std::min(score, type == AgentType::kObject ? 0.5f : 0.0f);

@@ -93,6 +93,8 @@ ScoringProfile ScoringProfile::named(const std::string& name) {
     p.margin_pedestrian = 0.5;
     p.margin_bicycle = 0.4;
     p.margin_object = 0.2;
+    // A sideways contact with a pedestrian or cyclist is the moving ego's: it gives them room.
+    p.collision_vru_lateral_at_fault = true;
     p.clip_progress = true;
     p.weight_speed_limit = 4.0;  // nuPlan's: the lane's limit is a rule, not a suggestion
     p.comfort.lateral = LateralAcceleration::kSpeedTimesYawRate;
@@ -377,6 +379,7 @@ void score(const ScoreRequest& rq, ScoreResult& out) {
   af.dt = rq.dt;
   af.stopped_speed = pr.collision_stopped_speed;
   af.scoring = pr.collision_scoring;
+  af.vru_lateral_at_fault = pr.collision_vru_lateral_at_fault;
   at_fault_collisions(af, {out.no_collision.view(),
                            {at_fault_prob.data(), per_candidate, {}},
                            out.collision_step.view(),

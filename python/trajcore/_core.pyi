@@ -190,6 +190,7 @@ def _at_fault_collisions(
     stopped_speed: float,
     behind_angle: float,
     scoring: int,
+    vru_lateral_at_fault: bool,
 ) -> tuple[Any, Any, Any, Any]: ...
 def _comfort(
     states: Any, dt: float, params: Any, with_series: bool

@@ -69,6 +69,7 @@ def at_fault_collisions(
     stopped_speed: float = 0.05,
     behind_angle: float = math.radians(150.0),
     scoring: Literal["worst_collision", "nuplan_counts"] = "worst_collision",
+    vru_lateral_at_fault: bool = False,
 ) -> AtFaultResult:
     """Classify each candidate's first collision with each agent mode, as nuPlan does.
 
@@ -86,6 +87,9 @@ def at_fault_collisions(
         scoring: "worst_collision" (PDM-Closed, NAVSIM: 0 with a vehicle or VRU, 0.5 with an
             object, the minimum) or "nuplan_counts" (nuPlan: per class max(0, 1 - n / (t + 1)),
             t = 0 for vehicles and VRUs, 1 for objects, multiplied).
+        vru_lateral_at_fault: a lateral contact of the moving ego with a pedestrian or bicycle is
+            at fault wherever it is; by default (nuPlan, PDM-Closed) only with the ego in several
+            lanes or off the drivable area.
     """
     if scoring not in ("worst_collision", "nuplan_counts"):
         raise ValueError(f"scoring is {scoring!r}, expected 'worst_collision' or 'nuplan_counts'")
@@ -106,6 +110,7 @@ def at_fault_collisions(
         float(stopped_speed),
         float(behind_angle),
         0 if scoring == "worst_collision" else 1,
+        bool(vru_lateral_at_fault),
     )
     return AtFaultResult(score=score, at_fault_prob=prob, first_step=first, collision_type=kind)
 

@@ -72,6 +72,10 @@ class ScoringProfile:
     collision_stopped_speed: float = 0.05
     #: "worst_collision" (PDM-Closed, NAVSIM) or "nuplan_counts" (nuPlan's per-class counts).
     collision_scoring: Literal["worst_collision", "nuplan_counts"] = "worst_collision"
+    #: A lateral contact with a pedestrian or bicycle is the moving ego's fault wherever it is
+    #: (nuPlan, PDM-Closed: only when the ego is in several lanes or off the drivable area);
+    #: :func:`trajcore.at_fault_collisions`.
+    collision_vru_lateral_at_fault: bool = False
     #: "shifted_box": :func:`trajcore.time_to_collision` (PDM-Closed, NAVSIM);
     #: "constant_velocity": :func:`trajcore.nuplan_time_to_collision` (nuPlan).
     ttc_rule: Literal["shifted_box", "constant_velocity"] = "shifted_box"
@@ -162,6 +166,7 @@ class ScoringProfile:
                 margin_pedestrian=0.5,
                 margin_bicycle=0.4,
                 margin_object=0.2,
+                collision_vru_lateral_at_fault=True,
                 clip_progress=True,
                 weight_speed_limit=4.0,
                 comfort=ComfortParams(lateral_acceleration="speed_times_yaw_rate"),

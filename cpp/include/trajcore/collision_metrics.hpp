@@ -63,6 +63,10 @@ struct AtFaultRequest {
   double stopped_speed = 0.05;               // m/s
   double behind_angle = 2.6179938779914944;  // rad (150 degrees)
   AtFaultScoring scoring = AtFaultScoring::kWorstCollision;
+  // A lateral contact with a pedestrian or a bicycle is the moving ego's fault wherever it is
+  // (nuPlan: only in several lanes or off the drivable area): a planner's rule, so that it does
+  // not edge into a cyclist riding alongside.
+  bool vru_lateral_at_fault = false;
 };
 
 struct AtFaultOutputs {

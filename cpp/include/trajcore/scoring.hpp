@@ -87,6 +87,7 @@ struct ScoringProfile {
   // Collisions and TTC.
   double collision_stopped_speed = 0.05;
   AtFaultScoring collision_scoring = AtFaultScoring::kWorstCollision;
+  bool collision_vru_lateral_at_fault = false;  // AtFaultRequest::vru_lateral_at_fault
   TtcRule ttc_rule = TtcRule::kShiftedBox;
   std::vector<int32_t> ttc_projection_steps{0, 3, 6, 9};  // kShiftedBox
   double ttc_stopped_speed = 5e-3;

@@ -3,9 +3,10 @@ driven by the planner, re-planning every step (0.1 s) on the predictor's forecas
 is its plan's next state, which the planner has tracked through the vehicle model. The other
 agents replay their logs, or, with ``reactive=True``, the other vehicles keep to their logged
 paths at IDM speeds behind whatever is ahead of them (trajcore.sim.idm) while pedestrians,
-bicycles and objects replay their logs, as nuPlan's reactive agents do. The driven ego and the logged human driving
-the same scenario are then scored with nuPlan's closed-loop score (trajcore.score, "nuplan_cls"),
-with NAVSIM's traffic-light compliance as one more gate where the recording has lights.
+bicycles and objects replay their logs, as nuPlan's reactive agents do. The driven ego and the
+logged human driving the same scenario are then scored with nuPlan's closed-loop score
+(trajcore.score, "nuplan_cls"), with NAVSIM's traffic-light compliance as one more gate where the
+recording has lights.
 
 One step is: scene frame -> predictor_window -> predictor -> Planner.plan -> advance, the same
 sequence the C++ vehicle program (examples/vehicle_app) runs on scene files; docs/replay.md."""
