@@ -1,6 +1,6 @@
 """Clearance of one ego box to many agents, with numpy and (if installed) torch.
 
-python examples/box_checks.py
+    python examples/box_checks.py
 """
 
 import numpy as np
