@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "allocation_counter.hpp"
 #include "highway_map.hpp"
+#include "trajcore/collision_metrics.hpp"
 #include "trajcore/scoring.hpp"
+#include "trajcore/vehicle.hpp"
 #include "trajcore/threading.hpp"
 
 namespace {
@@ -82,3 +85,50 @@ TEST(Score, WarmCallsDoNotAllocate) {
 }
 
 }  // namespace
+
+// The planner's rule for sideways contacts with pedestrians and cyclists (the Python twin:
+// tests/test_collision_metrics.py, tests/test_scoring.py): a cyclist beside the ego's middle,
+// both moving, the ego inside one lane. nuPlan's classification leaves it not at fault; with
+// vru_lateral_at_fault it is the ego's, for a bicycle or a pedestrian but not for a car.
+TEST(AtFault, SidewaysContactWithACyclistIsTheEgosUnderThePlannersRule) {
+  const int64_t T1 = 11;
+  std::vector<float> states, agents;
+  for (int64_t t = 0; t < T1; ++t) {
+    const float x = 1.0f * float(t);
+    states.insert(states.end(), {x, 0.f, 0.f, 10.f, 0.f, 0.f});
+    agents.insert(agents.end(), {x + 0.5f, 1.4f, 0.f});  // overlaps the ego's left side
+  }
+  std::vector<int32_t> areas(T1, 0), first{5};
+  std::vector<float> extent{1.8f, 0.7f}, score(1);
+  std::vector<int32_t> first_out(1), kind(1);
+  const trajcore::VehicleParams car = trajcore::VehicleParams::passenger_car();
+  for (const auto& [type, rule, at_fault] :
+       {std::tuple{trajcore::AgentType::kBicycle, false, false},
+        std::tuple{trajcore::AgentType::kBicycle, true, true},
+        std::tuple{trajcore::AgentType::kPedestrian, true, true},
+        std::tuple{trajcore::AgentType::kVehicle, true, false}}) {
+    const int32_t agent_type = static_cast<int32_t>(type);
+    trajcore::AtFaultRequest rq;
+    rq.states = {states.data(), Shape{1, T1, 6}, {}};
+    rq.areas = {areas.data(), Shape{1, T1}, {}};
+    rq.agents = {agents.data(), Shape{1, 1, T1, 3}, {}};
+    rq.agent_extent = {extent.data(), Shape{1, 2}, {}};
+    rq.agent_type = {&agent_type, Shape{1}, {}};
+    rq.agent_first_step = {first.data(), Shape{1, 1, 1}, {}};
+    rq.length = car.length, rq.width = car.width;
+    rq.rear_axle_to_center = car.rear_axle_to_center;
+    rq.vru_lateral_at_fault = rule;
+    trajcore::at_fault_collisions(rq, {{score.data(), Shape{1}, {}},
+                                       {},
+                                       {first_out.data(), Shape{1}, {}},
+                                       {kind.data(), Shape{1, 1, 1}, {}}});
+    EXPECT_EQ(kind[0], static_cast<int32_t>(trajcore::CollisionType::kActiveLateral));
+    EXPECT_EQ(score[0], at_fault ? 0.0f : 1.0f) << int(type) << " " << rule;
+    EXPECT_EQ(first_out[0], at_fault ? 5 : -1);
+  }
+  // The presets: the planner's profile has the rule, the published ones do not.
+  EXPECT_TRUE(trajcore::ScoringProfile::named("trajcore_default").collision_vru_lateral_at_fault);
+  for (const char* name : {"pdm_closed", "navsim_pdms", "navsim_epdms", "nuplan_cls"}) {
+    EXPECT_FALSE(trajcore::ScoringProfile::named(name).collision_vru_lateral_at_fault) << name;
+  }
+}
